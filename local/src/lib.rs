@@ -1,0 +1,1 @@
+//! local-api library.

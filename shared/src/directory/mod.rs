@@ -1,0 +1,1 @@
+//! The provisioning domain: users, groups, memberships and configurations over the Table port.
