@@ -8,7 +8,9 @@
 //! - [`scim`]: the SCIM 2.0 protocol itself: schemas, filters, PATCH, errors. No I/O.
 //! - [`store`]: the Table port and its engines.
 
+pub mod auth;
 pub mod directory;
 pub mod http;
 pub mod scim;
+pub mod secrets;
 pub mod store;

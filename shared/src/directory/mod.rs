@@ -1,1 +1,150 @@
-//! The provisioning domain: users, groups, memberships and configurations over the Table port.
+//! The provisioning domain, written once against the [`Table`] port: provisioning
+//! configurations (tenants), users, groups and their memberships.
+//!
+//! The directory speaks SCIM JSON at its edges (it takes request bodies and returns rendered
+//! resources) but knows nothing of HTTP: [`crate::http`] maps requests onto it.
+
+pub mod configurations;
+pub mod groups;
+pub mod keys;
+mod listing;
+mod members;
+mod render;
+pub mod users;
+
+use std::sync::Arc;
+
+use serde_json::Value;
+
+pub use configurations::{Configuration, LicenseType, NewConfiguration};
+pub use listing::{ListPage, ListParams};
+
+use crate::auth::CredentialCache;
+use crate::scim::ScimError;
+use crate::secrets::SecretStore;
+use crate::store::{StoreError, Table};
+
+/// Longest userName, externalId or displayName accepted, in bytes: they become keys.
+pub const MAX_KEY_VALUE_LEN: usize = 1024;
+/// How many times a write that lost an optimistic-locking race is retried before the
+/// client gets 503.
+const WRITE_ATTEMPTS: usize = 8;
+
+/// The domain service. One per process (per Lambda cold start), shared by every request.
+pub struct Directory {
+    table: Arc<dyn Table>,
+    secrets: Arc<dyn SecretStore>,
+    credentials: CredentialCache,
+    bookmarks: listing::Bookmarks,
+}
+
+/// The tenant a request is for, as resolved and authenticated by the HTTP layer.
+#[derive(Debug, Clone)]
+pub struct Tenant {
+    pub configuration: Configuration,
+    /// The tenant's base URL as the client sees it (`https://host/scim/v2/<tenant>`), for
+    /// `meta.location` and `Location`.
+    pub url: String,
+}
+
+impl Tenant {
+    pub fn id(&self) -> &str {
+        &self.configuration.tenant
+    }
+}
+
+/// A rendered single resource and its version, for the `ETag` header.
+#[derive(Debug, Clone)]
+pub struct Resource {
+    pub id: String,
+    pub version: i64,
+    pub body: Value,
+}
+
+impl Resource {
+    /// The weak entity tag of this version (also `meta.version`).
+    pub fn etag(&self) -> String {
+        render::etag(self.version)
+    }
+}
+
+/// An `If-Match` precondition: the entity tags the client accepts.
+#[derive(Debug, Clone, Default)]
+pub struct Precondition(pub Option<String>);
+
+impl Precondition {
+    /// 412 unless the precondition accepts `version`.
+    fn check(&self, version: i64) -> Result<(), ScimError> {
+        match &self.0 {
+            None => Ok(()),
+            Some(tags) => {
+                let current = render::etag(version);
+                let accepted = tags.split(',').map(str::trim).any(|t| {
+                    t == "*" || t == current || t.trim_start_matches("W/") == current.trim_start_matches("W/")
+                });
+                if accepted {
+                    Ok(())
+                } else {
+                    Err(ScimError::precondition_failed(format!(
+                        "If-Match does not match the current version {current}: read the resource again and retry."
+                    )))
+                }
+            }
+        }
+    }
+
+    fn is_set(&self) -> bool {
+        self.0.is_some()
+    }
+}
+
+impl Directory {
+    pub fn new(table: Arc<dyn Table>, secrets: Arc<dyn SecretStore>) -> Directory {
+        Directory { table, secrets, credentials: CredentialCache::default(), bookmarks: Default::default() }
+    }
+
+    pub fn table(&self) -> &Arc<dyn Table> {
+        &self.table
+    }
+}
+
+/// Store failures the client cannot fix: busy means retry later; anything else is our bug.
+impl From<StoreError> for ScimError {
+    fn from(e: StoreError) -> ScimError {
+        match e {
+            StoreError::Busy(_) => ScimError::unavailable(1),
+            other => {
+                tracing::error!(error = %other, "store failure");
+                ScimError::internal()
+            }
+        }
+    }
+}
+
+fn now() -> String {
+    time::OffsetDateTime::now_utc()
+        .format(&time::format_description::well_known::Rfc3339)
+        .unwrap_or_else(|_| "1970-01-01T00:00:00Z".to_owned())
+}
+
+fn new_id() -> String {
+    // Time-ordered ids keep a tenant's partition in creation order, so users created during
+    // an import land after the pages already served instead of shifting them.
+    uuid::Uuid::now_v7().to_string()
+}
+
+/// Resource ids are UUIDs; anything else cannot name a resource, so it is a 404 without a read.
+fn parse_id(id: &str) -> Option<String> {
+    uuid::Uuid::parse_str(id).ok().filter(|_| id.len() == 36).map(|u| u.to_string())
+}
+
+/// A required string attribute of a validated document, bounded in length.
+fn key_value<'a>(doc: &'a Value, attr: &str) -> Result<Option<&'a str>, ScimError> {
+    match doc.get(attr).and_then(Value::as_str) {
+        Some(s) if s.len() > MAX_KEY_VALUE_LEN => {
+            Err(ScimError::invalid_value(format!("{attr} is longer than {MAX_KEY_VALUE_LEN} bytes.")))
+        }
+        Some(s) if s.trim().is_empty() => Err(ScimError::invalid_value(format!("{attr} must not be empty."))),
+        other => Ok(other),
+    }
+}

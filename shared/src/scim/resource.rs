@@ -46,3 +46,8 @@ impl Projection {
         todo!("filled in by the resource work")
     }
 }
+
+/// Member ids of a Group POST or PUT body (`members[].value`).
+pub fn take_members(_body: &Value) -> Result<Vec<String>, ScimError> {
+    todo!("filled in by the resource work")
+}

@@ -1,0 +1,190 @@
+//! Provisioning configurations: one per IdP connection, each a separate SCIM tenant with its
+//! own client ID and secret.
+
+use serde::{Deserialize, Serialize};
+
+use super::{keys, now, Directory};
+use crate::auth::{self, Credentials, Presented};
+use crate::scim::ScimError;
+use crate::store::{Action, Condition, Index, Item, Query, StoreError, GSI1_PK, GSI1_SK};
+
+/// License types, highest rank first (PRODUCT.md).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum LicenseType {
+    Named,
+    Concurrent,
+    ReadOnly,
+    None,
+}
+
+impl LicenseType {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            LicenseType::Named => "named",
+            LicenseType::Concurrent => "concurrent",
+            LicenseType::ReadOnly => "read-only",
+            LicenseType::None => "none",
+        }
+    }
+}
+
+impl std::str::FromStr for LicenseType {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        match s {
+            "named" => Ok(LicenseType::Named),
+            "concurrent" => Ok(LicenseType::Concurrent),
+            "read-only" => Ok(LicenseType::ReadOnly),
+            "none" => Ok(LicenseType::None),
+            other => Err(format!("unknown license type {other:?}: use named, concurrent, read-only or none")),
+        }
+    }
+}
+
+/// A provisioning configuration. Its `tenant` id names the SCIM tenant in URLs.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Configuration {
+    pub tenant: String,
+    pub subscription: String,
+    pub name: String,
+    pub default_license: LicenseType,
+    pub client_id: String,
+    pub enabled: bool,
+    pub created: String,
+}
+
+/// A configuration just created, with the secret that is shown this once.
+#[derive(Debug)]
+pub struct NewConfiguration {
+    pub configuration: Configuration,
+    pub client_secret: String,
+}
+
+impl Configuration {
+    fn to_item(&self) -> Item {
+        Item::new(keys::tenant(&self.tenant))
+            .with("subscription", self.subscription.as_str())
+            .with("name", self.name.as_str())
+            .with("default_license", self.default_license.as_str())
+            .with("client_id", self.client_id.as_str())
+            .with("enabled", self.enabled)
+            .with("created", self.created.as_str())
+            .with(GSI1_PK, keys::configurations_index(&self.subscription))
+            .with(GSI1_SK, keys::fold(&self.name))
+    }
+
+    fn from_item(item: &Item) -> Option<Configuration> {
+        let tenant = item.key.pk.strip_prefix("TENANT#")?;
+        Some(Configuration {
+            tenant: tenant.to_owned(),
+            subscription: item.str("subscription")?.to_owned(),
+            name: item.str("name")?.to_owned(),
+            default_license: item.str("default_license")?.parse().ok()?,
+            client_id: item.str("client_id")?.to_owned(),
+            enabled: item.bool("enabled")?,
+            created: item.str("created")?.to_owned(),
+        })
+    }
+}
+
+/// Errors of the configuration commands (admin side, not SCIM).
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigurationError {
+    #[error("a configuration named {0:?} already exists in this subscription")]
+    NameTaken(String),
+    #[error("the configuration name must be 1 to 200 characters")]
+    InvalidName,
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+impl Directory {
+    /// Creates a configuration: a new tenant with a client ID and a secret returned once.
+    pub async fn create_configuration(
+        &self,
+        subscription: &str,
+        name: &str,
+        default_license: LicenseType,
+    ) -> Result<NewConfiguration, ConfigurationError> {
+        let name = name.trim();
+        if name.is_empty() || name.chars().count() > 200 {
+            return Err(ConfigurationError::InvalidName);
+        }
+        let configuration = Configuration {
+            // Simple (hyphen-free) UUIDs: URL-safe and without `_`, which Okta refuses in URLs.
+            tenant: uuid::Uuid::new_v4().simple().to_string(),
+            subscription: subscription.to_owned(),
+            name: name.to_owned(),
+            default_license,
+            client_id: auth::new_client_id(),
+            enabled: true,
+            created: now(),
+        };
+        let client_secret = auth::new_secret();
+        let sentinel = Item::new(keys::configuration_name(subscription, name)).with("tenant", configuration.tenant.as_str());
+        // The verifier is stored before the configuration exists, so a tenant is never
+        // reachable without one.
+        self.secrets.put_verifier(&configuration.tenant, &auth::verifier(&client_secret)).await?;
+        let written = self
+            .table
+            .transact(vec![
+                Action::Put { item: sentinel, condition: Some(Condition::NotExists) },
+                Action::Put { item: configuration.to_item(), condition: Some(Condition::NotExists) },
+            ])
+            .await;
+        match written {
+            Ok(()) => Ok(NewConfiguration { configuration, client_secret }),
+            Err(e) => {
+                self.secrets.delete_verifier(&configuration.tenant).await?;
+                match e {
+                    StoreError::ConditionFailed { index: 0 } => Err(ConfigurationError::NameTaken(name.to_owned())),
+                    other => Err(other.into()),
+                }
+            }
+        }
+    }
+
+    /// The configurations of a subscription, by name.
+    pub async fn configurations(&self, subscription: &str) -> Result<Vec<Configuration>, StoreError> {
+        let mut query = Query::new(Index::Gsi1, keys::configurations_index(subscription));
+        let mut found = Vec::new();
+        loop {
+            let page = self.table.query(&query).await?;
+            found.extend(page.items.iter().filter_map(Configuration::from_item));
+            match page.next {
+                Some(next) => query.after = Some(next),
+                None => return Ok(found),
+            }
+        }
+    }
+
+    /// The configuration of `tenant` if the `Authorization` header opens it. Unknown tenants,
+    /// disabled ones, and wrong or missing credentials all give the same 401.
+    pub async fn authenticate(&self, tenant: &str, authorization: Option<&str>) -> Result<Configuration, ScimError> {
+        let presented = authorization.and_then(Presented::parse).ok_or_else(ScimError::unauthorized)?;
+        let credentials = match self.credentials.get(tenant) {
+            Some(cached) => cached,
+            None => {
+                let loaded = self.load_credentials(tenant).await?;
+                self.credentials.put(tenant, loaded.clone());
+                loaded
+            }
+        };
+        match credentials {
+            Some(c) if c.configuration.enabled && presented.opens(&c.configuration, &c.verifier) => Ok(c.configuration),
+            _ => Err(ScimError::unauthorized()),
+        }
+    }
+
+    async fn load_credentials(&self, tenant: &str) -> Result<Option<Credentials>, StoreError> {
+        let Some(item) = self.table.get(&keys::tenant(tenant)).await? else {
+            return Ok(None);
+        };
+        let Some(configuration) = Configuration::from_item(&item) else {
+            return Err(StoreError::Other(format!("configuration item of tenant {tenant} is malformed")));
+        };
+        let verifier = self.secrets.verifier(tenant).await?;
+        Ok(verifier.map(|verifier| Credentials { configuration, verifier }))
+    }
+}

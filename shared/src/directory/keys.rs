@@ -1,0 +1,98 @@
+//! Where each kind of item lives in the single table (DESIGN.md, "Data model").
+//!
+//! Every key of a tenant's data starts with `T#<tenant>`, so nothing of one tenant can be
+//! reached through another's keys: tenant isolation is a property of the key layout.
+
+use crate::store::Key;
+
+/// A tenant's configuration (auth, default license): `TENANT#<tenant>` / `META`.
+pub fn tenant(tenant: &str) -> Key {
+    Key::new(format!("TENANT#{tenant}"), "META")
+}
+
+/// The secret verifier of a tenant, in the embedded secret store.
+pub fn tenant_secret(tenant: &str) -> Key {
+    Key::new(format!("TENANT#{tenant}"), "SECRET")
+}
+
+/// Uniqueness sentinel of a configuration name within a subscription.
+pub fn configuration_name(subscription: &str, name: &str) -> Key {
+    Key::new(format!("SUB#{subscription}#CONFNAME#{}", fold(name)), "CONFNAME")
+}
+
+/// The index partition listing a subscription's configurations.
+pub fn configurations_index(subscription: &str) -> String {
+    format!("SUB#{subscription}#CONFS")
+}
+
+/// The counters of a tenant (users, groups): one item, updated in the same transactions.
+pub fn counters(tenant: &str) -> Key {
+    Key::new(format!("T#{tenant}"), "COUNTERS")
+}
+
+pub fn users_partition(tenant: &str) -> String {
+    format!("T#{tenant}#USERS")
+}
+
+pub const USER_PREFIX: &str = "U#";
+
+pub fn user(tenant: &str, id: &str) -> Key {
+    Key::new(users_partition(tenant), format!("{USER_PREFIX}{id}"))
+}
+
+/// Where a user deleted through SCIM is kept for the subscription's history.
+pub fn deleted_user(tenant: &str, id: &str) -> Key {
+    Key::new(format!("T#{tenant}#DELETED"), format!("{USER_PREFIX}{id}"))
+}
+
+/// userName sentinel: case-folded, so two userNames differing only in case collide.
+pub fn user_name(tenant: &str, user_name: &str) -> Key {
+    Key::new(format!("T#{tenant}#UN#{}", fold(user_name)), "UN")
+}
+
+/// externalId sentinel: externalId is case-exact (RFC 7643 §3.1), so it is not folded.
+pub fn user_external_id(tenant: &str, external_id: &str) -> Key {
+    Key::new(format!("T#{tenant}#UX#{external_id}"), "UX")
+}
+
+pub fn groups_partition(tenant: &str) -> String {
+    format!("T#{tenant}#GROUPS")
+}
+
+pub const GROUP_PREFIX: &str = "G#";
+
+pub fn group(tenant: &str, id: &str) -> Key {
+    Key::new(groups_partition(tenant), format!("{GROUP_PREFIX}{id}"))
+}
+
+/// displayName sentinel of a group: case-folded.
+pub fn group_name(tenant: &str, display_name: &str) -> Key {
+    Key::new(format!("T#{tenant}#GN#{}", fold(display_name)), "GN")
+}
+
+/// externalId sentinel of a group.
+pub fn group_external_id(tenant: &str, external_id: &str) -> Key {
+    Key::new(format!("T#{tenant}#GX#{external_id}"), "GX")
+}
+
+/// The partition holding one group's member items.
+pub fn members_partition(tenant: &str, group_id: &str) -> String {
+    format!("T#{tenant}#G#{group_id}")
+}
+
+pub const MEMBER_PREFIX: &str = "M#";
+
+/// A membership: one item per member, so adding one member never rewrites a list.
+pub fn member(tenant: &str, group_id: &str, user_id: &str) -> Key {
+    Key::new(members_partition(tenant, group_id), format!("{MEMBER_PREFIX}{user_id}"))
+}
+
+/// The index partition listing one user's memberships (the inverse of a group's members).
+pub fn memberships_index(tenant: &str, user_id: &str) -> String {
+    format!("T#{tenant}#U#{user_id}")
+}
+
+/// Case-folding used for every case-insensitive uniqueness key.
+pub fn fold(s: &str) -> String {
+    s.to_lowercase()
+}

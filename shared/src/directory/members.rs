@@ -1,0 +1,175 @@
+//! Group memberships: one item per (group, user), indexed the other way round so a user's
+//! groups are one query. Adding a member to a 100,000-member group costs what adding it to
+//! an empty group costs, and two concurrent PATCHes never overwrite each other's members.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use super::{keys, now, parse_id, Directory, Tenant, WRITE_ATTEMPTS};
+use crate::scim::ScimError;
+use crate::store::{Action, Condition, Index, Item, Key, Query, StoreError, Update, GSI1_PK, GSI1_SK, MAX_TRANSACT_ACTIONS};
+
+/// A member to add, with the `display` the client sent for it.
+#[derive(Debug, Clone)]
+pub struct MemberToAdd {
+    pub id: String,
+    pub display: Option<String>,
+}
+
+/// Member writes per transaction: the rest of the 100 actions is the group's update.
+const MEMBERS_PER_TRANSACTION: usize = MAX_TRANSACT_ACTIONS - 1;
+
+impl Directory {
+    /// 400 unless every id names a user of this tenant.
+    pub(super) async fn check_users_exist<'a>(
+        &self,
+        tenant: &Tenant,
+        ids: impl Iterator<Item = &'a str>,
+    ) -> Result<(), ScimError> {
+        let mut wanted = BTreeSet::new();
+        for id in ids {
+            let parsed = parse_id(id)
+                .ok_or_else(|| ScimError::invalid_value(format!("Member {id:?} is not a user of this tenant.")))?;
+            wanted.insert(parsed);
+        }
+        let keys: Vec<Key> = wanted.iter().map(|id| keys::user(tenant.id(), id)).collect();
+        let found: BTreeSet<Key> = self.table.batch_get(&keys).await?.into_iter().map(|i| i.key).collect();
+        match keys.iter().find(|k| !found.contains(k)) {
+            None => Ok(()),
+            Some(missing) => {
+                let id = missing.sk.strip_prefix(keys::USER_PREFIX).unwrap_or_default();
+                Err(ScimError::invalid_value(format!("Member {id:?} is not a user of this tenant.")))
+            }
+        }
+    }
+
+    /// Every member item of a group, in user-id order.
+    pub(super) async fn member_items(&self, tenant: &Tenant, group_id: &str) -> Result<Vec<Item>, StoreError> {
+        let mut query = Query::new(Index::Base, keys::members_partition(tenant.id(), group_id));
+        query.limit = 1000;
+        let mut items = Vec::new();
+        loop {
+            let page = self.table.query(&query).await?;
+            items.extend(page.items);
+            match page.next {
+                Some(next) => query.after = Some(next),
+                None => return Ok(items),
+            }
+        }
+    }
+
+    /// The update of a group item that accompanies `delta` members joining or leaving.
+    fn group_update(tenant: &Tenant, group_id: &str, delta: i64) -> Action {
+        Action::Update {
+            key: keys::group(tenant.id(), group_id),
+            updates: vec![
+                Update::Add("members".into(), delta),
+                Update::Add("version".into(), 1),
+                Update::Set("modified".into(), now().into()),
+            ],
+            // Never resurrect a group deleted meanwhile.
+            condition: Some(Condition::Exists),
+        }
+    }
+
+    pub(super) async fn add_members(
+        &self,
+        tenant: &Tenant,
+        group_id: &str,
+        members: &[MemberToAdd],
+    ) -> Result<(), ScimError> {
+        let unique: BTreeMap<&str, &MemberToAdd> = members.iter().map(|m| (m.id.as_str(), m)).collect();
+        let unique: Vec<&MemberToAdd> = unique.into_values().collect();
+        for chunk in unique.chunks(MEMBERS_PER_TRANSACTION) {
+            self.add_chunk(tenant, group_id, chunk).await?;
+        }
+        Ok(())
+    }
+
+    async fn add_chunk(&self, tenant: &Tenant, group_id: &str, chunk: &[&MemberToAdd]) -> Result<(), ScimError> {
+        let t = tenant.id();
+        for _ in 0..WRITE_ATTEMPTS {
+            let keys: Vec<Key> = chunk.iter().map(|m| keys::member(t, group_id, &m.id)).collect();
+            let present: BTreeSet<Key> = self.table.batch_get(&keys).await?.into_iter().map(|i| i.key).collect();
+            let mut actions: Vec<Action> = chunk
+                .iter()
+                .zip(keys)
+                .filter(|(_, key)| !present.contains(key))
+                .map(|(m, key)| {
+                    let mut item = Item::new(key)
+                        .with("user_id", m.id.as_str())
+                        .with("group_id", group_id)
+                        .with(GSI1_PK, keys::memberships_index(t, &m.id))
+                        .with(GSI1_SK, format!("{}{group_id}", keys::GROUP_PREFIX));
+                    if let Some(display) = &m.display {
+                        item = item.with("display", display.as_str());
+                    }
+                    Action::Put { item, condition: Some(Condition::NotExists) }
+                })
+                .collect();
+            if actions.is_empty() {
+                return Ok(());
+            }
+            let group_index = actions.len();
+            actions.push(Self::group_update(tenant, group_id, group_index as i64));
+            match self.table.transact(actions).await {
+                Ok(()) => return Ok(()),
+                Err(StoreError::ConditionFailed { index }) if index == group_index => {
+                    return Err(ScimError::not_found(format!("No group with id {group_id:?} exists in this tenant.")))
+                }
+                // A concurrent request added one of these members: read again.
+                Err(StoreError::ConditionFailed { .. }) => continue,
+                Err(e) => return Err(e.into()),
+            }
+        }
+        Err(ScimError::unavailable(1))
+    }
+
+    pub(super) async fn remove_members(&self, tenant: &Tenant, group_id: &str, ids: &[String]) -> Result<(), ScimError> {
+        let unique: BTreeSet<&str> = ids.iter().map(String::as_str).collect();
+        let unique: Vec<&str> = unique.into_iter().collect();
+        for chunk in unique.chunks(MEMBERS_PER_TRANSACTION) {
+            self.remove_chunk(tenant, group_id, chunk).await?;
+        }
+        Ok(())
+    }
+
+    async fn remove_chunk(&self, tenant: &Tenant, group_id: &str, chunk: &[&str]) -> Result<(), ScimError> {
+        let t = tenant.id();
+        for _ in 0..WRITE_ATTEMPTS {
+            let keys: Vec<Key> = chunk.iter().map(|id| keys::member(t, group_id, id)).collect();
+            let present = self.table.batch_get(&keys).await?;
+            let mut actions: Vec<Action> = present
+                .into_iter()
+                .map(|item| Action::Delete { key: item.key, condition: Some(Condition::Exists) })
+                .collect();
+            if actions.is_empty() {
+                return Ok(());
+            }
+            let removed = actions.len() as i64;
+            actions.push(Self::group_update(tenant, group_id, -removed));
+            match self.table.transact(actions).await {
+                Ok(()) => return Ok(()),
+                // A concurrent request removed one of these members (or the group): read again.
+                Err(StoreError::ConditionFailed { .. }) => continue,
+                Err(e) => return Err(e.into()),
+            }
+        }
+        Err(ScimError::unavailable(1))
+    }
+
+    /// Makes the membership exactly `members`: removes the others, adds the missing.
+    pub(super) async fn replace_members(
+        &self,
+        tenant: &Tenant,
+        group_id: &str,
+        members: &[MemberToAdd],
+    ) -> Result<(), ScimError> {
+        let wanted: BTreeSet<&str> = members.iter().map(|m| m.id.as_str()).collect();
+        let current = self.member_items(tenant, group_id).await?;
+        let current_ids: BTreeSet<String> = current.iter().filter_map(|m| m.str("user_id").map(str::to_owned)).collect();
+        let leaving: Vec<String> = current_ids.iter().filter(|id| !wanted.contains(id.as_str())).cloned().collect();
+        let joining: Vec<MemberToAdd> = members.iter().filter(|m| !current_ids.contains(&m.id)).cloned().collect();
+        self.remove_members(tenant, group_id, &leaving).await?;
+        self.add_members(tenant, group_id, &joining).await
+    }
+}
