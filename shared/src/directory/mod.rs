@@ -17,9 +17,11 @@ use std::sync::Arc;
 use serde_json::Value;
 
 pub use configurations::{Configuration, LicenseType, NewConfiguration};
-pub use listing::{ListPage, ListParams};
+pub use listing::{ListPage, ListParams, MAX_COUNT, MAX_FILTER_SCAN};
 
 use crate::auth::CredentialCache;
+use crate::scim::resource::Projection;
+use crate::scim::schema::ResourceType;
 use crate::scim::ScimError;
 use crate::secrets::SecretStore;
 use crate::store::{StoreError, Table};
@@ -65,6 +67,12 @@ impl Resource {
     /// The weak entity tag of this version (also `meta.version`).
     pub fn etag(&self) -> String {
         render::etag(self.version)
+    }
+
+    /// This resource as the client asked to see it (`attributes`, `excludedAttributes`).
+    pub fn projected(mut self, projection: &Projection, rt: &ResourceType) -> Resource {
+        self.body = projection.apply(std::mem::take(&mut self.body), rt);
+        self
     }
 }
 

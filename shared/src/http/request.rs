@@ -1,0 +1,147 @@
+//! An authenticated SCIM request: endpoint, tenant, query parameters and body, with the
+//! parsing every endpoint shares (JSON bodies, list parameters, `If-Match`).
+
+use http::{HeaderMap, Method};
+use lambda_http::{Body, Request};
+use serde_json::Value;
+
+use super::route::Endpoint;
+use super::MAX_BODY_BYTES;
+use crate::directory::{ListParams, Precondition, Tenant};
+use crate::scim::filter::Filter;
+use crate::scim::resource::Projection;
+use crate::scim::ScimError;
+
+/// `count` when the client sends none.
+const DEFAULT_COUNT: usize = 100;
+
+pub struct ScimRequest {
+    pub method: Method,
+    pub endpoint: Endpoint,
+    pub tenant: Tenant,
+    pub headers: HeaderMap,
+    query: Vec<(String, String)>,
+    body: Vec<u8>,
+}
+
+impl ScimRequest {
+    pub(super) fn new(req: Request, endpoint: Endpoint, tenant: Tenant) -> Result<ScimRequest, ScimError> {
+        let query = req.uri().query().map(parse_query).unwrap_or_default();
+        let (parts, body) = req.into_parts();
+        let body = match body {
+            Body::Empty => Vec::new(),
+            Body::Text(t) => t.into_bytes(),
+            Body::Binary(b) => b,
+            _ => Vec::new(),
+        };
+        if body.len() > MAX_BODY_BYTES {
+            return Err(ScimError::payload_too_large(MAX_BODY_BYTES));
+        }
+        Ok(ScimRequest { method: parts.method, endpoint, tenant, headers: parts.headers, query, body })
+    }
+
+    /// The last value of a query parameter (names compared case-insensitively, as clients
+    /// differ: `startIndex`, `startindex`).
+    pub fn param(&self, name: &str) -> Option<&str> {
+        self.query.iter().rev().find(|(k, _)| k.eq_ignore_ascii_case(name)).map(|(_, v)| v.as_str())
+    }
+
+    /// The body as JSON. Accepts `application/scim+json` and `application/json` (Okta's tools
+    /// send either) or no content type.
+    pub fn json(&self) -> Result<Value, ScimError> {
+        if let Some(ct) = self.headers.get(http::header::CONTENT_TYPE).and_then(|v| v.to_str().ok()) {
+            let mime = ct.split(';').next().unwrap_or_default().trim().to_ascii_lowercase();
+            if mime != "application/scim+json" && mime != "application/json" {
+                return Err(ScimError::unsupported_media_type(format!(
+                    "Content-Type {mime:?} is not supported: send application/scim+json."
+                )));
+            }
+        }
+        if self.body.iter().all(u8::is_ascii_whitespace) {
+            return Err(ScimError::invalid_syntax("The request needs a JSON body."));
+        }
+        serde_json::from_slice(&self.body)
+            .map_err(|e| ScimError::invalid_syntax(format!("The body is not valid JSON: {e}.")))
+    }
+
+    pub fn precondition(&self) -> Precondition {
+        Precondition(self.headers.get(http::header::IF_MATCH).and_then(|v| v.to_str().ok()).map(str::to_owned))
+    }
+
+    pub fn projection(&self) -> Result<Projection, ScimError> {
+        Projection::parse(self.param("attributes"), self.param("excludedAttributes"))
+    }
+
+    /// `filter`, `startIndex` and `count` (RFC 7644 §3.4.2). A `startIndex` below 1 counts as
+    /// 1 and a negative `count` as 0; a non-integer is a 400.
+    pub fn list_params(&self, with_related: bool) -> Result<ListParams, ScimError> {
+        let filter = self.param("filter").map(Filter::parse).transpose()?;
+        let start_index = integer_param(self.param("startIndex"), "startIndex")?.unwrap_or(1).max(1) as usize;
+        let count = integer_param(self.param("count"), "count")?
+            .map(|c| c.clamp(0, crate::directory::MAX_COUNT as i64) as usize)
+            .unwrap_or(DEFAULT_COUNT);
+        if self.param("cursor").is_some() {
+            return Err(ScimError::invalid_value("Cursor paging is not offered: page with startIndex and count."));
+        }
+        Ok(ListParams { filter, start_index, count, with_related })
+    }
+}
+
+fn integer_param(value: Option<&str>, name: &str) -> Result<Option<i64>, ScimError> {
+    value
+        .map(|v| {
+            v.trim().parse::<i64>().map_err(|_| ScimError::invalid_value(format!("{name} must be an integer, not {v:?}.")))
+        })
+        .transpose()
+}
+
+/// `application/x-www-form-urlencoded` query pairs.
+fn parse_query(query: &str) -> Vec<(String, String)> {
+    query
+        .split('&')
+        .filter(|pair| !pair.is_empty())
+        .map(|pair| {
+            let (k, v) = pair.split_once('=').unwrap_or((pair, ""));
+            (form_decode(k), form_decode(v))
+        })
+        .collect()
+}
+
+fn form_decode(s: &str) -> String {
+    let bytes = s.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        match bytes[i] {
+            b'+' => out.push(b' '),
+            b'%' if i + 2 < bytes.len() => {
+                match std::str::from_utf8(&bytes[i + 1..i + 3]).ok().and_then(|h| u8::from_str_radix(h, 16).ok()) {
+                    Some(b) => {
+                        out.push(b);
+                        i += 3;
+                        continue;
+                    }
+                    None => out.push(b'%'),
+                }
+            }
+            b => out.push(b),
+        }
+        i += 1;
+    }
+    String::from_utf8_lossy(&out).into_owned()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn query_strings_decode_like_forms() {
+        let q = parse_query("filter=userName+eq+%22a%2Bb%40x.com%22&startIndex=1&bad=%zz&&flag");
+        assert_eq!(q[0], ("filter".into(), "userName eq \"a+b@x.com\"".into()));
+        assert_eq!(q[1], ("startIndex".into(), "1".into()));
+        assert_eq!(q[2], ("bad".into(), "%zz".into()));
+        assert_eq!(q[3], ("flag".into(), "".into()));
+        assert_eq!(form_decode("%4"), "%4");
+    }
+}

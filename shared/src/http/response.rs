@@ -1,0 +1,101 @@
+//! SCIM answers: status, JSON body, `ETag`, `Location`, and error bodies.
+
+use http::StatusCode;
+use lambda_http::{Body, Response};
+use serde_json::{json, Value};
+
+use crate::directory::{ListPage, Resource};
+use crate::scim::resource::Projection;
+use crate::scim::schema::ResourceType;
+use crate::scim::ScimError;
+
+/// Media type of every SCIM body.
+pub const SCIM_JSON: &str = "application/scim+json";
+
+#[derive(Debug)]
+pub struct ScimResponse {
+    pub status: u16,
+    pub body: Option<Value>,
+    pub etag: Option<String>,
+    pub location: Option<String>,
+}
+
+impl ScimResponse {
+    /// 200 with a JSON body.
+    pub fn json(body: Value) -> ScimResponse {
+        ScimResponse { status: 200, body: Some(body), etag: None, location: None }
+    }
+
+    /// 200 with a single resource and its `ETag`.
+    pub fn resource(resource: Resource) -> ScimResponse {
+        ScimResponse { etag: Some(resource.etag()), ..ScimResponse::json(resource.body) }
+    }
+
+    /// 201 with the new resource, its `ETag` and `Location`.
+    pub fn created(resource: Resource) -> ScimResponse {
+        let location = resource.body.pointer("/meta/location").and_then(Value::as_str).map(str::to_owned);
+        ScimResponse { status: 201, location, ..ScimResponse::resource(resource) }
+    }
+
+    /// 200 with a ListResponse of `page`, each resource projected.
+    pub fn list(page: ListPage, projection: &Projection, rt: &ResourceType) -> ScimResponse {
+        let resources: Vec<Value> = page.resources.into_iter().map(|r| projection.apply(r.body, rt)).collect();
+        ScimResponse::json(json!({
+            "schemas": [crate::scim::LIST_RESPONSE],
+            "totalResults": page.total_results,
+            "startIndex": page.start_index,
+            "itemsPerPage": resources.len(),
+            "Resources": resources,
+        }))
+    }
+
+    /// 200 with a ListResponse of every resource (discovery endpoints: no paging needed).
+    pub fn list_all(resources: Vec<Value>) -> ScimResponse {
+        ScimResponse::json(json!({
+            "schemas": [crate::scim::LIST_RESPONSE],
+            "totalResults": resources.len(),
+            "startIndex": 1,
+            "itemsPerPage": resources.len(),
+            "Resources": resources,
+        }))
+    }
+
+    pub fn no_content() -> ScimResponse {
+        ScimResponse { status: 204, body: None, etag: None, location: None }
+    }
+
+    pub fn into_response(self) -> Response<Body> {
+        let mut builder = Response::builder().status(self.status);
+        if let Some(etag) = &self.etag {
+            builder = builder.header(http::header::ETAG, etag);
+        }
+        if let Some(location) = &self.location {
+            builder = builder.header(http::header::LOCATION, location);
+        }
+        let response = match self.body {
+            Some(body) => builder.header(http::header::CONTENT_TYPE, SCIM_JSON).body(Body::Text(body.to_string())),
+            None => builder.body(Body::Empty),
+        };
+        response.unwrap_or_else(|_| fallback())
+    }
+}
+
+/// The answer for an error: its SCIM Error body, and `Retry-After` when it has one.
+pub fn error(e: &ScimError) -> Response<Body> {
+    let mut builder = Response::builder()
+        .status(StatusCode::from_u16(e.status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR))
+        .header(http::header::CONTENT_TYPE, SCIM_JSON);
+    if let Some(seconds) = e.retry_after {
+        builder = builder.header(http::header::RETRY_AFTER, seconds.to_string());
+    }
+    if e.status == 401 {
+        builder = builder.header(http::header::WWW_AUTHENTICATE, "Basic realm=\"SCIM\", Bearer realm=\"SCIM\"");
+    }
+    builder.body(Body::Text(e.to_body().to_string())).unwrap_or_else(|_| fallback())
+}
+
+fn fallback() -> Response<Body> {
+    let mut response = Response::new(Body::Text(ScimError::internal().to_body().to_string()));
+    *response.status_mut() = StatusCode::INTERNAL_SERVER_ERROR;
+    response
+}

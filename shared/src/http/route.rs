@@ -1,0 +1,130 @@
+//! Which SCIM endpoint a request path names: `…/scim/v2/{tenant}/{endpoint}[/{id}]`.
+//!
+//! Anything before `/scim/v2/` (an API Gateway stage) is kept as part of the tenant URL.
+
+/// A SCIM endpoint under a tenant.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Endpoint {
+    Users,
+    User(String),
+    Groups,
+    Group(String),
+    ServiceProviderConfig,
+    ResourceTypes,
+    ResourceType(String),
+    Schemas,
+    Schema(String),
+    /// Anything else under the tenant: a SCIM 404.
+    Unknown,
+}
+
+impl Endpoint {
+    /// The route template for logs: ids never appear in it.
+    pub fn template(&self) -> &'static str {
+        match self {
+            Endpoint::Users => "/Users",
+            Endpoint::User(_) => "/Users/{id}",
+            Endpoint::Groups => "/Groups",
+            Endpoint::Group(_) => "/Groups/{id}",
+            Endpoint::ServiceProviderConfig => "/ServiceProviderConfig",
+            Endpoint::ResourceTypes => "/ResourceTypes",
+            Endpoint::ResourceType(_) => "/ResourceTypes/{id}",
+            Endpoint::Schemas => "/Schemas",
+            Endpoint::Schema(_) => "/Schemas/{id}",
+            Endpoint::Unknown => "(unknown)",
+        }
+    }
+}
+
+/// A request path split into tenant and endpoint.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Route {
+    /// The path up to and including the tenant id: `/scim/v2/<tenant>`.
+    pub tenant_path: String,
+    pub tenant: String,
+    pub endpoint: Endpoint,
+}
+
+const MARKER: &str = "/scim/v2/";
+
+/// Longest tenant id accepted: a UUID in simple form is 32 characters.
+const MAX_TENANT_LEN: usize = 64;
+
+impl Route {
+    /// None when the path is not under a well-formed tenant.
+    pub fn parse(path: &str) -> Option<Route> {
+        let at = path.find(MARKER)?;
+        let rest = &path[at + MARKER.len()..];
+        let (tenant, tail) = rest.split_once('/').unwrap_or((rest, ""));
+        let tenant_ok = !tenant.is_empty()
+            && tenant.len() <= MAX_TENANT_LEN
+            && tenant.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-');
+        if !tenant_ok {
+            return None;
+        }
+        let tail = tail.strip_suffix('/').unwrap_or(tail);
+        let segments: Vec<&str> = if tail.is_empty() { vec![] } else { tail.split('/').collect() };
+        let endpoint = match segments.as_slice() {
+            ["Users"] => Endpoint::Users,
+            ["Users", id] => Endpoint::User(decode(id)),
+            ["Groups"] => Endpoint::Groups,
+            ["Groups", id] => Endpoint::Group(decode(id)),
+            ["ServiceProviderConfig"] => Endpoint::ServiceProviderConfig,
+            ["ResourceTypes"] => Endpoint::ResourceTypes,
+            ["ResourceTypes", id] => Endpoint::ResourceType(decode(id)),
+            ["Schemas"] => Endpoint::Schemas,
+            ["Schemas", id] => Endpoint::Schema(decode(id)),
+            _ => Endpoint::Unknown,
+        };
+        Some(Route { tenant_path: path[..at + MARKER.len() + tenant.len()].to_owned(), tenant: tenant.to_owned(), endpoint })
+    }
+}
+
+/// Percent-decodes a path segment; invalid escapes are kept as they are (the id then simply
+/// names nothing).
+fn decode(segment: &str) -> String {
+    let bytes = segment.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        if bytes[i] == b'%' && i + 2 < bytes.len() {
+            if let Ok(b) = std::str::from_utf8(&bytes[i + 1..i + 3]).ok().and_then(|h| u8::from_str_radix(h, 16).ok()).ok_or(()) {
+                out.push(b);
+                i += 3;
+                continue;
+            }
+        }
+        out.push(bytes[i]);
+        i += 1;
+    }
+    String::from_utf8_lossy(&out).into_owned()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn routes_parse_with_and_without_a_stage() {
+        let r = Route::parse("/scim/v2/abc123/Users/42").unwrap();
+        assert_eq!(r.tenant, "abc123");
+        assert_eq!(r.tenant_path, "/scim/v2/abc123");
+        assert_eq!(r.endpoint, Endpoint::User("42".into()));
+        let r = Route::parse("/prod/scim/v2/abc/Groups/").unwrap();
+        assert_eq!(r.tenant_path, "/prod/scim/v2/abc");
+        assert_eq!(r.endpoint, Endpoint::Groups);
+        assert_eq!(Route::parse("/scim/v2/abc/Schemas/urn%3Ax").unwrap().endpoint, Endpoint::Schema("urn:x".into()));
+        assert_eq!(Route::parse("/scim/v2/abc/Users/a/b").unwrap().endpoint, Endpoint::Unknown);
+        assert_eq!(Route::parse("/scim/v2/abc/Me").unwrap().endpoint, Endpoint::Unknown);
+        assert_eq!(Route::parse("/scim/v2/abc").unwrap().endpoint, Endpoint::Unknown);
+    }
+
+    #[test]
+    fn malformed_tenants_and_paths_are_refused() {
+        assert!(Route::parse("/scim/v2/").is_none());
+        assert!(Route::parse("/scim/v2/a_b/Users").is_none());
+        assert!(Route::parse("/scim/v2/..%2F/Users").is_none());
+        assert!(Route::parse("/other").is_none());
+        assert_eq!(decode("%2e%2e%2Fetc%zz%"), "../etc%zz%");
+    }
+}
