@@ -1,1 +1,16 @@
-fn main() {}
+//! Lambda entry point of the groups function: build the app once, then serve requests.
+
+use std::sync::Arc;
+
+use lambda_http::{run, service_fn, Error, Request};
+
+#[tokio::main]
+async fn main() -> Result<(), Error> {
+    shared::http::init_logging();
+    let app = Arc::new(shared::http::App::from_env()?);
+    run(service_fn(move |req: Request| {
+        let app = app.clone();
+        async move { Ok::<_, Error>(groups::handle(&app, req).await) }
+    }))
+    .await
+}

@@ -16,7 +16,7 @@ use futures::FutureExt;
 use lambda_http::{Body, Request, RequestExt, Response};
 
 pub use request::ScimRequest;
-pub use response::ScimResponse;
+pub use response::{error as error_response, ScimResponse};
 pub use route::{Endpoint, Route};
 
 use crate::directory::{Directory, Tenant};
@@ -35,6 +35,16 @@ pub struct App {
 impl App {
     pub fn new(table: Arc<dyn Table>, secrets: Arc<dyn SecretStore>) -> App {
         App { directory: Directory::new(table, secrets) }
+    }
+
+    /// The app a function builds at cold start, from its environment: the embedded store in
+    /// `SCIM_DATA_DIR` (default `/tmp/scim`). The DynamoDB engine is selected here once it exists.
+    pub fn from_env() -> Result<App, String> {
+        let dir = std::env::var("SCIM_DATA_DIR").unwrap_or_else(|_| "/tmp/scim".to_owned());
+        let path = std::path::Path::new(&dir).join("scim.sqlite3");
+        let table = crate::store::sqlite::SqliteTable::open(&path)
+            .map_err(|e| format!("cannot open the embedded store at {}: {e}", path.display()))?;
+        Ok(App::embedded(Arc::new(table)))
     }
 
     /// An app whose secrets live in the same embedded table.
