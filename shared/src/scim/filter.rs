@@ -4,7 +4,7 @@
 
 use serde_json::Value;
 
-use super::path::AttrPath;
+use super::path::{check_attr_name, parse_attr_path, AttrPath};
 use super::schema::ResourceType;
 use super::ScimError;
 
@@ -47,10 +47,54 @@ pub enum Filter {
     },
 }
 
+impl CompareOp {
+    /// The operator as written in a filter (`eq`, `ne`, …).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            CompareOp::Eq => "eq",
+            CompareOp::Ne => "ne",
+            CompareOp::Co => "co",
+            CompareOp::Sw => "sw",
+            CompareOp::Ew => "ew",
+            CompareOp::Gt => "gt",
+            CompareOp::Ge => "ge",
+            CompareOp::Lt => "lt",
+            CompareOp::Le => "le",
+        }
+    }
+
+    /// The operator named by `word`, in any case.
+    fn from_word(word: &str) -> Option<CompareOp> {
+        const ALL: [CompareOp; 9] = [
+            CompareOp::Eq,
+            CompareOp::Ne,
+            CompareOp::Co,
+            CompareOp::Sw,
+            CompareOp::Ew,
+            CompareOp::Gt,
+            CompareOp::Ge,
+            CompareOp::Lt,
+            CompareOp::Le,
+        ];
+        ALL.into_iter().find(|op| op.as_str().eq_ignore_ascii_case(word))
+    }
+}
+
 impl Filter {
     /// Parses a filter. Errors are 400 `invalidFilter`, never a panic, whatever the input.
-    pub fn parse(_s: &str) -> Result<Filter, ScimError> {
-        todo!("filled in by the filter work")
+    ///
+    /// Keywords and operators are case-insensitive; `and` binds tighter than `or`; `not`
+    /// requires parentheses. Beyond RFC 7644, Entra's `emails[type eq "work"].value eq "x"`
+    /// is accepted and parsed as `emails[type eq "work" and value eq "x"]`.
+    pub fn parse(s: &str) -> Result<Filter, ScimError> {
+        if s.len() > MAX_FILTER_LEN {
+            return Err(ScimError::invalid_filter(format!(
+                "The filter is {} bytes long; at most {MAX_FILTER_LEN} are accepted.",
+                s.len()
+            )));
+        }
+        let tokens = lex(s).map_err(|e| e.into_scim(s))?;
+        Parser { tokens, next: 0, end: s.len() }.parse_all().map_err(|e| e.into_scim(s))
     }
 
     /// Whether `resource` (a whole SCIM resource as JSON, extension attributes under their
@@ -64,5 +108,539 @@ impl Filter {
     /// lookups: `userName eq "x" and active eq true` gives `[(userName, "x"), (active, true)]`.
     pub fn required_equalities(&self) -> Vec<(&AttrPath, &Value)> {
         todo!("filled in by the filter work")
+    }
+}
+
+/// A parse failure at a byte offset of the filter.
+struct SyntaxError {
+    at: usize,
+    why: String,
+}
+
+impl SyntaxError {
+    fn new(at: usize, why: impl Into<String>) -> Self {
+        SyntaxError { at, why: why.into() }
+    }
+
+    fn into_scim(self, filter: &str) -> ScimError {
+        ScimError::invalid_filter(format!("Invalid filter '{filter}' at offset {}: {}.", self.at, self.why))
+    }
+}
+
+#[derive(Debug, Clone, PartialEq)]
+enum Tok<'a> {
+    Open,
+    Close,
+    OpenBracket,
+    CloseBracket,
+    /// A JSON string literal, unescaped.
+    Str(String),
+    /// A run of anything else: an attribute path, `.subAttr`, a keyword, a number, a literal.
+    Word(&'a str),
+}
+
+struct Token<'a> {
+    tok: Tok<'a>,
+    at: usize,
+}
+
+/// Splits the filter into tokens; whitespace only separates them.
+fn lex(s: &str) -> Result<Vec<Token<'_>>, SyntaxError> {
+    let mut tokens = Vec::new();
+    let mut chars = s.char_indices().peekable();
+    while let Some(&(at, c)) = chars.peek() {
+        let tok = match c {
+            c if c.is_whitespace() => {
+                chars.next();
+                continue;
+            }
+            '(' => Tok::Open,
+            ')' => Tok::Close,
+            '[' => Tok::OpenBracket,
+            ']' => Tok::CloseBracket,
+            '"' => {
+                let end = string_end(s, at)?;
+                let text = serde_json::from_str(&s[at..end])
+                    .map_err(|_| SyntaxError::new(at, "the quoted value is not a valid JSON string"))?;
+                while chars.next_if(|&(i, _)| i < end).is_some() {}
+                tokens.push(Token { tok: Tok::Str(text), at });
+                continue;
+            }
+            _ => {
+                let end = s[at..].find(is_delimiter).map_or(s.len(), |i| at + i);
+                while chars.next_if(|&(i, _)| i < end).is_some() {}
+                tokens.push(Token { tok: Tok::Word(&s[at..end]), at });
+                continue;
+            }
+        };
+        chars.next();
+        tokens.push(Token { tok, at });
+    }
+    Ok(tokens)
+}
+
+fn is_delimiter(c: char) -> bool {
+    c.is_whitespace() || matches!(c, '(' | ')' | '[' | ']' | '"')
+}
+
+/// The byte offset just past the closing quote of the string starting at `start`.
+fn string_end(s: &str, start: usize) -> Result<usize, SyntaxError> {
+    let mut escaped = false;
+    for (i, c) in s[start + 1..].char_indices() {
+        match c {
+            _ if escaped => escaped = false,
+            '\\' => escaped = true,
+            '"' => return Ok(start + 1 + i + 1),
+            _ => {}
+        }
+    }
+    Err(SyntaxError::new(start, "the quoted value has no closing '\"'"))
+}
+
+/// Recursive descent over the tokens. Recursion only happens when entering a group
+/// (parentheses, `not (…)`, `[…]`), and groups are limited to [`MAX_FILTER_DEPTH`], so the
+/// stack stays small whatever the input; `and`/`or` chains are built in loops.
+struct Parser<'a> {
+    tokens: Vec<Token<'a>>,
+    next: usize,
+    /// The filter's length, the offset reported for errors at its end.
+    end: usize,
+}
+
+impl<'a> Parser<'a> {
+    fn parse_all(mut self) -> Result<Filter, SyntaxError> {
+        if self.tokens.is_empty() {
+            return Err(SyntaxError::new(0, "the filter is empty"));
+        }
+        let filter = self.parse_or(0)?;
+        match self.peek() {
+            None => Ok(filter),
+            Some(_) => Err(self.unexpected("'and', 'or' or the end of the filter")),
+        }
+    }
+
+    fn peek(&self) -> Option<&Tok<'a>> {
+        self.tokens.get(self.next).map(|t| &t.tok)
+    }
+
+    fn at(&self) -> usize {
+        self.tokens.get(self.next).map_or(self.end, |t| t.at)
+    }
+
+    fn unexpected(&self, expected: &str) -> SyntaxError {
+        let found = match self.peek() {
+            None => "the end of the filter".to_string(),
+            Some(Tok::Open) => "'('".into(),
+            Some(Tok::Close) => "')'".into(),
+            Some(Tok::OpenBracket) => "'['".into(),
+            Some(Tok::CloseBracket) => "']'".into(),
+            Some(Tok::Str(s)) => format!("the value {}", Value::String(s.clone())),
+            Some(Tok::Word(w)) => format!("'{w}'"),
+        };
+        SyntaxError::new(self.at(), format!("expected {expected}, found {found}"))
+    }
+
+    fn eat_keyword(&mut self, keyword: &str) -> bool {
+        let found = matches!(self.peek(), Some(Tok::Word(w)) if w.eq_ignore_ascii_case(keyword));
+        if found {
+            self.next += 1;
+        }
+        found
+    }
+
+    fn expect(&mut self, tok: Tok<'static>, what: &str) -> Result<(), SyntaxError> {
+        if self.peek() == Some(&tok) {
+            self.next += 1;
+            Ok(())
+        } else {
+            Err(self.unexpected(what))
+        }
+    }
+
+    /// `and_expr *("or" and_expr)`, left-associative.
+    fn parse_or(&mut self, depth: usize) -> Result<Filter, SyntaxError> {
+        let mut filter = self.parse_and(depth)?;
+        while self.eat_keyword("or") {
+            filter = Filter::Or(Box::new(filter), Box::new(self.parse_and(depth)?));
+        }
+        Ok(filter)
+    }
+
+    /// `term *("and" term)`, left-associative.
+    fn parse_and(&mut self, depth: usize) -> Result<Filter, SyntaxError> {
+        let mut filter = self.parse_term(depth)?;
+        while self.eat_keyword("and") {
+            filter = Filter::And(Box::new(filter), Box::new(self.parse_term(depth)?));
+        }
+        Ok(filter)
+    }
+
+    /// `"(" filter ")"`, `"not" "(" filter ")"`, or an attribute expression.
+    fn parse_term(&mut self, depth: usize) -> Result<Filter, SyntaxError> {
+        let is_not = matches!(self.peek(), Some(Tok::Word(w)) if w.eq_ignore_ascii_case("not"))
+            && matches!(self.tokens.get(self.next + 1), Some(Token { tok: Tok::Open, .. }));
+        if is_not {
+            self.next += 1;
+        }
+        match self.peek() {
+            Some(Tok::Open) => {
+                let inner = self.parse_group(depth, Tok::Close, "')'")?;
+                Ok(if is_not { Filter::Not(Box::new(inner)) } else { inner })
+            }
+            Some(&Tok::Word(word)) => self.parse_attr_expr(word, depth),
+            _ => Err(self.unexpected("an attribute, '(' or 'not ('")),
+        }
+    }
+
+    /// An opening token, a filter one level deeper, and the closing token.
+    fn parse_group(&mut self, depth: usize, close: Tok<'static>, close_name: &str) -> Result<Filter, SyntaxError> {
+        if depth >= MAX_FILTER_DEPTH {
+            return Err(SyntaxError::new(
+                self.at(),
+                format!("the filter nests parentheses, 'not' and '[…]' more than {MAX_FILTER_DEPTH} levels deep"),
+            ));
+        }
+        self.next += 1;
+        let inner = self.parse_or(depth + 1)?;
+        self.expect(close, &format!("'and', 'or' or {close_name}"))?;
+        Ok(inner)
+    }
+
+    /// `attrPath "pr"`, `attrPath op value`, `attrPath "[" filter "]"`, and Entra's
+    /// `attrPath "[" filter "]" "." subAttr (op value / "pr")`.
+    fn parse_attr_expr(&mut self, word: &str, depth: usize) -> Result<Filter, SyntaxError> {
+        let at = self.at();
+        self.next += 1;
+        let path = parse_attr_path(word).map_err(|why| SyntaxError::new(at, why))?;
+        if self.peek() != Some(&Tok::OpenBracket) {
+            return self.parse_operation(path);
+        }
+        if path.sub_attr.is_some() {
+            return Err(SyntaxError::new(at, "'[…]' must follow a multi-valued attribute, not a sub-attribute"));
+        }
+        let mut filter = self.parse_group(depth, Tok::CloseBracket, "']'")?;
+        if let Some(Tok::Word(w)) = self.peek() {
+            if let Some(sub) = w.strip_prefix('.') {
+                let at = self.at();
+                check_attr_name(sub).map_err(|why| SyntaxError::new(at + 1, why))?;
+                self.next += 1;
+                let sub = AttrPath { urn: None, attr: sub.to_string(), sub_attr: None };
+                filter = Filter::And(Box::new(filter), Box::new(self.parse_operation(sub)?));
+            }
+        }
+        Ok(Filter::ValuePath { path, filter: Box::new(filter) })
+    }
+
+    /// What follows an attribute path: `pr`, or a comparison operator and its value.
+    fn parse_operation(&mut self, path: AttrPath) -> Result<Filter, SyntaxError> {
+        if self.eat_keyword("pr") {
+            return Ok(Filter::Present(path));
+        }
+        let op = match self.peek() {
+            Some(Tok::Word(w)) => CompareOp::from_word(w),
+            _ => None,
+        };
+        let Some(op) = op else {
+            return Err(self.unexpected("an operator (eq, ne, co, sw, ew, gt, ge, lt, le, pr) or '['"));
+        };
+        self.next += 1;
+        let value = self.parse_value()?;
+        Ok(Filter::Compare { path, op, value })
+    }
+
+    /// `compValue`: a JSON string or number, `true`, `false` or `null` (any case).
+    fn parse_value(&mut self) -> Result<Value, SyntaxError> {
+        let literal = match self.peek() {
+            Some(Tok::Str(s)) => Some(Value::String(s.clone())),
+            Some(Tok::Word(w)) => literal(w),
+            _ => None,
+        };
+        let value = literal.ok_or_else(|| self.unexpected("a quoted string, a number, true, false or null"))?;
+        self.next += 1;
+        Ok(value)
+    }
+}
+
+/// A number, boolean or null written without quotes.
+fn literal(word: &str) -> Option<Value> {
+    match word.to_ascii_lowercase().as_str() {
+        "true" => Some(Value::Bool(true)),
+        "false" => Some(Value::Bool(false)),
+        "null" => Some(Value::Null),
+        _ => match serde_json::from_str(word) {
+            Ok(n @ Value::Number(_)) => Some(n),
+            _ => None,
+        },
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::scim::ScimType;
+    use serde_json::json;
+
+    fn p(s: &str) -> AttrPath {
+        parse_attr_path(s).unwrap()
+    }
+
+    fn cmp(path: &str, op: CompareOp, value: Value) -> Filter {
+        Filter::Compare { path: p(path), op, value }
+    }
+
+    fn and(a: Filter, b: Filter) -> Filter {
+        Filter::And(Box::new(a), Box::new(b))
+    }
+
+    fn or(a: Filter, b: Filter) -> Filter {
+        Filter::Or(Box::new(a), Box::new(b))
+    }
+
+    fn not(a: Filter) -> Filter {
+        Filter::Not(Box::new(a))
+    }
+
+    fn value_path(path: &str, filter: Filter) -> Filter {
+        Filter::ValuePath { path: p(path), filter: Box::new(filter) }
+    }
+
+    fn parse(s: &str) -> Filter {
+        Filter::parse(s).unwrap_or_else(|e| panic!("{s:?}: {}", e.detail))
+    }
+
+    fn assert_invalid(s: &str) {
+        match Filter::parse(s) {
+            Ok(f) => panic!("{s:?} parsed as {f:?}"),
+            Err(e) => assert_eq!((e.status, e.scim_type), (400, Some(ScimType::InvalidFilter)), "{s:?}"),
+        }
+    }
+
+    #[test]
+    fn parses_every_operator_in_any_case() {
+        use CompareOp::*;
+        for (word, op) in
+            [("eq", Eq), ("NE", Ne), ("Co", Co), ("sW", Sw), ("ew", Ew), ("GT", Gt), ("ge", Ge), ("lt", Lt), ("Le", Le)]
+        {
+            assert_eq!(parse(&format!("title {word} \"x\"")), cmp("title", op, json!("x")));
+        }
+        assert_eq!(parse("title pr"), Filter::Present(p("title")));
+        assert_eq!(parse("title PR"), Filter::Present(p("title")));
+    }
+
+    #[test]
+    fn parses_every_kind_of_value() {
+        assert_eq!(parse("a eq 1"), cmp("a", CompareOp::Eq, json!(1)));
+        assert_eq!(parse("a eq -1.5"), cmp("a", CompareOp::Eq, json!(-1.5)));
+        assert_eq!(parse("a eq 2e3"), cmp("a", CompareOp::Eq, json!(2000.0)));
+        assert_eq!(parse("a eq true"), cmp("a", CompareOp::Eq, json!(true)));
+        assert_eq!(parse("a eq False"), cmp("a", CompareOp::Eq, json!(false)));
+        assert_eq!(parse("a eq NULL"), cmp("a", CompareOp::Eq, Value::Null));
+        assert_eq!(
+            parse(r#"a eq "say \"hi\" \\ \u00e9\ud83d\ude00""#),
+            cmp("a", CompareOp::Eq, json!("say \"hi\" \\ é😀"))
+        );
+        assert_eq!(parse(r#"a eq "(not) [a] and or""#), cmp("a", CompareOp::Eq, json!("(not) [a] and or")));
+        assert_eq!(parse(r#"a eq """#), cmp("a", CompareOp::Eq, json!("")));
+    }
+
+    #[test]
+    fn and_binds_tighter_than_or() {
+        let (a, b, c) =
+            (cmp("a", CompareOp::Eq, json!(1)), cmp("b", CompareOp::Eq, json!(2)), cmp("c", CompareOp::Eq, json!(3)));
+        assert_eq!(parse("a eq 1 or b eq 2 and c eq 3"), or(a.clone(), and(b.clone(), c.clone())));
+        assert_eq!(parse("a eq 1 and b eq 2 or c eq 3"), or(and(a.clone(), b.clone()), c.clone()));
+        assert_eq!(parse("(a eq 1 or b eq 2) and c eq 3"), and(or(a.clone(), b.clone()), c.clone()));
+        assert_eq!(parse("a eq 1 AND b eq 2 And c eq 3"), and(and(a.clone(), b.clone()), c.clone()));
+        assert_eq!(parse("a eq 1 OR b eq 2 or c eq 3"), or(or(a.clone(), b.clone()), c.clone()));
+        assert_eq!(parse("not (a eq 1) and b eq 2"), and(not(a.clone()), b.clone()));
+        assert_eq!(parse("NOT(a eq 1 or b eq 2)"), not(or(a.clone(), b.clone())));
+        assert_eq!(parse("((a eq 1))"), a);
+    }
+
+    #[test]
+    fn tolerates_whitespace() {
+        assert_eq!(parse("  userName   eq\t\"x\"  "), cmp("userName", CompareOp::Eq, json!("x")));
+        assert_eq!(parse("( a pr )and(b pr)"), and(Filter::Present(p("a")), Filter::Present(p("b"))));
+    }
+
+    #[test]
+    fn parses_value_paths_and_urn_paths() {
+        assert_eq!(
+            parse(r#"emails[type eq "work" and value co "@example.com"]"#),
+            value_path(
+                "emails",
+                and(cmp("type", CompareOp::Eq, json!("work")), cmp("value", CompareOp::Co, json!("@example.com")))
+            )
+        );
+        assert_eq!(
+            parse(r#"emails[not (type eq "work")] or userName pr"#),
+            or(value_path("emails", not(cmp("type", CompareOp::Eq, json!("work")))), Filter::Present(p("userName")))
+        );
+        let urn = "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User";
+        assert_eq!(
+            parse(&format!("{urn}:manager.value eq \"1\"")),
+            cmp(&format!("{urn}:manager.value"), CompareOp::Eq, json!("1"))
+        );
+        assert_eq!(
+            parse(r#"urn:ietf:params:scim:schemas:core:2.0:User:emails[type eq "work"]"#),
+            value_path("urn:ietf:params:scim:schemas:core:2.0:User:emails", cmp("type", CompareOp::Eq, json!("work")))
+        );
+        assert_eq!(
+            parse("meta.lastModified gt \"2011-05-13T04:42:34Z\""),
+            cmp("meta.lastModified", CompareOp::Gt, json!("2011-05-13T04:42:34Z"))
+        );
+    }
+
+    #[test]
+    fn parses_the_entra_value_path_with_a_sub_attribute() {
+        let expected = value_path(
+            "emails",
+            and(cmp("type", CompareOp::Eq, json!("work")), cmp("value", CompareOp::Eq, json!("x@example.com"))),
+        );
+        assert_eq!(parse(r#"emails[type eq "work"].value eq "x@example.com""#), expected);
+        assert_eq!(
+            parse(r#"emails[type eq "work"].value pr"#),
+            value_path("emails", and(cmp("type", CompareOp::Eq, json!("work")), Filter::Present(p("value"))))
+        );
+    }
+
+    #[test]
+    fn parses_the_filters_okta_and_entra_send() {
+        assert_eq!(parse(r#"userName eq "x""#), cmp("userName", CompareOp::Eq, json!("x")));
+        assert_eq!(parse(r#"externalId eq "x""#), cmp("externalId", CompareOp::Eq, json!("x")));
+        assert_eq!(parse(r#"displayName eq "x""#), cmp("displayName", CompareOp::Eq, json!("x")));
+        assert_eq!(
+            parse(r#"userName eq "x" and externalId eq "y""#),
+            and(cmp("userName", CompareOp::Eq, json!("x")), cmp("externalId", CompareOp::Eq, json!("y")))
+        );
+    }
+
+    #[test]
+    fn rejects_malformed_filters() {
+        for s in [
+            "",
+            "   ",
+            "userName",
+            "userName eq",
+            "userName eq x",
+            "userName \"x\"",
+            "eq \"x\"",
+            "userName xx \"x\"",
+            "userName eq \"x",
+            "userName eq \"\\q\"",
+            "a eq 1 and",
+            "a eq 1 or or b pr",
+            "and a pr",
+            "(a pr",
+            "a pr)",
+            "not a pr",
+            "not (a pr",
+            "()",
+            "a[]",
+            "a[b pr",
+            "a[b pr]]",
+            "a.b[c pr]",
+            "a[b pr].",
+            "a[b pr].c",
+            "a[b pr].c eq",
+            "a[b pr].1 eq 1",
+            "a eq 01",
+            "a eq 1 b eq 2",
+            "a eq {}",
+            "a eq [1]",
+            "1a pr",
+            "a.b.c pr",
+            "urn:x: pr",
+            "a eq \"x\" \"y\"",
+            "a pr pr",
+            "\"x\" eq a",
+            "a eq tru",
+            "a eq 1x",
+        ] {
+            assert_invalid(s);
+        }
+    }
+
+    #[test]
+    fn errors_say_where_and_what() {
+        let e = Filter::parse("userName eq \"x\" and title xx 1").unwrap_err();
+        assert!(e.detail.contains("offset 26"), "{}", e.detail);
+        assert!(e.detail.contains("expected an operator"), "{}", e.detail);
+    }
+
+    #[test]
+    fn limits_length_and_depth_without_recursing() {
+        let started = std::time::Instant::now();
+        assert_invalid(&"a".repeat(MAX_FILTER_LEN + 1));
+        assert_invalid(&format!("{}a pr{}", "(".repeat(10_000), ")".repeat(10_000)));
+        assert_invalid(&"(".repeat(10_000));
+        assert_invalid(&"not (".repeat(10_000));
+        assert_invalid(&"a[".repeat(10_000));
+        assert_invalid(&vec!["a eq 1"; 10_000].join(" and "));
+        // Under the length limit, the depth limit stops the recursion.
+        assert_invalid(&format!("{}a pr{}", "(".repeat(1_000), ")".repeat(1_000)));
+        assert_invalid(&format!("{}a pr{}", "not (".repeat(600), ")".repeat(600)));
+        assert_invalid(&format!("{}b pr{}", "a[".repeat(1_000), "]".repeat(1_000)));
+        assert!(started.elapsed() < std::time::Duration::from_secs(2));
+
+        let nested = |n: usize| format!("{}a pr{}", "(".repeat(n), ")".repeat(n));
+        assert!(Filter::parse(&nested(MAX_FILTER_DEPTH)).is_ok());
+        assert_invalid(&nested(MAX_FILTER_DEPTH + 1));
+        // A long flat chain is not nesting: only the length limits it.
+        let chain = vec!["a pr"; 400].join(" and ");
+        assert!(chain.len() <= MAX_FILTER_LEN);
+        assert!(Filter::parse(&chain).is_ok());
+    }
+
+    /// A tiny xorshift generator: reproducible without a dependency.
+    struct Rng(u64);
+
+    impl Rng {
+        fn next(&mut self) -> u64 {
+            self.0 ^= self.0 << 13;
+            self.0 ^= self.0 >> 7;
+            self.0 ^= self.0 << 17;
+            self.0
+        }
+
+        fn below(&mut self, n: usize) -> usize {
+            (self.next() % n as u64) as usize
+        }
+    }
+
+    #[test]
+    fn garbage_never_panics() {
+        let seeds = [
+            r#"emails[type eq "work" and value co "@example.com"].value eq "x" or not (userName sw "a\"b")"#,
+            r#"urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:manager.value eq "1" and meta.lastModified gt "2011-05-13T04:42:34Z""#,
+            "((a eq 1) or (b ne -2.5e3)) and c pr and d eq null and e eq true",
+        ];
+        let pieces = [
+            "(", ")", "[", "]", "\"", "\\", " ", "and", "or", "not", "eq", "pr", ".", ":", "urn:", "é", "\u{0}", "1",
+            "a",
+        ];
+        let mut rng = Rng(0x9e37_79b9_7f4a_7c15);
+        for round in 0..20_000 {
+            let mut bytes = seeds[round % seeds.len()].as_bytes().to_vec();
+            for _ in 0..1 + rng.below(6) {
+                let i = rng.below(bytes.len() + 1);
+                match rng.below(4) {
+                    0 if i < bytes.len() => bytes[i] = rng.next() as u8,
+                    1 if i < bytes.len() => {
+                        bytes.remove(i);
+                    }
+                    2 => bytes.splice(i..i, pieces[rng.below(pieces.len())].bytes()).for_each(drop),
+                    _ => bytes.truncate(i),
+                }
+            }
+            let s = String::from_utf8_lossy(&bytes);
+            if let Err(e) = Filter::parse(&s) {
+                assert_eq!(e.status, 400);
+            }
+        }
+        for _ in 0..5_000 {
+            let s: String = (0..rng.below(40)).map(|_| pieces[rng.below(pieces.len())]).collect::<Vec<_>>().join(" ");
+            let _ = Filter::parse(&s);
+        }
     }
 }

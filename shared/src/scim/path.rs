@@ -80,7 +80,7 @@ fn parse_patch_path(s: &str) -> Result<PatchPath, String> {
     // Only `.subAttr` may follow the filter and it cannot hold ']', so the last ']' closes the
     // filter even when a quoted value inside it contains brackets.
     let close = s.rfind(']').filter(|&c| c > open).ok_or("the value filter has no closing ']'")?;
-    let filter = Filter::parse(&s[open + 1..close]).map_err(|e| e.detail)?;
+    let filter = Filter::parse(&s[open + 1..close]).map_err(|e| e.detail.trim_end_matches('.').to_string())?;
     let sub_attr = match &s[close + 1..] {
         "" => None,
         rest => {
@@ -234,8 +234,43 @@ mod tests {
     }
 
     #[test]
+    fn patch_paths_with_value_filters() {
+        let p = PatchPath::parse(r#"members[value eq "00u1abcd"]"#).unwrap();
+        assert_eq!(p.attr, path(None, "members", None));
+        assert_eq!(p.filter, Some(Filter::parse(r#"value eq "00u1abcd""#).unwrap()));
+        assert_eq!(p.sub_attr, None);
+
+        let p = PatchPath::parse(r#"emails[type eq "work"].value"#).unwrap();
+        assert_eq!(p.attr, path(None, "emails", None));
+        assert_eq!(p.filter, Some(Filter::parse(r#"type eq "work""#).unwrap()));
+        assert_eq!(p.sub_attr.as_deref(), Some("value"));
+
+        let p = PatchPath::parse(&format!(r#"{USER}:emails[type eq "work" and value co "]."].display"#)).unwrap();
+        assert_eq!(p.attr, path(Some(USER), "emails", None));
+        assert_eq!(p.filter, Some(Filter::parse(r#"type eq "work" and value co "].""#).unwrap()));
+        assert_eq!(p.sub_attr.as_deref(), Some("display"));
+    }
+
+    #[test]
     fn invalid_patch_paths_are_invalid_path() {
-        for s in ["", "1x", "a.b.c", "urn:x:", "members[", "members]", "a b"] {
+        for s in [
+            "",
+            "1x",
+            "a.b.c",
+            "urn:x:",
+            "members[",
+            "members]",
+            "a b",
+            "members[]",
+            "members[value]",
+            "members[value eq]",
+            "name.givenName[value pr]",
+            r#"emails[type eq "work"]value"#,
+            r#"emails[type eq "work"].value.x"#,
+            r#"emails[type eq "work"]."#,
+            r#"emails[type eq "work"].1"#,
+            r#"emails[type eq "work""#,
+        ] {
             let e = PatchPath::parse(s).unwrap_err();
             assert_eq!((e.status, e.scim_type), (400, Some(ScimType::InvalidPath)), "{s:?}");
         }
