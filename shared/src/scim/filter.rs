@@ -2,15 +2,23 @@
 //! limits), evaluated against resources as JSON, and inspected by the directory to plan
 //! indexed lookups.
 
-use serde_json::Value;
+use std::borrow::Cow;
+use std::cmp::Ordering;
+
+use serde_json::{Number, Value};
+use time::format_description::well_known::Rfc3339;
+use time::OffsetDateTime;
 
 use super::path::{check_attr_name, parse_attr_path, AttrPath};
-use super::schema::ResourceType;
+use super::schema::{AttrType, Attribute, ResourceType};
 use super::ScimError;
 
 /// Longest filter accepted, in bytes.
 pub const MAX_FILTER_LEN: usize = 4096;
 /// Deepest nesting of parentheses, `not`, value paths and logical operators accepted.
+///
+/// Nesting is counted in groups: `(…)`, `not (…)` and `attr[…]` each add a level. A flat
+/// `and`/`or` chain is a single level however long; [`MAX_FILTER_LEN`] bounds it.
 pub const MAX_FILTER_DEPTH: usize = 32;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -99,15 +107,37 @@ impl Filter {
 
     /// Whether `resource` (a whole SCIM resource as JSON, extension attributes under their
     /// URN) matches. Case-exactness and types come from `rt`.
-    pub fn matches(&self, _resource: &Value, _rt: &ResourceType) -> bool {
-        todo!("filled in by the filter work")
+    ///
+    /// Attribute names and URNs match the resource's keys in any case. A comparison holds
+    /// when any value of a multi-valued attribute satisfies it; a complex attribute compared
+    /// without a sub-attribute is compared through its `value`. Values of mismatched types
+    /// never compare (false, not an error). An absent (or null) attribute satisfies only
+    /// `ne` with a non-null value, `eq null` and `not (…)`.
+    pub fn matches(&self, resource: &Value, rt: &ResourceType) -> bool {
+        eval(self, Scope::Resource { resource, rt })
     }
 
     /// The `attr eq "value"` comparisons on top-level attributes that must all hold for the
     /// filter to match (the conjuncts of a top-level `and` chain), for planning indexed
     /// lookups: `userName eq "x" and active eq true` gives `[(userName, "x"), (active, true)]`.
+    ///
+    /// Only `and` is descended into (never `or`, `not` or `[…]`), in the filter's order.
+    /// `eq null` is left out: it asks for an absent attribute, which no index lookup finds.
     pub fn required_equalities(&self) -> Vec<(&AttrPath, &Value)> {
-        todo!("filled in by the filter work")
+        let mut found = Vec::new();
+        // An explicit stack: `and` chains can be hundreds of nodes deep.
+        let mut pending = vec![self];
+        while let Some(filter) = pending.pop() {
+            match filter {
+                Filter::And(a, b) => {
+                    pending.push(b);
+                    pending.push(a);
+                }
+                Filter::Compare { path, op: CompareOp::Eq, value } if !value.is_null() => found.push((path, value)),
+                _ => {}
+            }
+        }
+        found
     }
 }
 
@@ -372,6 +402,193 @@ fn literal(word: &str) -> Option<Value> {
             _ => None,
         },
     }
+}
+
+/// Where a filter's paths are resolved: a whole resource, or one element of a multi-valued
+/// attribute inside `attr[…]`, where paths are relative to the element (a URN there is ignored).
+#[derive(Clone, Copy)]
+enum Scope<'a> {
+    Resource { resource: &'a Value, rt: &'a ResourceType },
+    Element { element: &'a Value, parent: Option<&'static Attribute> },
+}
+
+/// Recursion follows the AST, whose depth the parser bounds (groups by
+/// [`MAX_FILTER_DEPTH`], `and`/`or` chains by [`MAX_FILTER_LEN`]).
+fn eval(filter: &Filter, scope: Scope<'_>) -> bool {
+    match filter {
+        Filter::And(a, b) => eval(a, scope) && eval(b, scope),
+        Filter::Or(a, b) => eval(a, scope) || eval(b, scope),
+        Filter::Not(inner) => !eval(inner, scope),
+        Filter::Present(path) => resolve(scope, path).values.into_iter().any(is_present),
+        Filter::Compare { path, op, value } => eval_compare(scope, path, *op, value),
+        Filter::ValuePath { path, filter } => {
+            let target = resolve(scope, path);
+            target
+                .values
+                .into_iter()
+                .filter(|element| element.is_object())
+                .any(|element| eval(filter, Scope::Element { element, parent: target.def }))
+        }
+    }
+}
+
+fn eval_compare(scope: Scope<'_>, path: &AttrPath, op: CompareOp, expected: &Value) -> bool {
+    let mut target = resolve(scope, path);
+    if path.sub_attr.is_none() {
+        target = target.through_value();
+    }
+    if expected.is_null() {
+        // RFC 7644 leaves null comparisons open; `eq null` reads best as "absent".
+        let present = target.values.iter().any(|v| is_present(v));
+        return match op {
+            CompareOp::Eq => !present,
+            CompareOp::Ne => present,
+            _ => false,
+        };
+    }
+    if target.values.is_empty() {
+        // An absent attribute is not equal to anything, and satisfies nothing else.
+        return op == CompareOp::Ne;
+    }
+    target.values.into_iter().any(|actual| compare(actual, op, expected, target.def))
+}
+
+/// The values a path designates and the schema definition they follow (None when the schema
+/// does not know the attribute).
+struct Target<'a> {
+    /// Each element of a multi-valued attribute is one value; nulls are dropped.
+    values: Vec<&'a Value>,
+    def: Option<&'static Attribute>,
+}
+
+impl<'a> Target<'a> {
+    /// RFC 7644 §3.4.2.2: a complex attribute compared without a sub-attribute (`emails co
+    /// "x"`) is compared through its `value` sub-attribute.
+    fn through_value(self) -> Target<'a> {
+        let values = self
+            .values
+            .into_iter()
+            .flat_map(|v| if v.is_object() { flatten(get_ci(v, "value")) } else { vec![v] })
+            .collect();
+        let def = match self.def {
+            Some(def) if def.kind == AttrType::Complex => def.sub_attribute("value"),
+            def => def,
+        };
+        Target { values, def }
+    }
+}
+
+fn resolve<'a>(scope: Scope<'a>, path: &AttrPath) -> Target<'a> {
+    let (value, def) = match scope {
+        Scope::Resource { resource, rt } => {
+            let def = rt.attribute(path.urn.as_deref(), &path.attr).map(|(_, def)| def);
+            // Extension attributes live under their URN; the core URN names the top level.
+            let container = match &path.urn {
+                Some(urn) if !urn.eq_ignore_ascii_case(rt.schema.id) => get_ci(resource, urn),
+                _ => Some(resource),
+            };
+            (container.and_then(|c| get_ci(c, &path.attr)), def)
+        }
+        Scope::Element { element, parent } => {
+            (get_ci(element, &path.attr), parent.and_then(|p| p.sub_attribute(&path.attr)))
+        }
+    };
+    let mut target = Target { values: flatten(value), def };
+    if let Some(sub) = &path.sub_attr {
+        target.values = target.values.into_iter().flat_map(|v| flatten(get_ci(v, sub))).collect();
+        target.def = target.def.and_then(|def| def.sub_attribute(sub));
+    }
+    target
+}
+
+/// A value as a list: an array's non-null elements, nothing for null or absent.
+fn flatten(value: Option<&Value>) -> Vec<&Value> {
+    match value {
+        None | Some(Value::Null) => Vec::new(),
+        Some(Value::Array(items)) => items.iter().filter(|v| !v.is_null()).collect(),
+        Some(v) => vec![v],
+    }
+}
+
+/// The member `key` of an object, whatever the case of either.
+fn get_ci<'a>(value: &'a Value, key: &str) -> Option<&'a Value> {
+    let object = value.as_object()?;
+    object.get(key).or_else(|| object.iter().find(|(k, _)| k.eq_ignore_ascii_case(key)).map(|(_, v)| v))
+}
+
+/// `pr`: present and not null, an empty string, or an array or object with nothing present.
+fn is_present(value: &Value) -> bool {
+    match value {
+        Value::Null => false,
+        Value::String(s) => !s.is_empty(),
+        Value::Array(items) => items.iter().any(is_present),
+        Value::Object(members) => members.values().any(is_present),
+        Value::Bool(_) | Value::Number(_) => true,
+    }
+}
+
+fn compare(actual: &Value, op: CompareOp, expected: &Value, def: Option<&Attribute>) -> bool {
+    match (actual, expected) {
+        (Value::String(a), Value::String(b)) => compare_strings(a, op, b, def),
+        (Value::Number(a), Value::Number(b)) => compare_numbers(a, b).is_some_and(|ord| ordering_holds(op, ord)),
+        (Value::Bool(a), Value::Bool(b)) => match op {
+            CompareOp::Eq => a == b,
+            CompareOp::Ne => a != b,
+            _ => false,
+        },
+        _ => false,
+    }
+}
+
+/// Whether `actual.cmp(expected) == ord` satisfies an ordering operator; the substring
+/// operators never hold here.
+fn ordering_holds(op: CompareOp, ord: Ordering) -> bool {
+    match op {
+        CompareOp::Eq => ord == Ordering::Equal,
+        CompareOp::Ne => ord != Ordering::Equal,
+        CompareOp::Gt => ord == Ordering::Greater,
+        CompareOp::Ge => ord != Ordering::Less,
+        CompareOp::Lt => ord == Ordering::Less,
+        CompareOp::Le => ord != Ordering::Greater,
+        CompareOp::Co | CompareOp::Sw | CompareOp::Ew => false,
+    }
+}
+
+/// Plain substring and ordering operations: filter values are never turned into patterns.
+fn compare_strings(actual: &str, op: CompareOp, expected: &str, def: Option<&Attribute>) -> bool {
+    let is_substring_op = matches!(op, CompareOp::Co | CompareOp::Sw | CompareOp::Ew);
+    if def.is_some_and(|d| d.kind == AttrType::DateTime) && !is_substring_op {
+        // Instants, so that `…T04:42:34Z` equals `…T06:42:34.000+02:00`.
+        if let (Some(a), Some(b)) = (parse_date_time(actual), parse_date_time(expected)) {
+            return ordering_holds(op, a.cmp(&b));
+        }
+    }
+    let (actual, expected) = if def.is_some_and(|d| d.case_exact) {
+        (Cow::Borrowed(actual), Cow::Borrowed(expected))
+    } else {
+        (Cow::Owned(actual.to_lowercase()), Cow::Owned(expected.to_lowercase()))
+    };
+    match op {
+        CompareOp::Co => actual.contains(&*expected),
+        CompareOp::Sw => actual.starts_with(&*expected),
+        CompareOp::Ew => actual.ends_with(&*expected),
+        _ => ordering_holds(op, actual.cmp(&expected)),
+    }
+}
+
+fn parse_date_time(s: &str) -> Option<OffsetDateTime> {
+    OffsetDateTime::parse(s, &Rfc3339).ok()
+}
+
+/// Integers exactly, anything else as f64.
+fn compare_numbers(a: &Number, b: &Number) -> Option<Ordering> {
+    if let (Some(a), Some(b)) = (a.as_i64(), b.as_i64()) {
+        return Some(a.cmp(&b));
+    }
+    if let (Some(a), Some(b)) = (a.as_u64(), b.as_u64()) {
+        return Some(a.cmp(&b));
+    }
+    a.as_f64()?.partial_cmp(&b.as_f64()?)
 }
 
 #[cfg(test)]
@@ -642,5 +859,388 @@ mod tests {
             let s: String = (0..rng.below(40)).map(|_| pieces[rng.below(pieces.len())]).collect::<Vec<_>>().join(" ");
             let _ = Filter::parse(&s);
         }
+    }
+
+    use crate::scim::schema::{ENTERPRISE_USER, GROUP_TYPE, USER_TYPE};
+
+    fn user() -> Value {
+        json!({
+            "schemas": ["urn:ietf:params:scim:schemas:core:2.0:User", ENTERPRISE_USER],
+            "id": "2819c223-7f76-453a-919d-413861904646",
+            "externalId": "Ext-01",
+            "UserName": "Bjensen@Example.com",
+            "name": {"givenName": "Barbara", "familyName": "Jensen", "middleName": null},
+            "displayName": "Babs Jensen",
+            "title": "",
+            "nickName": null,
+            "active": true,
+            "emails": [
+                {"value": "bjensen@example.com", "type": "work", "primary": true},
+                {"value": "babs@jensen.org", "type": "home"}
+            ],
+            "phoneNumbers": [],
+            "ims": [{}],
+            "roles": [{"value": null}],
+            "meta": {
+                "resourceType": "User",
+                "created": "2010-01-23T04:56:22Z",
+                "lastModified": "2011-05-13T04:42:34Z",
+                "version": "W/\"3694e05e9dff590\""
+            },
+            "URN:IETF:params:scim:schemas:extension:enterprise:2.0:User": {
+                "EmployeeNumber": "701984",
+                "manager": {"value": "26118915-6090-4610-87e4-49d8ca9f808d", "displayName": "John Smith"}
+            },
+            "x-count": 42,
+            "x-ratio": 0.5,
+            "x-tags": ["Blue", "green"]
+        })
+    }
+
+    fn user_matches(filter: &str) -> bool {
+        parse(filter).matches(&user(), &USER_TYPE)
+    }
+
+    fn assert_user_matches(filters: &[&str], expected: bool) {
+        for f in filters {
+            assert_eq!(user_matches(f), expected, "{f}");
+        }
+    }
+
+    #[test]
+    fn string_operators() {
+        assert_user_matches(
+            &[
+                r#"displayName eq "babs jensen""#,
+                r#"displayName ne "Barbara""#,
+                r#"displayName co "S JEN""#,
+                r#"displayName sw "babs""#,
+                r#"displayName ew "SEN""#,
+                r#"displayName gt "Babs""#,
+                r#"displayName ge "babs jensen""#,
+                r#"displayName lt "c""#,
+                r#"displayName le "BABS JENSEN""#,
+                r#"displayName co """#,
+                r#"name.givenName eq "barbara""#,
+            ],
+            true,
+        );
+        assert_user_matches(
+            &[
+                r#"displayName eq "Babs""#,
+                r#"displayName ne "babs jensen""#,
+                r#"displayName co "x""#,
+                r#"displayName sw "jensen""#,
+                r#"displayName ew "babs""#,
+                r#"displayName gt "c""#,
+                r#"displayName lt "babs jensen""#,
+                r#"displayName le "a""#,
+            ],
+            false,
+        );
+    }
+
+    #[test]
+    fn substring_operators_take_values_literally() {
+        assert_user_matches(&[r#"userName co ".""#, r#"emails.value ew "@example.com""#], true);
+        assert_user_matches(&[r#"userName co ".*""#, r#"userName sw "b.*""#, r#"emails.value co "e+""#], false);
+    }
+
+    #[test]
+    fn number_and_boolean_operators() {
+        assert_user_matches(
+            &[
+                "x-count eq 42",
+                "x-count eq 42.0",
+                "x-count ne 41",
+                "x-count gt 41.5",
+                "x-count ge 42",
+                "x-count lt 100",
+            ],
+            true,
+        );
+        assert_user_matches(
+            &["x-count le -1", "x-ratio gt 0.5", "x-ratio lt 0.25", "x-count co 4", "x-count sw 4"],
+            false,
+        );
+        assert_user_matches(&["x-ratio ge 0.5", "x-ratio le 1"], true);
+        assert_user_matches(&["active eq true", "active ne false", "ACTIVE eq TRUE"], true);
+        assert_user_matches(&["active eq false", "active gt false", "active co true"], false);
+    }
+
+    #[test]
+    fn mismatched_types_never_compare() {
+        assert_user_matches(
+            &[
+                r#"active eq "true""#,
+                r#"x-count eq "42""#,
+                "displayName eq 1",
+                "displayName eq true",
+                r#"x-count gt "1""#,
+            ],
+            false,
+        );
+    }
+
+    #[test]
+    fn id_and_external_id_are_case_exact_user_name_is_not() {
+        assert_user_matches(
+            &[
+                r#"userName eq "bjensen@example.com""#,
+                r#"USERNAME eq "BJENSEN@EXAMPLE.COM""#,
+                r#"externalId eq "Ext-01""#,
+                r#"id eq "2819c223-7f76-453a-919d-413861904646""#,
+                r#"externalId sw "Ext""#,
+            ],
+            true,
+        );
+        assert_user_matches(
+            &[
+                r#"externalId eq "ext-01""#,
+                r#"id eq "2819C223-7F76-453A-919D-413861904646""#,
+                r#"externalId sw "ext""#,
+                r#"meta.resourceType eq "user""#,
+            ],
+            false,
+        );
+        // Unknown attributes compare case-insensitively.
+        assert_user_matches(&[r#"x-tags eq "blue""#, r#"X-TAGS eq "GREEN""#], true);
+    }
+
+    #[test]
+    fn multi_valued_attributes_match_when_any_value_does() {
+        assert_user_matches(
+            &[
+                r#"emails.type eq "home""#,
+                r#"emails.type ne "work""#,
+                r#"emails co "jensen.org""#,
+                r#"emails eq "BJENSEN@example.com""#,
+                r#"emails.primary eq true"#,
+                r#"x-tags sw "gr""#,
+            ],
+            true,
+        );
+        assert_user_matches(&[r#"emails.type eq "other""#, r#"emails co "work""#, "emails.primary eq false"], false);
+    }
+
+    #[test]
+    fn presence() {
+        assert_user_matches(
+            &["userName pr", "name pr", "emails pr", "emails.primary pr", "meta.created pr", "x-count pr"],
+            true,
+        );
+        assert_user_matches(
+            &[
+                "title pr",
+                "nickName pr",
+                "phoneNumbers pr",
+                "ims pr",
+                "roles pr",
+                "name.middleName pr",
+                "emails.display pr",
+                "unknown pr",
+            ],
+            false,
+        );
+    }
+
+    #[test]
+    fn null_means_absent() {
+        assert_user_matches(&["nickName eq null", "title eq null", "unknown eq null", "userName ne null"], true);
+        assert_user_matches(&["userName eq null", "nickName ne null", "nickName gt null", "userName co null"], false);
+        // An absent attribute is not equal to anything, and satisfies nothing else.
+        assert_user_matches(&[r#"nickName ne "x""#], true);
+        assert_user_matches(&[r#"nickName eq "x""#, r#"nickName co """#, r#"nickName lt "z""#], false);
+    }
+
+    #[test]
+    fn logic_not_and_precedence() {
+        assert_user_matches(
+            &[
+                r#"not (userName eq "x")"#,
+                r#"userName eq "x" or active eq true"#,
+                r#"userName eq "x" or active eq true and x-count eq 42"#,
+                r#"active eq true or userName eq "x" and x-count eq 0"#,
+                r#"not (not (active eq true))"#,
+            ],
+            true,
+        );
+        assert_user_matches(
+            &[
+                r#"not (active eq true)"#,
+                r#"userName eq "x" and active eq true"#,
+                r#"(userName eq "x" or active eq true) and x-count eq 0"#,
+                r#"userName eq "x" or active eq false and x-count eq 42"#,
+            ],
+            false,
+        );
+    }
+
+    #[test]
+    fn value_paths_evaluate_against_each_element() {
+        assert_user_matches(
+            &[
+                r#"emails[type eq "work" and primary eq true]"#,
+                r#"emails[type eq "home" and value co "jensen.org"]"#,
+                r#"EMAILS[TYPE eq "WORK"]"#,
+                r#"emails[not (primary pr)]"#,
+                r#"name[givenName sw "bar"]"#,
+            ],
+            true,
+        );
+        // Both conditions must hold on the same element.
+        assert_user_matches(
+            &[
+                r#"emails[type eq "home" and primary eq true]"#,
+                r#"emails[type eq "work" and value co "jensen.org"]"#,
+                r#"phoneNumbers[type pr]"#,
+                r#"x-tags[value pr]"#,
+                r#"unknown[value pr]"#,
+            ],
+            false,
+        );
+    }
+
+    #[test]
+    fn entra_value_path_with_a_sub_attribute() {
+        assert_user_matches(
+            &[r#"emails[type eq "work"].value eq "BJensen@example.com""#, r#"emails[type eq "home"].value ew ".org""#],
+            true,
+        );
+        assert_user_matches(
+            &[r#"emails[type eq "work"].value eq "babs@jensen.org""#, r#"emails[type eq "other"].value pr"#],
+            false,
+        );
+    }
+
+    #[test]
+    fn urn_paths_and_extension_attributes() {
+        assert_user_matches(
+            &[
+                &format!(r#"{ENTERPRISE_USER}:employeeNumber eq "701984""#),
+                &format!(r#"{}:EMPLOYEENUMBER eq "701984""#, ENTERPRISE_USER.to_lowercase()),
+                &format!(r#"{ENTERPRISE_USER}:manager.value eq "26118915-6090-4610-87e4-49d8ca9f808d""#),
+                &format!(r#"{ENTERPRISE_USER}:manager eq "26118915-6090-4610-87e4-49d8ca9f808d""#),
+                &format!(r#"{ENTERPRISE_USER}:manager.displayName co "smith""#),
+                r#"urn:ietf:params:scim:schemas:core:2.0:User:userName eq "bjensen@example.com""#,
+                r#"urn:ietf:params:scim:schemas:core:2.0:User:emails[type eq "work"]"#,
+                r#"urn:ietf:params:scim:schemas:core:2.0:User:id pr"#,
+            ],
+            true,
+        );
+        assert_user_matches(
+            &[
+                r#"employeeNumber eq "701984""#,
+                &format!(r#"{ENTERPRISE_USER}:userName pr"#),
+                r#"urn:example:other:schema:userName pr"#,
+            ],
+            false,
+        );
+    }
+
+    #[test]
+    fn date_times_compare_as_instants() {
+        assert_user_matches(
+            &[
+                r#"meta.lastModified gt "2011-05-13T04:42:33Z""#,
+                r#"meta.lastModified ge "2011-05-13T04:42:34Z""#,
+                r#"meta.lastModified eq "2011-05-13T06:42:34.000+02:00""#,
+                r#"meta.lastModified lt "2011-05-13T04:42:34.5Z""#,
+                r#"meta.created le "2010-01-23T04:56:22Z""#,
+                r#"meta.lastModified sw "2011-05""#,
+            ],
+            true,
+        );
+        assert_user_matches(
+            &[
+                r#"meta.lastModified gt "2011-05-13T04:42:34Z""#,
+                r#"meta.lastModified lt "2011-05-13T06:42:34+02:00""#,
+                r#"meta.created gt "2011-01-01T00:00:00Z""#,
+            ],
+            false,
+        );
+    }
+
+    #[test]
+    fn the_filters_okta_and_entra_send() {
+        assert_user_matches(
+            &[
+                r#"userName eq "bjensen@example.com""#,
+                r#"externalId eq "Ext-01""#,
+                r#"displayName eq "Babs Jensen""#,
+                r#"emails[type eq "work"].value eq "bjensen@example.com""#,
+                r#"userName eq "bjensen@example.com" and externalId eq "Ext-01""#,
+            ],
+            true,
+        );
+        assert_user_matches(&[r#"userName eq "bjensen@example.com" and externalId eq "ext-01""#], false);
+
+        let group = json!({
+            "id": "e9e30dba-f08f-4109-8486-d5c6a331660a",
+            "displayName": "Tour Guides",
+            "members": [{"value": "00u1abcd", "display": "Babs"}, {"value": "00u2efgh"}]
+        });
+        for (filter, expected) in [
+            (r#"displayName eq "tour guides""#, true),
+            (r#"members[value eq "00u1abcd"]"#, true),
+            (r#"members[value eq "00u3"]"#, false),
+            (r#"members.value eq "00u2efgh""#, true),
+            (r#"userName pr"#, false),
+        ] {
+            assert_eq!(parse(filter).matches(&group, &GROUP_TYPE), expected, "{filter}");
+        }
+    }
+
+    #[test]
+    fn matching_non_objects_is_false_not_a_panic() {
+        for resource in [json!(null), json!("x"), json!([1, 2]), json!({"emails": "x", "name": [1, [2]]})] {
+            for f in [r#"userName eq "x""#, "emails[type pr]", "name.givenName pr", "not (name pr)"] {
+                let _ = parse(f).matches(&resource, &USER_TYPE);
+            }
+        }
+    }
+
+    #[test]
+    fn the_longest_chains_evaluate_on_a_small_stack() {
+        // The deepest trees the limits allow: ~455 `and`/`or` nodes, on a quarter of the
+        // stack a Tokio worker has (debug builds have the biggest frames).
+        let terms = (MAX_FILTER_LEN + 5) / "a pr and ".len();
+        let ands = vec!["a pr"; terms].join(" and ");
+        let ors = vec!["a pr"; terms].join(" or ");
+        let equalities = vec!["a eq 1"; terms * 9 / 11].join(" and ");
+        assert!(ands.len() <= MAX_FILTER_LEN && equalities.len() <= MAX_FILTER_LEN);
+        let run = move || {
+            let resource = json!({"b": 1});
+            let ands = parse(&ands);
+            assert!(!ands.matches(&resource, &USER_TYPE));
+            assert!(!parse(&ors).matches(&resource, &USER_TYPE));
+            assert_eq!(parse(&equalities).required_equalities().len(), terms * 9 / 11);
+            assert_eq!(ands.clone(), ands);
+        };
+        std::thread::Builder::new().stack_size(512 * 1024).spawn(run).unwrap().join().unwrap();
+    }
+
+    #[test]
+    fn required_equalities_follow_top_level_ands_only() {
+        let f = parse(r#"userName eq "x" and (active eq true and externalId eq "y") and title co "z""#);
+        let found: Vec<(String, Value)> =
+            f.required_equalities().into_iter().map(|(p, v)| (p.to_string(), v.clone())).collect();
+        assert_eq!(
+            found,
+            vec![("userName".into(), json!("x")), ("active".into(), json!(true)), ("externalId".into(), json!("y"))]
+        );
+        for f in [
+            r#"userName eq "x" or externalId eq "y""#,
+            r#"not (userName eq "x")"#,
+            r#"emails[type eq "work"].value eq "x""#,
+            r#"userName ne "x""#,
+            r#"userName eq null"#,
+            "userName pr",
+        ] {
+            assert!(parse(f).required_equalities().is_empty(), "{f}");
+        }
+        let f = parse(r#"emails[value eq "a"] and displayName eq "g" and (userName eq "x" or userName eq "y")"#);
+        let found: Vec<String> = f.required_equalities().into_iter().map(|(p, _)| p.to_string()).collect();
+        assert_eq!(found, vec!["displayName"]);
     }
 }
