@@ -177,34 +177,30 @@ struct Token<'a> {
 /// Splits the filter into tokens; whitespace only separates them.
 fn lex(s: &str) -> Result<Vec<Token<'_>>, SyntaxError> {
     let mut tokens = Vec::new();
-    let mut chars = s.char_indices().peekable();
-    while let Some(&(at, c)) = chars.peek() {
-        let tok = match c {
+    let mut at = 0;
+    while let Some(c) = s[at..].chars().next() {
+        let (tok, len) = match c {
             c if c.is_whitespace() => {
-                chars.next();
+                at += c.len_utf8();
                 continue;
             }
-            '(' => Tok::Open,
-            ')' => Tok::Close,
-            '[' => Tok::OpenBracket,
-            ']' => Tok::CloseBracket,
+            '(' => (Tok::Open, 1),
+            ')' => (Tok::Close, 1),
+            '[' => (Tok::OpenBracket, 1),
+            ']' => (Tok::CloseBracket, 1),
             '"' => {
                 let end = string_end(s, at)?;
                 let text = serde_json::from_str(&s[at..end])
                     .map_err(|_| SyntaxError::new(at, "the quoted value is not a valid JSON string"))?;
-                while chars.next_if(|&(i, _)| i < end).is_some() {}
-                tokens.push(Token { tok: Tok::Str(text), at });
-                continue;
+                (Tok::Str(text), end - at)
             }
             _ => {
-                let end = s[at..].find(is_delimiter).map_or(s.len(), |i| at + i);
-                while chars.next_if(|&(i, _)| i < end).is_some() {}
-                tokens.push(Token { tok: Tok::Word(&s[at..end]), at });
-                continue;
+                let len = s[at..].find(is_delimiter).unwrap_or(s.len() - at);
+                (Tok::Word(&s[at..at + len]), len)
             }
         };
-        chars.next();
         tokens.push(Token { tok, at });
+        at += len;
     }
     Ok(tokens)
 }
