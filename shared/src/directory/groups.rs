@@ -179,23 +179,19 @@ impl Directory {
             precondition.check(version)?;
             let old_doc = render::doc(&current)?;
             let new_doc = change(&old_doc)?;
-            let mut updates = vec![
+            if new_doc == old_doc {
+                // Okta renames before every membership push, usually to the same name.
+                return Ok(id);
+            }
+            let updates = vec![
                 Update::Set("doc".into(), Value::Object(new_doc.clone()).to_string().into()),
                 Update::Add("version".into(), 1),
                 Update::Set("modified".into(), now().into()),
             ];
-            if new_doc == old_doc {
-                // Okta renames before every membership push, usually to the same name:
-                // nothing to write.
-                updates.clear();
-            }
             let (old_name, old_x) = sentinels(t, &old_doc);
             let (new_name, new_x) = sentinels(t, &new_doc);
             let mut write = Write::default();
             let condition = Condition::AttrEq("version".into(), version.into());
-            if updates.is_empty() {
-                return Ok(id);
-            }
             write.push(Slot::Resource, Action::Update { key: current.key.clone(), updates, condition: Some(condition) });
             write.move_sentinel("displayName", &id, old_name, new_name);
             write.move_sentinel("externalId", &id, old_x, new_x);

@@ -145,11 +145,14 @@ impl Directory {
             if actions.is_empty() {
                 return Ok(());
             }
-            let removed = actions.len() as i64;
-            actions.push(Self::group_update(tenant, group_id, -removed));
+            let group_index = actions.len();
+            actions.push(Self::group_update(tenant, group_id, -(group_index as i64)));
             match self.table.transact(actions).await {
                 Ok(()) => return Ok(()),
-                // A concurrent request removed one of these members (or the group): read again.
+                Err(StoreError::ConditionFailed { index }) if index == group_index => {
+                    return Err(ScimError::not_found(format!("No group with id {group_id:?} exists in this tenant.")))
+                }
+                // A concurrent request removed one of these members: read again.
                 Err(StoreError::ConditionFailed { .. }) => continue,
                 Err(e) => return Err(e.into()),
             }
