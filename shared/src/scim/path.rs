@@ -31,14 +31,248 @@ pub struct PatchPath {
 impl AttrPath {
     /// Parses an attribute path as used in `attributes`, `excludedAttributes`, `sortBy`
     /// and on the left of a filter comparison.
-    pub fn parse(_s: &str) -> Result<AttrPath, ScimError> {
-        todo!("filled in by the filter work")
+    ///
+    /// Surrounding whitespace is ignored. Errors are 400 `invalidValue` (the query parameter
+    /// holding the path is what is wrong); the filter and PATCH parsers report the same
+    /// mistakes as `invalidFilter` and `invalidPath`.
+    pub fn parse(s: &str) -> Result<AttrPath, ScimError> {
+        parse_attr_path(s.trim())
+            .map_err(|why| ScimError::invalid_value(format!("Invalid attribute path '{}': {why}.", s.trim())))
+    }
+}
+
+impl std::fmt::Display for AttrPath {
+    /// The path as a client would write it: `urn:…:attr.subAttr`.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        if let Some(urn) = &self.urn {
+            write!(f, "{urn}:")?;
+        }
+        f.write_str(&self.attr)?;
+        if let Some(sub) = &self.sub_attr {
+            write!(f, ".{sub}")?;
+        }
+        Ok(())
     }
 }
 
 impl PatchPath {
     /// Parses a PATCH operation's `path`. Errors are 400 `invalidPath`.
-    pub fn parse(_s: &str) -> Result<PatchPath, ScimError> {
-        todo!("filled in by the filter work")
+    ///
+    /// Surrounding whitespace is ignored. The value filter is parsed by [`Filter::parse`];
+    /// its paths are relative to an element of `attr`.
+    pub fn parse(s: &str) -> Result<PatchPath, ScimError> {
+        let s = s.trim();
+        parse_patch_path(s).map_err(|why| ScimError::invalid_path(format!("Invalid PATCH path '{s}': {why}.")))
+    }
+}
+
+fn parse_patch_path(s: &str) -> Result<PatchPath, String> {
+    let Some(open) = s.find('[') else {
+        // `name.givenName`: the sub-attribute moves out of `attr`, as after a filter.
+        let mut attr = parse_attr_path(s)?;
+        let sub_attr = attr.sub_attr.take();
+        return Ok(PatchPath { attr, filter: None, sub_attr });
+    };
+    let attr = parse_attr_path(&s[..open])?;
+    if attr.sub_attr.is_some() {
+        return Err("a value filter '[…]' must follow a multi-valued attribute, not a sub-attribute".into());
+    }
+    // Only `.subAttr` may follow the filter and it cannot hold ']', so the last ']' closes the
+    // filter even when a quoted value inside it contains brackets.
+    let close = s.rfind(']').filter(|&c| c > open).ok_or("the value filter has no closing ']'")?;
+    let filter = Filter::parse(&s[open + 1..close]).map_err(|e| e.detail.trim_end_matches('.').to_string())?;
+    let sub_attr = match &s[close + 1..] {
+        "" => None,
+        rest => {
+            let sub = rest.strip_prefix('.').ok_or("only '.subAttribute' may follow the value filter")?;
+            check_attr_name(sub)?;
+            Some(sub.to_string())
+        }
+    };
+    Ok(PatchPath { attr, filter: Some(filter), sub_attr })
+}
+
+/// The grammar shared by every kind of path; the error is a sentence fragment that callers wrap
+/// in the error kind of their context.
+pub(super) fn parse_attr_path(s: &str) -> Result<AttrPath, String> {
+    if s.is_empty() {
+        return Err("the path is empty".into());
+    }
+    let (urn, rest) = split_urn(s)?;
+    let (attr, sub_attr) = match rest.split_once('.') {
+        Some((attr, sub)) => (attr, Some(sub)),
+        None => (rest, None),
+    };
+    check_attr_name(attr)?;
+    if let Some(sub) = sub_attr {
+        if sub.contains('.') {
+            return Err("a path names at most one sub-attribute ('attr.subAttr')".into());
+        }
+        check_attr_name(sub)?;
+    }
+    Ok(AttrPath { urn: urn.map(str::to_string), attr: attr.to_string(), sub_attr: sub_attr.map(str::to_string) })
+}
+
+/// Splits `urn:…:attr.sub` after the URN's last ':' (the URN itself contains ':' and '.',
+/// e.g. `…:enterprise:2.0:User`, the attribute part contains no ':').
+fn split_urn(s: &str) -> Result<(Option<&str>, &str), String> {
+    let has_urn = s.len() >= 4 && s.as_bytes()[..4].eq_ignore_ascii_case(b"urn:");
+    if !has_urn {
+        return Ok((None, s));
+    }
+    let last = s.rfind(':').unwrap_or(3);
+    let (urn, rest) = (&s[..last], &s[last + 1..]);
+    // `urn:NID:NSS` at least, with no empty part.
+    let parts = urn.split(':');
+    if parts.clone().count() < 3 || parts.clone().any(str::is_empty) || !urn.chars().all(is_urn_char) {
+        return Err(format!("'{urn}' is not a valid schema URN"));
+    }
+    if rest.is_empty() {
+        return Err("name an attribute after the schema URN ('urn:…:User:userName')".into());
+    }
+    Ok((Some(urn), rest))
+}
+
+/// RFC 2141 URN characters, minus the brackets, quotes and parentheses that delimit paths
+/// and filters.
+fn is_urn_char(c: char) -> bool {
+    c.is_ascii_graphic() && !matches!(c, '[' | ']' | '(' | ')' | '"')
+}
+
+/// RFC 7643 §2.1 ATTRNAME (`ALPHA *(ALPHA / DIGIT / "-" / "_")`), plus `$ref`.
+pub(super) fn check_attr_name(name: &str) -> Result<(), String> {
+    let mut chars = name.chars();
+    let valid = name.eq_ignore_ascii_case("$ref")
+        || (chars.next().is_some_and(|c| c.is_ascii_alphabetic())
+            && chars.all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_'));
+    if valid {
+        Ok(())
+    } else if name.is_empty() {
+        Err("an attribute name is missing".into())
+    } else {
+        Err(format!("'{name}' is not an attribute name (a letter, then letters, digits, '-' or '_'; or '$ref')"))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::scim::schema::{ENTERPRISE_USER, USER};
+    use crate::scim::ScimType;
+
+    fn path(urn: Option<&str>, attr: &str, sub: Option<&str>) -> AttrPath {
+        AttrPath { urn: urn.map(Into::into), attr: attr.into(), sub_attr: sub.map(Into::into) }
+    }
+
+    #[test]
+    fn simple_and_dotted_paths() {
+        assert_eq!(AttrPath::parse("userName").unwrap(), path(None, "userName", None));
+        assert_eq!(AttrPath::parse("name.givenName").unwrap(), path(None, "name", Some("givenName")));
+        assert_eq!(AttrPath::parse(" emails.value ").unwrap(), path(None, "emails", Some("value")));
+        assert_eq!(AttrPath::parse("members.$ref").unwrap(), path(None, "members", Some("$ref")));
+        assert_eq!(AttrPath::parse("x509Certificates").unwrap(), path(None, "x509Certificates", None));
+        assert_eq!(AttrPath::parse("a-b_c").unwrap(), path(None, "a-b_c", None));
+    }
+
+    #[test]
+    fn urn_prefixed_paths() {
+        let p = AttrPath::parse(&format!("{ENTERPRISE_USER}:manager.value")).unwrap();
+        assert_eq!(p, path(Some(ENTERPRISE_USER), "manager", Some("value")));
+        let p = AttrPath::parse(&format!("{USER}:userName")).unwrap();
+        assert_eq!(p, path(Some(USER), "userName", None));
+        let p = AttrPath::parse("URN:IETF:params:scim:schemas:core:2.0:User:name.familyName").unwrap();
+        assert_eq!(p, path(Some("URN:IETF:params:scim:schemas:core:2.0:User"), "name", Some("familyName")));
+    }
+
+    #[test]
+    fn display_round_trips() {
+        for s in
+            ["userName", "name.givenName", "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:manager.value"]
+        {
+            assert_eq!(AttrPath::parse(s).unwrap().to_string(), s);
+        }
+    }
+
+    #[test]
+    fn invalid_attribute_paths_are_invalid_value() {
+        for s in [
+            "",
+            " ",
+            "1abc",
+            "user name",
+            "a.b.c",
+            "a.",
+            ".a",
+            "a..b",
+            "urn:",
+            "urn:x:",
+            "urn::a",
+            "urn:a",
+            "ur:n:a",
+            "a:b",
+            "émail",
+            "$refs",
+            "a[b]",
+            "a\"",
+            "name.given-Name.x",
+        ] {
+            let e = AttrPath::parse(s).map(|p| p.to_string()).unwrap_err();
+            assert_eq!((e.status, e.scim_type), (400, Some(ScimType::InvalidValue)), "{s:?}");
+        }
+        assert!(AttrPath::parse("urn:a:b").is_err(), "'urn:a' lacks a namespace-specific part");
+        assert_eq!(AttrPath::parse("urn:a:b:c").unwrap(), path(Some("urn:a:b"), "c", None));
+    }
+
+    #[test]
+    fn patch_path_without_filter_moves_the_sub_attribute_out() {
+        let p = PatchPath::parse("name.givenName").unwrap();
+        assert_eq!(p, PatchPath { attr: path(None, "name", None), filter: None, sub_attr: Some("givenName".into()) });
+        let p = PatchPath::parse("members").unwrap();
+        assert_eq!(p, PatchPath { attr: path(None, "members", None), filter: None, sub_attr: None });
+        let p = PatchPath::parse(&format!("{ENTERPRISE_USER}:employeeNumber")).unwrap();
+        assert_eq!(p.attr, path(Some(ENTERPRISE_USER), "employeeNumber", None));
+    }
+
+    #[test]
+    fn patch_paths_with_value_filters() {
+        let p = PatchPath::parse(r#"members[value eq "00u1abcd"]"#).unwrap();
+        assert_eq!(p.attr, path(None, "members", None));
+        assert_eq!(p.filter, Some(Filter::parse(r#"value eq "00u1abcd""#).unwrap()));
+        assert_eq!(p.sub_attr, None);
+
+        let p = PatchPath::parse(r#"emails[type eq "work"].value"#).unwrap();
+        assert_eq!(p.attr, path(None, "emails", None));
+        assert_eq!(p.filter, Some(Filter::parse(r#"type eq "work""#).unwrap()));
+        assert_eq!(p.sub_attr.as_deref(), Some("value"));
+
+        let p = PatchPath::parse(&format!(r#"{USER}:emails[type eq "work" and value co "]."].display"#)).unwrap();
+        assert_eq!(p.attr, path(Some(USER), "emails", None));
+        assert_eq!(p.filter, Some(Filter::parse(r#"type eq "work" and value co "].""#).unwrap()));
+        assert_eq!(p.sub_attr.as_deref(), Some("display"));
+    }
+
+    #[test]
+    fn invalid_patch_paths_are_invalid_path() {
+        for s in [
+            "",
+            "1x",
+            "a.b.c",
+            "urn:x:",
+            "members[",
+            "members]",
+            "a b",
+            "members[]",
+            "members[value]",
+            "members[value eq]",
+            "name.givenName[value pr]",
+            r#"emails[type eq "work"]value"#,
+            r#"emails[type eq "work"].value.x"#,
+            r#"emails[type eq "work"]."#,
+            r#"emails[type eq "work"].1"#,
+            r#"emails[type eq "work""#,
+        ] {
+            let e = PatchPath::parse(s).unwrap_err();
+            assert_eq!((e.status, e.scim_type), (400, Some(ScimType::InvalidPath)), "{s:?}");
+        }
     }
 }
