@@ -347,3 +347,645 @@ fn show(path: &PatchPath) -> String {
     }
     s
 }
+
+#[cfg(test)]
+mod tests {
+    use serde_json::json;
+
+    use super::*;
+    use crate::scim::schema::{ENTERPRISE_USER, GROUP_TYPE, USER_TYPE};
+    use crate::scim::ScimType;
+
+    fn body(ops: Value) -> Value {
+        json!({"schemas": [PATCH_OP], "Operations": ops})
+    }
+
+    fn ops(ops: Value) -> Vec<PatchOperation> {
+        parse(&body(ops)).unwrap_or_else(|e| panic!("{}", e.detail))
+    }
+
+    fn user() -> Value {
+        json!({
+            "userName": "ada@example.com",
+            "name": {"givenName": "Ada", "familyName": "Lovelace"},
+            "emails": [{"value": "ada@example.com", "type": "work", "primary": true}],
+            "active": true,
+            "externalId": "00u1",
+        })
+    }
+
+    /// Applies `ops` to a user document and returns it.
+    fn patched(doc: Value, operations: Value) -> Value {
+        let mut doc = doc;
+        apply(&mut doc, &ops(operations), &USER_TYPE).unwrap_or_else(|e| panic!("{}", e.detail));
+        doc
+    }
+
+    /// Applies `ops` to a user document, expects failure and checks the document is unchanged.
+    fn refused(operations: Value) -> ScimError {
+        let mut doc = user();
+        let e = apply(&mut doc, &ops(operations), &USER_TYPE).unwrap_err();
+        assert_eq!(doc, user(), "a failed PATCH changes nothing");
+        e
+    }
+
+    fn kind(e: &ScimError) -> (u16, Option<ScimType>) {
+        (e.status, e.scim_type)
+    }
+
+    const BAD_MUTABILITY: (u16, Option<ScimType>) = (400, Some(ScimType::Mutability));
+    const BAD_PATH: (u16, Option<ScimType>) = (400, Some(ScimType::InvalidPath));
+    const BAD_VALUE: (u16, Option<ScimType>) = (400, Some(ScimType::InvalidValue));
+    const BAD_SYNTAX: (u16, Option<ScimType>) = (400, Some(ScimType::InvalidSyntax));
+    const NO_TARGET: (u16, Option<ScimType>) = (400, Some(ScimType::NoTarget));
+
+    // ----- parse -----
+
+    #[test]
+    fn parses_operations_in_any_case() {
+        let parsed = parse(&json!({
+            "schemas": ["URN:ietf:params:scim:api:messages:2.0:PatchOp"],
+            "operations": [
+                {"op": "Add", "path": "title", "value": "Engineer"},
+                {"OP": "REPLACE", "Value": {"active": "False"}},
+                {"op": "remove", "path": "name.givenName"},
+                {"op": "remove", "path": "", "value": null},
+            ],
+        }))
+        .unwrap();
+        assert_eq!(parsed.len(), 4);
+        assert_eq!(parsed[0].op, PatchOp::Add);
+        assert_eq!(parsed[0].path, Some(PatchPath::parse("title").unwrap()));
+        assert_eq!(parsed[1].op, PatchOp::Replace);
+        assert_eq!(parsed[1].path, None);
+        assert_eq!(parsed[1].value, Some(json!({"active": "False"})));
+        assert_eq!(parsed[2].op, PatchOp::Remove);
+        assert_eq!(parsed[2].path.as_ref().unwrap().sub_attr.as_deref(), Some("givenName"));
+        assert_eq!((parsed[3].path.as_ref(), parsed[3].value.as_ref()), (None, None));
+    }
+
+    #[test]
+    fn parse_errors() {
+        let cases = [
+            (json!([]), BAD_SYNTAX),
+            (json!({"Operations": [{"op": "add", "path": "title", "value": "x"}]}), BAD_SYNTAX),
+            (json!({"schemas": [crate::scim::schema::USER], "Operations": []}), BAD_SYNTAX),
+            (body(json!([])), BAD_SYNTAX),
+            (body(json!({"op": "add"})), BAD_SYNTAX),
+            (body(json!(["add"])), BAD_SYNTAX),
+            (body(json!([{"op": "merge", "path": "title", "value": "x"}])), BAD_SYNTAX),
+            (body(json!([{"path": "title", "value": "x"}])), BAD_SYNTAX),
+            (body(json!([{"op": "add", "path": "title"}])), BAD_VALUE),
+            (body(json!([{"op": "add", "path": "title", "value": null}])), BAD_VALUE),
+            (body(json!([{"op": "replace", "path": "title"}])), BAD_VALUE),
+            (body(json!([{"op": "replace", "path": 7, "value": "x"}])), BAD_PATH),
+            (body(json!([{"op": "replace", "path": "emails[type eq]", "value": "x"}])), BAD_PATH),
+            (body(json!([{"op": "replace", "path": "a.b.c", "value": "x"}])), BAD_PATH),
+        ];
+        for (b, expected) in cases {
+            let e = parse(&b).unwrap_err();
+            assert_eq!(kind(&e), expected, "{b}: {}", e.detail);
+        }
+    }
+
+    #[test]
+    fn parse_caps_the_number_of_operations() {
+        let one = json!({"op": "add", "path": "members", "value": [{"value": "u"}]});
+        assert_eq!(parse(&body(Value::Array(vec![one.clone(); MAX_OPERATIONS]))).unwrap().len(), MAX_OPERATIONS);
+        let e = parse(&body(Value::Array(vec![one; MAX_OPERATIONS + 1]))).unwrap_err();
+        assert_eq!(kind(&e), BAD_VALUE);
+        assert!(e.detail.contains("1000"), "{}", e.detail);
+    }
+
+    #[test]
+    fn parse_errors_name_the_operation() {
+        let e = parse(&body(json!([{"op": "add", "path": "title", "value": "x"}, {"op": "add", "path": "title"}])))
+            .unwrap_err();
+        assert!(e.detail.starts_with("Operation 2:"), "{}", e.detail);
+    }
+
+    // ----- members -----
+
+    fn split(operations: Value) -> (Vec<MemberChange>, Vec<PatchOperation>) {
+        let mut ops = ops(operations);
+        let changes = split_member_changes(&mut ops).unwrap_or_else(|e| panic!("{}", e.detail));
+        (changes, ops)
+    }
+
+    fn split_err(operations: Value) -> ScimError {
+        let mut ops = ops(operations);
+        let before = ops.clone();
+        let e = split_member_changes(&mut ops).unwrap_err();
+        assert_eq!(ops, before, "ops are unchanged on error");
+        e
+    }
+
+    fn ids(ids: &[&str]) -> Vec<String> {
+        ids.iter().map(|s| s.to_string()).collect()
+    }
+
+    #[test]
+    fn okta_adds_and_removes_members_in_one_patch() {
+        let (changes, rest) = split(json!([
+            {"op": "remove", "path": "members[value eq \"00u1\"]"},
+            {"op": "add", "path": "members", "value": [
+                {"value": "00u2", "display": "b@example.com"},
+                {"value": "00u3", "display": "c@example.com"},
+            ]},
+        ]));
+        assert_eq!(changes, vec![MemberChange::Remove(ids(&["00u1"])), MemberChange::Add(ids(&["00u2", "00u3"]))]);
+        assert!(rest.is_empty());
+    }
+
+    #[test]
+    fn okta_full_push_replaces_members() {
+        let (changes, rest) =
+            split(json!([{"op": "replace", "path": "members", "value": [{"value": "a"}, {"value": "b"}]}]));
+        assert_eq!(changes, vec![MemberChange::Replace(ids(&["a", "b"]))]);
+        assert!(rest.is_empty());
+        let (changes, _) = split(json!([{"op": "replace", "path": "members", "value": []}]));
+        assert_eq!(changes, vec![MemberChange::Replace(vec![])]);
+    }
+
+    #[test]
+    fn okta_group_rename_ignores_the_id_in_the_value() {
+        let (changes, rest) = split(json!([{"op": "replace", "value": {"id": "g-1", "displayName": "Sales EMEA"}}]));
+        assert!(changes.is_empty());
+        let mut doc = json!({"displayName": "Sales"});
+        apply(&mut doc, &rest, &GROUP_TYPE).unwrap();
+        assert_eq!(doc, json!({"displayName": "Sales EMEA"}));
+    }
+
+    #[test]
+    fn entra_removes_only_the_members_listed() {
+        let (changes, _) = split(json!([
+            {"op": "Remove", "path": "members", "value": [{"value": "u1"}, {"value": "u2"}]},
+            {"op": "Remove", "path": "members"},
+            {"op": "Add", "path": "Members", "value": {"value": "u3"}},
+        ]));
+        assert_eq!(
+            changes,
+            vec![MemberChange::Remove(ids(&["u1", "u2"])), MemberChange::RemoveAll, MemberChange::Add(ids(&["u3"]))]
+        );
+    }
+
+    #[test]
+    fn member_filters_may_be_or_chains_of_value_eq() {
+        let (changes, _) = split(json!([
+            {"op": "remove", "path": "members[value eq \"a\" or value eq \"b\" or VALUE eq \"c\"]"},
+            {"op": "remove", "path": "urn:ietf:params:scim:schemas:core:2.0:Group:members[value eq \"d\"]"},
+        ]));
+        assert_eq!(changes, vec![MemberChange::Remove(ids(&["a", "b", "c"])), MemberChange::Remove(ids(&["d"]))]);
+        for path in
+            ["members[display eq \"a\"]", "members[value ne \"a\"]", "members[value eq \"a\" and type eq \"User\"]"]
+        {
+            let e = split_err(json!([{"op": "remove", "path": path}]));
+            assert_eq!(kind(&e), (400, Some(ScimType::InvalidFilter)), "{path}");
+        }
+    }
+
+    #[test]
+    fn path_less_values_with_members_split_in_two() {
+        let (changes, rest) = split(json!([
+            {"op": "replace", "value": {"displayName": "Ops", "members": [{"value": "a"}]}},
+            {"op": "add", "value": {"members": [{"value": "b"}]}},
+        ]));
+        assert_eq!(changes, vec![MemberChange::Replace(ids(&["a"])), MemberChange::Add(ids(&["b"]))]);
+        assert_eq!(rest, ops(json!([{"op": "replace", "value": {"displayName": "Ops"}}])));
+    }
+
+    #[test]
+    fn other_operations_stay_in_order() {
+        let (changes, rest) = split(json!([
+            {"op": "replace", "path": "displayName", "value": "A"},
+            {"op": "add", "path": "members", "value": [{"value": "a"}]},
+            {"op": "replace", "path": "externalId", "value": "x"},
+        ]));
+        assert_eq!(changes.len(), 1);
+        assert_eq!(
+            rest.iter().map(|o| o.path.as_ref().unwrap().attr.attr.as_str()).collect::<Vec<_>>(),
+            ["displayName", "externalId"]
+        );
+    }
+
+    #[test]
+    fn malformed_member_changes_are_refused() {
+        let cases = [
+            (json!([{"op": "add", "path": "members", "value": [{"value": 42}]}]), BAD_VALUE),
+            (json!([{"op": "add", "path": "members", "value": [{"display": "x"}]}]), BAD_VALUE),
+            (json!([{"op": "add", "path": "members", "value": ["u1"]}]), BAD_VALUE),
+            (json!([{"op": "add", "path": "members", "value": "u1"}]), BAD_VALUE),
+            (json!([{"op": "replace", "value": {"members": [{"value": ""}]}}]), BAD_VALUE),
+            (json!([{"op": "replace", "path": "members.display", "value": "x"}]), BAD_PATH),
+            (json!([{"op": "replace", "path": "members[value eq \"a\"].display", "value": "x"}]), BAD_PATH),
+            (json!([{"op": "add", "path": "members[value eq \"a\"]", "value": {"value": "a"}}]), BAD_PATH),
+        ];
+        for (operations, expected) in cases {
+            let e = split_err(operations.clone());
+            assert_eq!(kind(&e), expected, "{operations}: {}", e.detail);
+        }
+    }
+
+    #[test]
+    fn members_reaching_apply_are_a_caller_bug() {
+        let mut doc = json!({"displayName": "G"});
+        let e =
+            apply(&mut doc, &ops(json!([{"op": "add", "path": "members", "value": [{"value": "a"}]}])), &GROUP_TYPE)
+                .unwrap_err();
+        assert_eq!(e.status, 500);
+        // For users, `members` is simply no attribute.
+        let e = refused(json!([{"op": "add", "path": "members", "value": [{"value": "a"}]}]));
+        assert_eq!(kind(&e), BAD_PATH);
+    }
+
+    // ----- Okta and Entra user forms -----
+
+    #[test]
+    fn okta_deactivates_and_reactivates_with_a_path_less_replace() {
+        let doc = patched(user(), json!([{"op": "replace", "value": {"active": false}}]));
+        assert_eq!(doc["active"], json!(false));
+        let mut expected = user();
+        expected["active"] = json!(false);
+        assert_eq!(doc, expected, "nothing else changes");
+        let doc = patched(doc, json!([{"op": "replace", "value": {"active": true}}]));
+        assert_eq!(doc, user());
+    }
+
+    #[test]
+    fn entra_capitalised_ops_and_string_booleans() {
+        let doc = patched(user(), json!([{"op": "Replace", "path": "active", "value": "False"}]));
+        assert_eq!(doc["active"], json!(false));
+        let doc = patched(doc, json!([{"op": "Add", "path": "active", "value": "True"}]));
+        assert_eq!(doc["active"], json!(true));
+        let doc = patched(doc, json!([{"op": "Replace", "value": {"active": "false"}}]));
+        assert_eq!(doc["active"], json!(false));
+        let e = refused(json!([{"op": "Replace", "path": "active", "value": "no"}]));
+        assert_eq!(kind(&e), BAD_VALUE);
+    }
+
+    #[test]
+    fn entra_path_less_replace_with_dotted_and_urn_keys() {
+        let doc = patched(
+            user(),
+            json!([{"op": "Replace", "value": {
+                "name.givenName": "Augusta",
+                "NAME.formatted": "Augusta Ada King",
+                "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:department": "Analytics",
+                "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:manager.value": "u-babbage",
+                "URN:IETF:PARAMS:SCIM:SCHEMAS:EXTENSION:ENTERPRISE:2.0:USER": {"EmployeeNumber": "1815"},
+                "emails[type eq \"home\"].value": "ada@home.example",
+                "title": "Countess",
+            }}]),
+        );
+        assert_eq!(
+            doc["name"],
+            json!({"givenName": "Augusta", "familyName": "Lovelace", "formatted": "Augusta Ada King"})
+        );
+        assert_eq!(
+            doc[ENTERPRISE_USER],
+            json!({"department": "Analytics", "manager": {"value": "u-babbage"}, "employeeNumber": "1815"})
+        );
+        assert_eq!(doc["emails"][1], json!({"type": "home", "value": "ada@home.example"}));
+        assert_eq!(doc["title"], json!("Countess"));
+    }
+
+    #[test]
+    fn entra_filtered_add_with_no_match_adds_the_element() {
+        let doc = json!({"userName": "ada"});
+        let doc =
+            patched(doc, json!([{"op": "Add", "path": "emails[type eq \"work\"].value", "value": "a@w.example"}]));
+        assert_eq!(doc["emails"], json!([{"type": "work", "value": "a@w.example"}]));
+        // Now it matches: the value is set in place, no second element.
+        let doc =
+            patched(doc, json!([{"op": "Replace", "path": "emails[type eq \"work\"].value", "value": "b@w.example"}]));
+        assert_eq!(doc["emails"], json!([{"type": "work", "value": "b@w.example"}]));
+        // Several conjuncts describe the element; case of the filter value as sent.
+        let doc = patched(
+            doc,
+            json!([{"op": "Replace", "path": "phoneNumbers[type eq \"mobile\" and primary eq true].value", "value": "+1 555"}]),
+        );
+        assert_eq!(doc["phoneNumbers"], json!([{"type": "mobile", "primary": true, "value": "+1 555"}]));
+    }
+
+    #[test]
+    fn filtered_replace_writes_every_match_and_merges_element_values() {
+        let doc = json!({"userName": "ada", "emails": [
+            {"value": "a@w", "type": "work"},
+            {"value": "a@h", "type": "home"},
+            {"value": "b@w", "type": "WORK"},
+        ]});
+        let doc = patched(doc, json!([{"op": "replace", "path": "emails[type eq \"work\"].display", "value": "Work"}]));
+        assert_eq!(doc["emails"][0]["display"], json!("Work"));
+        assert_eq!(doc["emails"][1].get("display"), None);
+        assert_eq!(doc["emails"][2]["display"], json!("Work"), "type is not caseExact");
+        let doc =
+            patched(doc, json!([{"op": "replace", "path": "emails[value eq \"a@h\"]", "value": {"display": "Home"}}]));
+        assert_eq!(doc["emails"][1], json!({"value": "a@h", "type": "home", "display": "Home"}));
+    }
+
+    #[test]
+    fn filtered_replace_without_a_describable_match_is_no_target() {
+        let e = refused(json!([{"op": "replace", "path": "emails[type ne \"work\"].value", "value": "x@y"}]));
+        assert_eq!(kind(&e), NO_TARGET);
+        let e = refused(json!([{"op": "replace", "path": "emails[value co \"zzz\"].type", "value": "home"}]));
+        assert_eq!(kind(&e), NO_TARGET);
+    }
+
+    #[test]
+    fn filtered_remove_takes_out_elements_or_their_sub_attribute() {
+        let doc = json!({"userName": "ada", "emails": [
+            {"value": "a@w", "type": "work", "display": "W"},
+            {"value": "a@h", "type": "home", "display": "H"},
+        ]});
+        let gone = patched(doc.clone(), json!([{"op": "remove", "path": "emails[type eq \"work\"]"}]));
+        assert_eq!(gone["emails"], json!([{"value": "a@h", "type": "home", "display": "H"}]));
+        let cut = patched(doc.clone(), json!([{"op": "remove", "path": "emails[type eq \"home\"].display"}]));
+        assert_eq!(cut["emails"][1], json!({"value": "a@h", "type": "home"}));
+        assert_eq!(cut["emails"][0]["display"], json!("W"));
+        // Nothing matches: no change, no error.
+        let same = patched(doc.clone(), json!([{"op": "remove", "path": "emails[type eq \"other\"]"}]));
+        assert_eq!(same, doc);
+        // The last element gone: the attribute is gone.
+        let none = patched(gone, json!([{"op": "remove", "path": "emails[value eq \"A@H\"]"}]));
+        assert_eq!(none.get("emails"), None);
+    }
+
+    // ----- RFC 7644 §3.5.2 semantics -----
+
+    #[test]
+    fn add_appends_to_multi_valued_attributes_without_duplicates() {
+        let doc = patched(
+            user(),
+            json!([{"op": "add", "path": "emails", "value": [
+                {"value": "ada@example.com", "type": "work", "primary": true},
+                {"value": "ada@home.example", "type": "home"},
+            ]}]),
+        );
+        assert_eq!(doc["emails"].as_array().unwrap().len(), 2);
+        // A single value for a multi-valued attribute is one element.
+        let doc = patched(doc, json!([{"op": "add", "path": "emails", "value": {"value": "x@y", "type": "other"}}]));
+        assert_eq!(doc["emails"][2], json!({"value": "x@y", "type": "other"}));
+        // Path-less add appends too.
+        let doc = patched(doc, json!([{"op": "add", "value": {"emails": [{"value": "z@y"}]}}]));
+        assert_eq!(doc["emails"].as_array().unwrap().len(), 4);
+    }
+
+    #[test]
+    fn replace_replaces_multi_valued_attributes_whole() {
+        let doc =
+            patched(user(), json!([{"op": "replace", "path": "emails", "value": [{"value": "new@example.com"}]}]));
+        assert_eq!(doc["emails"], json!([{"value": "new@example.com"}]));
+        let doc = patched(doc, json!([{"op": "replace", "value": {"emails": []}}]));
+        assert_eq!(doc.get("emails"), None);
+    }
+
+    #[test]
+    fn a_new_primary_value_demotes_the_others() {
+        let doc = patched(
+            user(),
+            json!([{"op": "add", "path": "emails", "value": [{"value": "b@example.com", "primary": "True"}]}]),
+        );
+        assert_eq!(doc["emails"][0]["primary"], json!(false));
+        assert_eq!(doc["emails"][1]["primary"], json!(true));
+        let doc = patched(
+            doc,
+            json!([{"op": "replace", "path": "emails[value eq \"ada@example.com\"].primary", "value": true}]),
+        );
+        assert_eq!(
+            (doc["emails"][0]["primary"].clone(), doc["emails"][1]["primary"].clone()),
+            (json!(true), json!(false))
+        );
+        let e = refused(json!([{"op": "replace", "path": "emails", "value": [
+            {"value": "a@x", "primary": true},
+            {"value": "b@x", "primary": true},
+        ]}]));
+        assert_eq!(kind(&e), BAD_VALUE);
+        let e = refused(json!([{"op": "add", "path": "emails", "value": [
+            {"value": "a@x", "primary": true},
+            {"value": "b@x", "primary": true},
+        ]}]));
+        assert_eq!(kind(&e), BAD_VALUE);
+    }
+
+    #[test]
+    fn complex_attributes_merge_and_sub_attributes_are_targets() {
+        let doc = patched(user(), json!([{"op": "replace", "path": "name", "value": {"familyName": "King"}}]));
+        assert_eq!(doc["name"], json!({"givenName": "Ada", "familyName": "King"}));
+        let doc = patched(doc, json!([{"op": "add", "path": "name.middleName", "value": "Augusta"}]));
+        assert_eq!(doc["name"]["middleName"], json!("Augusta"));
+        let doc = patched(doc, json!([{"op": "replace", "path": "NAME.FAMILYNAME", "value": "Byron"}]));
+        assert_eq!(doc["name"]["familyName"], json!("Byron"));
+        let doc = patched(doc, json!([{"op": "remove", "path": "name.middleName"}]));
+        assert_eq!(doc["name"], json!({"givenName": "Ada", "familyName": "Byron"}));
+        let doc = patched(doc, json!([{"op": "remove", "path": "name"}]));
+        assert_eq!(doc.get("name"), None);
+        let doc = patched(doc, json!([{"op": "add", "path": "name.givenName", "value": "Ada"}]));
+        assert_eq!(doc["name"], json!({"givenName": "Ada"}));
+    }
+
+    #[test]
+    fn extension_attributes_by_urn_path() {
+        let doc = patched(
+            user(),
+            json!([
+                {"op": "add", "path": "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:employeeNumber", "value": "42"},
+                // Entra sets the manager by bare id.
+                {"op": "Add", "path": "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:manager", "value": "u-7"},
+            ]),
+        );
+        assert_eq!(doc[ENTERPRISE_USER], json!({"employeeNumber": "42", "manager": {"value": "u-7"}}));
+        let doc = patched(
+            doc,
+            json!([{"op": "replace", "path": "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:manager.value", "value": "u-8"}]),
+        );
+        assert_eq!(doc[ENTERPRISE_USER]["manager"], json!({"value": "u-8"}));
+        let doc = patched(
+            doc,
+            json!([
+                {"op": "remove", "path": "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:employeeNumber"},
+                {"op": "remove", "path": "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:manager"},
+            ]),
+        );
+        assert_eq!(doc, user(), "an extension left empty disappears");
+    }
+
+    #[test]
+    fn a_schema_urn_path_takes_an_object_of_its_attributes() {
+        let doc = patched(
+            user(),
+            json!([{"op": "add", "path": "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User", "value": {"costCenter": "CC1", "division": "R&D"}}]),
+        );
+        assert_eq!(doc[ENTERPRISE_USER], json!({"costCenter": "CC1", "division": "R&D"}));
+        let doc = patched(
+            doc,
+            json!([{"op": "remove", "path": "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User"}]),
+        );
+        assert_eq!(doc, user());
+    }
+
+    #[test]
+    fn replace_with_null_clears_and_remove_of_absent_is_fine() {
+        let doc = patched(user(), json!([{"op": "replace", "path": "externalId", "value": null}]));
+        assert_eq!(doc.get("externalId"), None);
+        let doc = patched(doc, json!([{"op": "replace", "value": {"name": null}}]));
+        assert_eq!(doc.get("name"), None);
+        let doc2 = patched(
+            doc.clone(),
+            json!([{"op": "remove", "path": "title"}, {"op": "remove", "path": "name.givenName"}]),
+        );
+        assert_eq!(doc2, doc);
+    }
+
+    #[test]
+    fn remove_with_a_value_removes_those_values() {
+        let doc =
+            patched(user(), json!([{"op": "add", "path": "emails", "value": [{"value": "b@x", "type": "home"}]}]));
+        let doc = patched(doc, json!([{"op": "remove", "path": "emails", "value": [{"value": "ADA@example.com"}]}]));
+        assert_eq!(doc["emails"], json!([{"value": "b@x", "type": "home"}]));
+        let doc = patched(doc, json!([{"op": "remove", "path": "emails", "value": "b@x"}]));
+        assert_eq!(doc.get("emails"), None);
+    }
+
+    #[test]
+    fn password_is_accepted_and_never_stored() {
+        let doc = patched(
+            user(),
+            json!([
+                {"op": "replace", "path": "password", "value": "s3cret!"},
+                {"op": "replace", "value": {"password": "s3cret!", "active": false}},
+            ]),
+        );
+        assert_eq!(doc.get("password"), None);
+        assert_eq!(doc["active"], json!(false));
+    }
+
+    // ----- errors -----
+
+    #[test]
+    fn read_only_targets_are_mutability_errors() {
+        for operations in [
+            json!([{"op": "replace", "path": "id", "value": "x"}]),
+            json!([{"op": "remove", "path": "id"}]),
+            json!([{"op": "replace", "path": "meta.lastModified", "value": "2024-01-01T00:00:00Z"}]),
+            json!([{"op": "add", "path": "groups", "value": [{"value": "g"}]}]),
+            json!([{"op": "add", "value": {"groups": [{"value": "g"}]}}]),
+            json!([{"op": "replace", "path": "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:manager.displayName", "value": "Boss"}]),
+            json!([{"op": "replace", "value": {"urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:manager.displayName": "Boss"}}]),
+        ] {
+            let e = refused(operations.clone());
+            assert_eq!(kind(&e), BAD_MUTABILITY, "{operations}: {}", e.detail);
+        }
+    }
+
+    #[test]
+    fn id_meta_and_schemas_in_a_path_less_value_are_ignored() {
+        let doc = patched(
+            user(),
+            json!([{"op": "replace", "value": {
+                "id": "other", "meta": {"version": "W/\"1\""}, "schemas": ["x"], "title": "Dr"
+            }}]),
+        );
+        let mut expected = user();
+        expected["title"] = json!("Dr");
+        assert_eq!(doc, expected);
+    }
+
+    #[test]
+    fn unknown_paths_are_invalid_path() {
+        for operations in [
+            json!([{"op": "replace", "path": "nickname2", "value": "x"}]),
+            json!([{"op": "replace", "path": "name.nickName", "value": "x"}]),
+            json!([{"op": "replace", "path": "urn:example:ext:1.0:User:badge", "value": "x"}]),
+            json!([{"op": "replace", "path": "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:userName", "value": "x"}]),
+            json!([{"op": "add", "value": {"favouriteColour": "blue"}}]),
+            json!([{"op": "add", "value": {"urn:ietf:params:scim:schemas:extension:enterprise:2.0:User": {"shoeSize": 9}}}]),
+            json!([{"op": "remove", "path": "schemas"}]),
+            json!([{"op": "replace", "path": "title[value eq \"x\"]", "value": "x"}]),
+        ] {
+            let e = refused(operations.clone());
+            assert_eq!(kind(&e), BAD_PATH, "{operations}: {}", e.detail);
+        }
+    }
+
+    #[test]
+    fn remove_without_a_path_is_no_target() {
+        let e = refused(json!([{"op": "remove", "value": {"title": "x"}}]));
+        assert_eq!(kind(&e), NO_TARGET);
+    }
+
+    #[test]
+    fn path_less_values_must_be_objects() {
+        let e = refused(json!([{"op": "replace", "value": "inactive"}]));
+        assert_eq!(kind(&e), BAD_VALUE);
+    }
+
+    #[test]
+    fn required_attributes_cannot_be_removed() {
+        for operations in [
+            json!([{"op": "remove", "path": "userName"}]),
+            json!([{"op": "replace", "path": "userName", "value": ""}]),
+            json!([{"op": "replace", "value": {"userName": null}}]),
+        ] {
+            let e = refused(operations.clone());
+            assert_eq!(kind(&e), BAD_VALUE, "{operations}");
+            assert!(e.detail.contains("userName"), "{}", e.detail);
+        }
+        let mut group = json!({"displayName": "G"});
+        let e = apply(&mut group, &ops(json!([{"op": "remove", "path": "displayName"}])), &GROUP_TYPE).unwrap_err();
+        assert_eq!(kind(&e), BAD_VALUE);
+        assert_eq!(group, json!({"displayName": "G"}));
+    }
+
+    #[test]
+    fn wrong_value_types_are_invalid_value() {
+        for operations in [
+            json!([{"op": "replace", "path": "userName", "value": 42}]),
+            json!([{"op": "replace", "path": "name", "value": "Ada Lovelace"}]),
+            json!([{"op": "replace", "path": "name.givenName", "value": ["Ada"]}]),
+            json!([{"op": "add", "path": "emails", "value": [{"value": "a@x", "primary": "yes"}]}]),
+            json!([{"op": "replace", "value": {"active": 1}}]),
+        ] {
+            let e = refused(operations.clone());
+            assert_eq!(kind(&e), BAD_VALUE, "{operations}: {}", e.detail);
+        }
+    }
+
+    #[test]
+    fn all_or_nothing() {
+        let e = refused(json!([
+            {"op": "replace", "path": "title", "value": "Dr"},
+            {"op": "replace", "value": {"active": false}},
+            {"op": "add", "path": "emails", "value": [{"value": "b@x"}]},
+            {"op": "replace", "path": "unknownThing", "value": "x"},
+        ]));
+        assert_eq!(kind(&e), BAD_PATH);
+        assert!(e.detail.starts_with("Operation 4:"), "{}", e.detail);
+    }
+
+    #[test]
+    fn immutable_attributes_may_be_set_once() {
+        use crate::scim::resource::testing::{BADGE_TYPE, BADGE_URN};
+        let path = format!("{BADGE_URN}:badge");
+        let mut doc = json!({"userName": "ada"});
+        apply(&mut doc, &ops(json!([{"op": "add", "path": path, "value": "B-1"}])), &BADGE_TYPE).unwrap();
+        assert_eq!(doc[BADGE_URN]["badge"], json!("B-1"));
+        // The same value again is no change.
+        apply(&mut doc, &ops(json!([{"op": "replace", "path": path, "value": "B-1"}])), &BADGE_TYPE).unwrap();
+        for operations in [
+            json!([{"op": "replace", "path": path, "value": "B-2"}]),
+            json!([{"op": "remove", "path": path}]),
+            json!([{"op": "replace", "value": {(BADGE_URN): {"badge": "B-2"}}}]),
+        ] {
+            let e = apply(&mut doc, &ops(operations.clone()), &BADGE_TYPE).unwrap_err();
+            assert_eq!(kind(&e), BAD_MUTABILITY, "{operations}");
+            assert_eq!(doc[BADGE_URN]["badge"], json!("B-1"));
+        }
+    }
+
+    #[test]
+    fn a_null_document_is_an_empty_one() {
+        let mut doc = Value::Null;
+        apply(&mut doc, &ops(json!([{"op": "add", "value": {"displayName": "G"}}])), &GROUP_TYPE).unwrap();
+        assert_eq!(doc, json!({"displayName": "G"}));
+    }
+}

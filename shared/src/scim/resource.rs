@@ -334,3 +334,443 @@ fn parse_projection_path(p: &str) -> Result<AttrPath, ScimError> {
     }
     AttrPath::parse(p)
 }
+
+/// A resource type for tests that need characteristics the real schemas lack: an extension
+/// with an immutable, an integer, a decimal, a dateTime and a `returned: request` attribute.
+#[cfg(test)]
+pub(crate) mod testing {
+    use crate::scim::schema::{
+        AttrType, Attribute, Mutability, ResourceType, Returned, Schema, Uniqueness, USER_SCHEMA,
+    };
+
+    pub const BADGE_URN: &str = "urn:example:params:scim:schemas:extension:badge:2.0:User";
+
+    const fn attr(name: &'static str, kind: AttrType) -> Attribute {
+        Attribute {
+            name,
+            kind,
+            multi_valued: false,
+            required: false,
+            case_exact: false,
+            mutability: Mutability::ReadWrite,
+            returned: Returned::Default,
+            uniqueness: Uniqueness::None,
+            description: "test",
+            canonical_values: &[],
+            reference_types: &[],
+            sub_attributes: &[],
+        }
+    }
+
+    pub static BADGE_SCHEMA: Schema = Schema {
+        id: BADGE_URN,
+        name: "Badge",
+        description: "test",
+        attributes: &[
+            Attribute { mutability: Mutability::Immutable, ..attr("badge", AttrType::String) },
+            attr("floor", AttrType::Integer),
+            attr("score", AttrType::Decimal),
+            attr("hired", AttrType::DateTime),
+            Attribute { returned: Returned::Request, ..attr("pin", AttrType::String) },
+        ],
+    };
+
+    pub static BADGE_TYPE: ResourceType = ResourceType {
+        id: "User",
+        name: "User",
+        endpoint: "/Users",
+        description: "test",
+        schema: &USER_SCHEMA,
+        extensions: &[(&BADGE_SCHEMA, false)],
+    };
+}
+
+#[cfg(test)]
+mod tests {
+    use serde_json::json;
+
+    use super::testing::{BADGE_TYPE, BADGE_URN};
+    use super::*;
+    use crate::scim::schema::{ENTERPRISE_USER, GROUP_TYPE, USER, USER_TYPE};
+    use crate::scim::ScimType;
+
+    fn kind(e: &ScimError) -> (u16, Option<ScimType>) {
+        (e.status, e.scim_type)
+    }
+
+    const BAD_VALUE: (u16, Option<ScimType>) = (400, Some(ScimType::InvalidValue));
+    const BAD_SYNTAX: (u16, Option<ScimType>) = (400, Some(ScimType::InvalidSyntax));
+
+    fn valid(body: Value) -> Value {
+        validate(&body, &USER_TYPE).unwrap_or_else(|e| panic!("{body}: {}", e.detail))
+    }
+
+    fn invalid(body: Value) -> ScimError {
+        validate(&body, &USER_TYPE).unwrap_err()
+    }
+
+    // ----- validate -----
+
+    #[test]
+    fn okta_create_body_becomes_the_document() {
+        let doc = valid(json!({
+            "schemas": [USER, ENTERPRISE_USER],
+            "userName": "ada@example.com",
+            "name": {"givenName": "Ada", "familyName": "Lovelace"},
+            "emails": [{"primary": true, "value": "ada@example.com", "type": "work"}],
+            "displayName": "Ada Lovelace",
+            "locale": "en-GB",
+            "externalId": "00u1",
+            "groups": [],
+            "password": "tOp-s3cret",
+            "active": true,
+            ENTERPRISE_USER: {"employeeNumber": "1815", "department": "Analytics"},
+        }));
+        assert_eq!(
+            doc,
+            json!({
+                "userName": "ada@example.com",
+                "name": {"givenName": "Ada", "familyName": "Lovelace"},
+                "emails": [{"primary": true, "value": "ada@example.com", "type": "work"}],
+                "displayName": "Ada Lovelace",
+                "locale": "en-GB",
+                "externalId": "00u1",
+                "active": true,
+                ENTERPRISE_USER: {"employeeNumber": "1815", "department": "Analytics"},
+            })
+        );
+    }
+
+    #[test]
+    fn okta_put_drops_read_only_write_only_and_unknown_attributes() {
+        let doc = valid(json!({
+            "schemas": [USER],
+            "id": "6b0c…",
+            "meta": {"resourceType": "User", "version": "W/\"3\""},
+            "userName": "ada",
+            "groups": [{"value": "g1", "display": "Sales"}],
+            "password": "x",
+            "customAttribute": "?",
+            "urn:okta:custom:1.0": {"a": 1},
+            "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:manager": {"value": "u2", "displayName": "Boss"},
+        }));
+        assert_eq!(doc, json!({"userName": "ada", ENTERPRISE_USER: {"manager": {"value": "u2"}}}));
+    }
+
+    #[test]
+    fn names_are_canonicalised_whatever_their_case() {
+        let doc = valid(json!({
+            "SCHEMAS": ["urn:IETF:params:scim:schemas:core:2.0:user"],
+            "USERNAME": "ada",
+            "Name": {"GIVENNAME": "Ada", "unknownPart": "x"},
+            "name.FamilyName": "Lovelace",
+            "urn:ietf:params:scim:schemas:extension:ENTERPRISE:2.0:User": {"EmployeeNumber": "7"},
+            "urn:ietf:params:scim:schemas:extension:enterprise:2.0:user:Department": "R&D",
+            "urn:ietf:params:scim:schemas:core:2.0:User:title": "Countess",
+            "EMAILS": [{"VALUE": "a@x", "Type": "work"}],
+        }));
+        assert_eq!(
+            doc,
+            json!({
+                "userName": "ada",
+                "name": {"givenName": "Ada", "familyName": "Lovelace"},
+                ENTERPRISE_USER: {"employeeNumber": "7", "department": "R&D"},
+                "title": "Countess",
+                "emails": [{"value": "a@x", "type": "work"}],
+            })
+        );
+        // The extension URN key comes out canonical, and the extension need not be in `schemas`.
+        assert!(doc.as_object().unwrap().contains_key(ENTERPRISE_USER));
+    }
+
+    #[test]
+    fn lenient_values() {
+        let doc = valid(json!({
+            "schemas": [USER],
+            "userName": "ada",
+            "active": "True",
+            "emails": {"value": "a@x", "primary": "False"},
+            "title": null,
+            "name": {"givenName": null},
+            "phoneNumbers": [],
+            "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:manager": "u-9",
+        }));
+        assert_eq!(
+            doc,
+            json!({
+                "userName": "ada",
+                "active": true,
+                "emails": [{"value": "a@x", "primary": false}],
+                ENTERPRISE_USER: {"manager": {"value": "u-9"}},
+            })
+        );
+    }
+
+    #[test]
+    fn schemas_rules() {
+        for (body, expected) in [
+            (json!({"userName": "ada"}), BAD_SYNTAX),
+            (json!({"schemas": USER, "userName": "ada"}), BAD_SYNTAX),
+            (json!({"schemas": [1], "userName": "ada"}), BAD_SYNTAX),
+            (json!({"schemas": [ENTERPRISE_USER], "userName": "ada"}), BAD_VALUE),
+            (json!({"schemas": [crate::scim::schema::GROUP], "userName": "ada"}), BAD_VALUE),
+            (json!({"schemas": [USER, "urn:example:unknown"], "userName": "ada"}), BAD_VALUE),
+        ] {
+            let e = invalid(body.clone());
+            assert_eq!(kind(&e), expected, "{body}: {}", e.detail);
+        }
+        let e = invalid(json!({"schemas": [USER, "urn:example:unknown"], "userName": "ada"}));
+        assert!(e.detail.contains("unknown schema"), "{}", e.detail);
+        assert_eq!(kind(&validate(&json!([]), &USER_TYPE).unwrap_err()), BAD_SYNTAX);
+    }
+
+    #[test]
+    fn required_attributes() {
+        for body in [
+            json!({"schemas": [USER]}),
+            json!({"schemas": [USER], "userName": ""}),
+            json!({"schemas": [USER], "userName": "  "}),
+            json!({"schemas": [USER], "userName": null}),
+        ] {
+            let e = invalid(body.clone());
+            assert_eq!(kind(&e), BAD_VALUE, "{body}");
+            assert!(e.detail.contains("userName"), "{}", e.detail);
+        }
+        let e = validate(&json!({"schemas": [crate::scim::schema::GROUP], "members": []}), &GROUP_TYPE).unwrap_err();
+        assert_eq!(kind(&e), BAD_VALUE);
+        assert!(e.detail.contains("displayName"), "{}", e.detail);
+    }
+
+    #[test]
+    fn one_primary_value_at_most() {
+        let e = invalid(json!({"schemas": [USER], "userName": "ada", "emails": [
+            {"value": "a@x", "primary": true},
+            {"value": "b@x", "primary": "True"},
+        ]}));
+        assert_eq!(kind(&e), BAD_VALUE);
+        assert!(e.detail.contains("emails"), "{}", e.detail);
+    }
+
+    #[test]
+    fn wrong_types_are_invalid_value() {
+        for (attr, value) in [
+            ("userName", json!(7)),
+            ("active", json!("yes")),
+            ("active", json!(1)),
+            ("name", json!("Ada Lovelace")),
+            ("emails", json!([{"value": 5}])),
+            ("emails", json!([["a@x"]])),
+            ("profileUrl", json!({"href": "x"})),
+            (ENTERPRISE_USER, json!("R&D")),
+        ] {
+            let mut body = json!({"schemas": [USER], "userName": "ada"});
+            body[attr] = value;
+            let e = invalid(body.clone());
+            assert_eq!(kind(&e), BAD_VALUE, "{body}: {}", e.detail);
+        }
+    }
+
+    #[test]
+    fn integer_decimal_and_date_time_types() {
+        let check = |ext: Value| {
+            validate(&json!({"schemas": [USER], "userName": "ada", BADGE_URN: ext}), &BADGE_TYPE)
+                .map(|doc| doc[BADGE_URN].clone())
+        };
+        assert_eq!(
+            check(json!({"floor": 3.0, "score": 4.5, "hired": "2024-05-01T12:00:00+02:00"})).unwrap(),
+            json!({"floor": 3, "score": 4.5, "hired": "2024-05-01T12:00:00+02:00"})
+        );
+        for bad in [
+            json!({"floor": 3.5}),
+            json!({"floor": "3"}),
+            json!({"score": "4.5"}),
+            json!({"hired": "yesterday"}),
+            json!({"hired": "2024-05-01"}),
+            json!({"hired": 1714557600}),
+        ] {
+            assert_eq!(kind(&check(bad.clone()).unwrap_err()), BAD_VALUE, "{bad}");
+        }
+    }
+
+    #[test]
+    fn group_members_are_checked_but_not_in_the_document() {
+        let body = json!({
+            "schemas": [crate::scim::schema::GROUP],
+            "displayName": "Sales",
+            "members": [{"value": "u1", "display": "A"}, {"value": "u2"}, {"value": "u1"}],
+        });
+        assert_eq!(validate(&body, &GROUP_TYPE).unwrap(), json!({"displayName": "Sales"}));
+        assert_eq!(take_members(&body).unwrap(), ["u1", "u2"]);
+        assert_eq!(take_members(&json!({"displayName": "x"})).unwrap(), Vec::<String>::new());
+        assert_eq!(take_members(&json!({"Members": null})).unwrap(), Vec::<String>::new());
+        assert_eq!(take_members(&json!({"members": {"value": "u3"}})).unwrap(), ["u3"]);
+        for bad in [
+            json!({"members": "u1"}),
+            json!({"members": ["u1"]}),
+            json!({"members": [{"display": "A"}]}),
+            json!({"members": [{"value": 1}]}),
+            json!({"members": [{"value": ""}]}),
+        ] {
+            assert_eq!(kind(&take_members(&bad).unwrap_err()), BAD_VALUE, "{bad}");
+            let mut body = bad.clone();
+            body["schemas"] = json!([crate::scim::schema::GROUP]);
+            body["displayName"] = json!("G");
+            assert_eq!(kind(&validate(&body, &GROUP_TYPE).unwrap_err()), BAD_VALUE, "{bad}");
+        }
+        assert_eq!(kind(&take_members(&json!([])).unwrap_err()), BAD_SYNTAX);
+    }
+
+    // ----- projection -----
+
+    fn rendered() -> Value {
+        json!({
+            "schemas": [USER, ENTERPRISE_USER],
+            "id": "u-1",
+            "externalId": "00u1",
+            "userName": "ada",
+            "name": {"givenName": "Ada", "familyName": "Lovelace"},
+            "emails": [{"value": "a@x", "type": "work", "primary": true}, {"value": "b@x", "type": "home"}],
+            "active": true,
+            "password": "leaked?",
+            "groups": [{"value": "g1", "display": "Sales"}],
+            ENTERPRISE_USER: {"employeeNumber": "7", "department": "R&D"},
+            "meta": {"resourceType": "User", "version": "W/\"1\""},
+        })
+    }
+
+    fn project(attributes: Option<&str>, excluded: Option<&str>) -> Value {
+        Projection::parse(attributes, excluded).unwrap().apply(rendered(), &USER_TYPE)
+    }
+
+    #[test]
+    fn parse_splits_and_trims() {
+        let p = Projection::parse(Some(" userName , name.givenName,,"), Some(ENTERPRISE_USER)).unwrap();
+        assert_eq!(
+            p.attributes,
+            vec![AttrPath::parse("userName").unwrap(), AttrPath::parse("name.givenName").unwrap()]
+        );
+        assert_eq!(p.excluded.len(), 1);
+        assert_eq!(Projection::parse(None, None).unwrap(), Projection::default());
+        assert_eq!(Projection::parse(Some("a b"), None).unwrap_err().status, 400);
+    }
+
+    #[test]
+    fn by_default_everything_but_never_returned() {
+        let mut expected = rendered();
+        expected.as_object_mut().unwrap().shift_remove("password");
+        assert_eq!(project(None, None), expected);
+        assert_eq!(Projection::default().apply(json!("not an object"), &USER_TYPE), json!("not an object"));
+    }
+
+    #[test]
+    fn attributes_select_plus_always_returned() {
+        assert_eq!(project(Some("userName"), None), json!({"schemas": [USER], "id": "u-1", "userName": "ada"}));
+        assert_eq!(
+            project(Some("USERNAME,name.givenName,emails.value,password"), None),
+            json!({
+                "schemas": [USER],
+                "id": "u-1",
+                "userName": "ada",
+                "name": {"givenName": "Ada"},
+                "emails": [{"value": "a@x"}, {"value": "b@x"}],
+            })
+        );
+    }
+
+    #[test]
+    fn attributes_inside_an_extension() {
+        assert_eq!(
+            project(Some(&format!("{ENTERPRISE_USER}:department,meta.version")), None),
+            json!({
+                "schemas": [USER, ENTERPRISE_USER],
+                "id": "u-1",
+                ENTERPRISE_USER: {"department": "R&D"},
+                "meta": {"version": "W/\"1\""},
+            })
+        );
+        assert_eq!(
+            project(Some(&format!("userName,{}", ENTERPRISE_USER.to_lowercase())), None),
+            json!({
+                "schemas": [USER, ENTERPRISE_USER],
+                "id": "u-1",
+                "userName": "ada",
+                ENTERPRISE_USER: {"employeeNumber": "7", "department": "R&D"},
+            })
+        );
+    }
+
+    #[test]
+    fn excluded_attributes() {
+        let got = project(None, Some(&format!("emails, name.givenName, id, schemas, {ENTERPRISE_USER}, groups")));
+        assert_eq!(
+            got,
+            json!({
+                "schemas": [USER],
+                "id": "u-1",
+                "externalId": "00u1",
+                "userName": "ada",
+                "name": {"familyName": "Lovelace"},
+                "active": true,
+                "meta": {"resourceType": "User", "version": "W/\"1\""},
+            })
+        );
+        let got = project(None, Some(&format!("{ENTERPRISE_USER}:employeeNumber,emails.type")));
+        assert_eq!(got[ENTERPRISE_USER], json!({"department": "R&D"}));
+        assert_eq!(got["emails"], json!([{"value": "a@x", "primary": true}, {"value": "b@x"}]));
+        // `attributes` wins over `excludedAttributes`.
+        assert_eq!(project(Some("userName"), Some("userName"))["userName"], json!("ada"));
+    }
+
+    #[test]
+    fn request_returned_attributes_only_when_asked() {
+        let resource =
+            json!({"schemas": [USER, BADGE_URN], "id": "u", "userName": "a", BADGE_URN: {"pin": "1234", "floor": 2}});
+        let p = Projection::default();
+        assert_eq!(p.apply(resource.clone(), &BADGE_TYPE)[BADGE_URN], json!({"floor": 2}));
+        let p = Projection::parse(None, Some("userName")).unwrap();
+        assert_eq!(p.apply(resource.clone(), &BADGE_TYPE)[BADGE_URN], json!({"floor": 2}));
+        let p = Projection::parse(Some(&format!("{BADGE_URN}:pin")), None).unwrap();
+        assert_eq!(
+            p.apply(resource.clone(), &BADGE_TYPE),
+            json!({"schemas": [USER, BADGE_URN], "id": "u", BADGE_URN: {"pin": "1234"}})
+        );
+        // An extension left empty leaves `schemas`.
+        let p = Projection::parse(None, Some(&format!("{BADGE_URN}:floor"))).unwrap();
+        assert_eq!(p.apply(resource, &BADGE_TYPE), json!({"schemas": [USER], "id": "u", "userName": "a"}));
+    }
+
+    #[test]
+    fn wants_tells_the_directory_what_to_load() {
+        let wants = |a: Option<&str>, e: Option<&str>| Projection::parse(a, e).unwrap().wants(&GROUP_TYPE, "members");
+        assert!(wants(None, None));
+        assert!(!wants(None, Some("members")));
+        assert!(!wants(None, Some("displayName, MEMBERS")));
+        assert!(wants(None, Some("members.display")));
+        assert!(!wants(Some("displayName"), None));
+        assert!(wants(Some("displayName,members"), None));
+        assert!(wants(Some("members.value"), None));
+        assert!(wants(Some("urn:ietf:params:scim:schemas:core:2.0:Group:members"), None));
+        assert!(Projection::default().wants(&GROUP_TYPE, "id"));
+        assert!(Projection::parse(Some("displayName"), None).unwrap().wants(&GROUP_TYPE, "id"));
+        assert!(!Projection::default().wants(&USER_TYPE, "password"));
+        assert!(!Projection::parse(None, Some("groups")).unwrap().wants(&USER_TYPE, "groups"));
+    }
+
+    #[test]
+    fn group_projection_with_members() {
+        let group = json!({
+            "schemas": [crate::scim::schema::GROUP],
+            "id": "g",
+            "displayName": "Sales",
+            "members": [{"value": "u1", "display": "A", "$ref": "https://x/Users/u1"}],
+            "meta": {"resourceType": "Group"},
+        });
+        let p = Projection::parse(None, Some("members")).unwrap();
+        assert_eq!(p.apply(group.clone(), &GROUP_TYPE).get("members"), None);
+        let p = Projection::parse(Some("members.value"), None).unwrap();
+        assert_eq!(
+            p.apply(group, &GROUP_TYPE),
+            json!({"schemas": [crate::scim::schema::GROUP], "id": "g", "members": [{"value": "u1"}]})
+        );
+    }
+}
