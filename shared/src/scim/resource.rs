@@ -16,7 +16,7 @@ use serde_json::Value;
 use self::document::{Entry, Mode, Object, Resolved, Target};
 use super::patch::PatchOp;
 use super::path::AttrPath;
-use super::schema::{Attribute, ResourceType, Returned, GROUP, SCHEMAS};
+use super::schema::{Attribute, ResourceType, Returned, GROUP};
 use super::ScimError;
 
 /// Checks a POST or PUT body against `rt` and returns the attributes the client owns, in
@@ -53,6 +53,16 @@ pub fn validate(body: &Value, rt: &ResourceType) -> Result<Value, ScimError> {
     }
     document::check_document(&doc, rt)?;
     Ok(Value::Object(doc))
+}
+
+/// For a PUT: checks the new document (from [`validate`]) against the stored one for
+/// `immutable` attributes (RFC 7644 §3.5.1): a value already set must come back unchanged,
+/// else 400 `mutability`; setting one that was absent is allowed. (No attribute of the
+/// current schemas that lives in the document is immutable, so this passes today; calling it
+/// keeps PUT right if the schema gains one. PATCH checks this itself.)
+pub fn check_immutable(old: &Value, new: &Value, rt: &ResourceType) -> Result<(), ScimError> {
+    let empty = Object::new();
+    document::check_immutable(old.as_object().unwrap_or(&empty), new.as_object().unwrap_or(&empty), rt)
 }
 
 fn check_schemas(obj: &Object, rt: &ResourceType) -> Result<(), ScimError> {
@@ -321,18 +331,9 @@ fn shape(attr: &Attribute, value: Value, keep: &Keep) -> Option<Value> {
 }
 
 fn parse_list(list: Option<&str>) -> Result<Vec<AttrPath>, ScimError> {
-    list.unwrap_or_default().split(',').map(str::trim).filter(|p| !p.is_empty()).map(parse_projection_path).collect()
-}
-
-fn parse_projection_path(p: &str) -> Result<AttrPath, ScimError> {
-    // A bare schema URN is not an attribute path to every parser; split it at its last
-    // colon, which `document::resolve` reads back as the schema.
-    if SCHEMAS.iter().any(|s| s.id.eq_ignore_ascii_case(p)) {
-        if let Some((urn, last)) = p.rsplit_once(':') {
-            return Ok(AttrPath { urn: Some(urn.to_string()), attr: last.to_string(), sub_attr: None });
-        }
-    }
-    AttrPath::parse(p)
+    // A bare schema URN parses as its last segment under the rest (`urn:…:2.0` + `User`),
+    // which `document::resolve` reads back as the whole schema.
+    list.unwrap_or_default().split(',').map(str::trim).filter(|p| !p.is_empty()).map(AttrPath::parse).collect()
 }
 
 /// A resource type for tests that need characteristics the real schemas lack: an extension
@@ -539,6 +540,33 @@ mod tests {
         let e = validate(&json!({"schemas": [crate::scim::schema::GROUP], "members": []}), &GROUP_TYPE).unwrap_err();
         assert_eq!(kind(&e), BAD_VALUE);
         assert!(e.detail.contains("displayName"), "{}", e.detail);
+    }
+
+    #[test]
+    fn odd_keys_are_just_unknown() {
+        let doc = valid(json!({
+            "schemas": [USER],
+            "userName": "ada",
+            "émail": 1,
+            "urn:": 2,
+            "urn:ietf:params:scim:schemas:core:2.0:User:": 3,
+            "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:": 4,
+            "urn:ietf:params:scim:schemas:extension:enterprise:2.0:Userx": 5,
+            "name.": 6,
+            ".": 7,
+            "": 8,
+        }));
+        assert_eq!(doc, json!({"userName": "ada"}));
+    }
+
+    #[test]
+    fn put_keeps_immutable_values() {
+        let old = json!({"userName": "a", BADGE_URN: {"badge": "B-1"}});
+        assert!(check_immutable(&old, &json!({"userName": "b", BADGE_URN: {"badge": "B-1"}}), &BADGE_TYPE).is_ok());
+        assert!(check_immutable(&json!({"userName": "a"}), &old, &BADGE_TYPE).is_ok());
+        let e = check_immutable(&old, &json!({"userName": "a", BADGE_URN: {"badge": "B-2"}}), &BADGE_TYPE).unwrap_err();
+        assert_eq!(kind(&e), (400, Some(ScimType::Mutability)));
+        assert!(check_immutable(&old, &json!({"userName": "a"}), &USER_TYPE).is_ok());
     }
 
     #[test]

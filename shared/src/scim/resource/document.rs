@@ -87,13 +87,11 @@ pub(crate) enum Access {
 }
 
 /// Resolves `[urn:]attr[.sub]` given as its parts (an [`AttrPath`], or a key already split).
-/// `urn:…:2.0` + `User` (how a path parser may split a bare schema URN) names the schema.
+/// `urn:…:2.0` + `User` (how `AttrPath::parse` splits a bare schema URN) names the schema.
 pub(crate) fn resolve(rt: &ResourceType, urn: Option<&str>, attr: &str, sub: Option<&str>) -> Option<Resolved> {
     if sub.is_none() {
         let schema = match urn {
-            Some(urn) => rt
-                .schema_by_urn(&format!("{urn}:{attr}"))
-                .or_else(|| attr.is_empty().then(|| rt.schema_by_urn(urn)).flatten()),
+            Some(urn) => rt.schema_by_urn(&format!("{urn}:{attr}")),
             None => rt.schema_by_urn(attr),
         };
         if let Some(schema) = schema {
