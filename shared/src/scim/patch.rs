@@ -684,6 +684,20 @@ mod tests {
     }
 
     #[test]
+    fn attributes_keep_their_place_in_the_document() {
+        let keys = |doc: &Value| doc.as_object().unwrap().keys().cloned().collect::<Vec<_>>();
+        let doc = patched(
+            user(),
+            json!([
+                {"op": "replace", "path": "emails[type eq \"work\"].display", "value": "W"},
+                {"op": "replace", "path": "name.givenName", "value": "Augusta"},
+                {"op": "replace", "path": "userName", "value": "augusta"},
+            ]),
+        );
+        assert_eq!(keys(&doc), keys(&user()));
+    }
+
+    #[test]
     fn filtered_replace_without_a_describable_match_is_no_target() {
         let e = refused(json!([{"op": "replace", "path": "emails[type ne \"work\"].value", "value": "x@y"}]));
         assert_eq!(kind(&e), NO_TARGET);

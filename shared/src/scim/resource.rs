@@ -1,8 +1,9 @@
 //! Incoming resources checked against the schema, and outgoing ones projected for the client.
 //!
 //! - [`validate`] turns a POST or PUT body into the resource's *document*: the attributes the
-//!   client owns, canonically named, type-checked (see [`document`] for its shape). The PATCH
-//!   engine writes documents through the same code, so a body and a PATCH agree on every value.
+//!   client owns, canonically named, type-checked. The `document` submodule describes that
+//!   shape and holds the one code that writes it, which the PATCH engine uses too, so a body
+//!   and a PATCH agree on every value.
 //! - [`take_members`] takes a Group body's member ids, which live outside the document.
 //! - [`Projection`] applies `returned` (RFC 7643 §7) and `attributes` / `excludedAttributes`
 //!   (RFC 7644 §3.9) to a rendered resource.

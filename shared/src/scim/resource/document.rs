@@ -60,7 +60,7 @@ impl Target {
         s
     }
 
-    /// Whether this attribute is the very same (sub-)attribute as `other` names, ignoring the sub-attribute.
+    /// Whether both name the same attribute (their sub-attributes aside).
     pub fn same_attr(&self, other: &Target) -> bool {
         self.ext == other.ext && std::ptr::eq(self.attr, other.attr)
     }
@@ -588,26 +588,25 @@ fn apply_to_elements(
 ) -> Result<(), ScimError> {
     let at = t.display();
     let obj = container(doc, t.ext);
-    let mut items = match obj.shift_remove(t.attr.name) {
+    // Taken out of its slot (left null) and put back below, so the attribute keeps its place
+    // in the document. An error on the way leaves the null: callers then drop the document.
+    let mut items = match obj.get_mut(t.attr.name).map(Value::take) {
         Some(Value::Array(items)) => items,
+        None | Some(Value::Null) => Vec::new(),
         Some(single) => vec![single],
-        None => Vec::new(),
     };
-    let matched: Vec<usize> = (0..items.len()).filter(|&i| selector.is_none_or(|s| s.matches(&items[i]))).collect();
+    let matched: Vec<bool> = items.iter().map(|e| selector.is_none_or(|s| s.matches(e))).collect();
 
     match op {
         // Removing what is not there is not an error: the client's intent already holds.
         PatchOp::Remove => match t.sub {
             None => {
-                let mut i = 0;
-                items.retain(|_| {
-                    i += 1;
-                    !matched.contains(&(i - 1))
-                });
+                let mut gone = matched.iter();
+                items.retain(|_| !gone.next().copied().unwrap_or(false));
             }
             Some(sub) => {
-                for &i in &matched {
-                    if let Value::Object(e) = &mut items[i] {
+                for (e, _) in items.iter_mut().zip(&matched).filter(|(_, &m)| m) {
+                    if let Value::Object(e) = e {
                         e.shift_remove(sub.name);
                     }
                 }
@@ -628,7 +627,7 @@ fn apply_to_elements(
                 },
             };
             let mut promoted = Vec::new();
-            if matched.is_empty() {
+            if !matched.contains(&true) {
                 if changes.is_empty() {
                     // Nothing to set and nothing to clear it on.
                 } else {
@@ -650,11 +649,11 @@ fn apply_to_elements(
                 }
             } else {
                 let sets_primary = changes.get("primary") == Some(&Value::Bool(true));
-                for &i in &matched {
-                    if !items[i].is_object() {
-                        items[i] = Value::Object(Object::new());
+                for (i, item) in items.iter_mut().enumerate().filter(|(i, _)| matched[*i]) {
+                    if !item.is_object() {
+                        *item = Value::Object(Object::new());
                     }
-                    if let Value::Object(e) = &mut items[i] {
+                    if let Value::Object(e) = item {
                         if let Some(name) = clear {
                             e.shift_remove(name);
                         }
@@ -670,9 +669,7 @@ fn apply_to_elements(
     }
     // Elements left without any sub-attribute are no values at all.
     items.retain(|e| !e.as_object().is_some_and(Object::is_empty));
-    if !items.is_empty() {
-        obj.insert(t.attr.name.to_string(), Value::Array(items));
-    }
+    put(obj, t.attr.name, (!items.is_empty()).then_some(Value::Array(items)));
     Ok(())
 }
 
