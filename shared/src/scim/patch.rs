@@ -20,7 +20,7 @@ use super::filter::{CompareOp, Filter};
 use super::path::PatchPath;
 use super::resource::document::{self, Access, Entry, Mode, Object, Resolved, Selector};
 use super::resource::member_ids;
-use super::schema::{ResourceType, GROUP};
+use super::schema::{ResourceType, Schema, GROUP};
 use super::{ScimError, PATCH_OP};
 
 /// Most operations accepted in one PATCH request (Okta sends up to about 256 member
@@ -282,7 +282,7 @@ fn apply_entries(
     doc: &mut Object,
     op: PatchOp,
     obj: &Object,
-    schema: Option<&'static super::schema::Schema>,
+    schema: Option<&'static Schema>,
     rt: &ResourceType,
 ) -> Result<(), ScimError> {
     for entry in document::entries(rt, obj, schema, Mode::Patch)? {
