@@ -1,0 +1,774 @@
+//! The resource document and the one implementation of writing to it.
+//!
+//! A document holds the attributes a client owns, as a JSON object: core and common
+//! attributes at the top level under the names the schema spells (`userName`,
+//! `name: {givenName}`), extension attributes under their schema URN
+//! (`"urn:…:enterprise:2.0:User": {"employeeNumber": "42"}`). Never in it: `id`, `meta`,
+//! `schemas`, writeOnly attributes (`password` is never stored), readOnly ones (a user's
+//! `groups`) and a group's `members` (items of their own in the store).
+//!
+//! Both [`super::validate`] (POST and PUT bodies) and [`crate::scim::patch::apply`] resolve
+//! names, check values and add / replace / remove attributes through this module, so a body
+//! and a PATCH can never disagree on what a value means.
+
+use serde_json::{Map, Value};
+use time::format_description::well_known::Rfc3339;
+use time::OffsetDateTime;
+
+use crate::scim::filter::{CompareOp, Filter};
+use crate::scim::patch::PatchOp;
+use crate::scim::path::AttrPath;
+use crate::scim::schema::{AttrType, Attribute, Mutability, ResourceType, Schema, COMMON_ATTRIBUTES, GROUP};
+use crate::scim::ScimError;
+
+pub(crate) type Object = Map<String, Value>;
+
+/// Who is writing, which decides what happens to attributes a client may not write.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Mode {
+    /// A POST or PUT body: unknown and readOnly attributes are dropped silently (RFC 7644
+    /// §3.5.1 ignores readOnly values in a PUT, and Okta's PUT carries extra attributes).
+    Body,
+    /// A PATCH value: an unknown attribute is 400 `invalidPath` and a readOnly one 400
+    /// `mutability`, so a client never believes a change happened that did not.
+    Patch,
+}
+
+/// One attribute (or sub-attribute) of a resource type, located in the document.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Target {
+    /// The extension's URN when the attribute belongs to an extension: its value lives
+    /// under that key. None for core and common attributes.
+    pub ext: Option<&'static str>,
+    pub attr: &'static Attribute,
+    pub sub: Option<&'static Attribute>,
+}
+
+impl Target {
+    /// The attribute path as a client would write it, for error messages.
+    pub fn display(&self) -> String {
+        let mut s = String::new();
+        if let Some(urn) = self.ext {
+            s.push_str(urn);
+            s.push(':');
+        }
+        s.push_str(self.attr.name);
+        if let Some(sub) = self.sub {
+            s.push('.');
+            s.push_str(sub.name);
+        }
+        s
+    }
+
+    /// Whether both name the same attribute (their sub-attributes aside).
+    pub fn same_attr(&self, other: &Target) -> bool {
+        self.ext == other.ext && std::ptr::eq(self.attr, other.attr)
+    }
+}
+
+/// What a name in a body, a PATCH path or a projection resolves to.
+#[derive(Debug, Clone, Copy)]
+pub(crate) enum Resolved {
+    /// An attribute or a sub-attribute.
+    Attr(Target),
+    /// A schema URN by itself: its value is an object of that schema's attributes.
+    Schema(&'static Schema),
+}
+
+/// How a client may write a resolved attribute.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Access {
+    Write,
+    /// Accepted and thrown away: writeOnly attributes (`password`) are never stored here.
+    Discard,
+    ReadOnly,
+    /// A group's `members`: items of their own, changed through membership operations.
+    Members,
+}
+
+/// Resolves `[urn:]attr[.sub]` given as its parts (an [`AttrPath`], or a key already split).
+/// `urn:…:2.0` + `User` (how `AttrPath::parse` splits a bare schema URN) names the schema.
+pub(crate) fn resolve(rt: &ResourceType, urn: Option<&str>, attr: &str, sub: Option<&str>) -> Option<Resolved> {
+    if sub.is_none() {
+        let schema = match urn {
+            Some(urn) => rt.schema_by_urn(&format!("{urn}:{attr}")),
+            None => rt.schema_by_urn(attr),
+        };
+        if let Some(schema) = schema {
+            return Some(Resolved::Schema(schema));
+        }
+    }
+    let (schema, attr) = rt.attribute(urn, attr)?;
+    let ext = schema.filter(|s| s.id != rt.schema.id).map(|s| s.id);
+    let sub = match sub {
+        Some(name) => Some(attr.sub_attribute(name)?),
+        None => None,
+    };
+    Some(Resolved::Attr(Target { ext, attr, sub }))
+}
+
+/// Resolves an [`AttrPath`] (its own sub-attribute, or `sub` when given).
+pub(crate) fn resolve_path(rt: &ResourceType, path: &AttrPath, sub: Option<&str>) -> Option<Resolved> {
+    resolve(rt, path.urn.as_deref(), &path.attr, sub.or(path.sub_attr.as_deref()))
+}
+
+/// Resolves a key of a body or of a path-less PATCH value: `userName`, `name.givenName`, a
+/// schema URN, or `urn:…:User:department`. URNs contain dots (`2.0`), so a schema URN prefix
+/// is matched (case-insensitively) before the rest is split on its dot.
+pub(crate) fn resolve_key(rt: &ResourceType, key: &str) -> Option<Resolved> {
+    if let Some(schema) = rt.schema_by_urn(key) {
+        return Some(Resolved::Schema(schema));
+    }
+    for urn in rt.schema_urns() {
+        // `get` rather than slicing: a key with multi-byte characters must not panic.
+        let Some(head) = key.get(..urn.len()) else { continue };
+        if head.eq_ignore_ascii_case(urn) && key.as_bytes().get(urn.len()) == Some(&b':') {
+            let (attr, sub) = split_dot(&key[urn.len() + 1..]);
+            return resolve(rt, Some(urn), attr, sub);
+        }
+    }
+    let (attr, sub) = split_dot(key);
+    resolve(rt, None, attr, sub)
+}
+
+fn split_dot(s: &str) -> (&str, Option<&str>) {
+    match s.split_once('.') {
+        Some((attr, sub)) => (attr, Some(sub)),
+        None => (s, None),
+    }
+}
+
+/// How a client may write `t`.
+pub(crate) fn access(rt: &ResourceType, t: &Target) -> Access {
+    let mutabilities = std::iter::once(t.attr.mutability).chain(t.sub.map(|s| s.mutability));
+    let mut access = Access::Write;
+    for m in mutabilities {
+        match m {
+            Mutability::WriteOnly => return Access::Discard,
+            Mutability::ReadOnly => access = Access::ReadOnly,
+            Mutability::ReadWrite | Mutability::Immutable => {}
+        }
+    }
+    if access == Access::Write && t.ext.is_none() && is_members(rt, t.attr) {
+        return Access::Members;
+    }
+    access
+}
+
+fn is_members(rt: &ResourceType, attr: &Attribute) -> bool {
+    rt.schema.id == GROUP && attr.name == "members"
+}
+
+/// A writable attribute of a body or path-less PATCH value, with the value given for it.
+#[derive(Debug)]
+pub(crate) enum Entry<'v> {
+    At(Target, &'v Value),
+    /// A key that is a value path (`emails[type eq "work"].value`), only in [`Mode::Patch`]:
+    /// the PATCH engine parses it as a path.
+    ValuePath(&'v str, &'v Value),
+}
+
+/// The writable attributes of `obj` (a body, a path-less PATCH value, or the object given
+/// for a schema URN when `schema` is set), resolved, in order. Skips `schemas`, writeOnly
+/// attributes and, in a body, unknown and readOnly ones; see [`Mode`].
+pub(crate) fn entries<'v>(
+    rt: &ResourceType,
+    obj: &'v Object,
+    schema: Option<&'static Schema>,
+    mode: Mode,
+) -> Result<Vec<Entry<'v>>, ScimError> {
+    let mut out = Vec::with_capacity(obj.len());
+    for (key, value) in obj {
+        if schema.is_none() && key.eq_ignore_ascii_case("schemas") {
+            continue;
+        }
+        if mode == Mode::Patch && schema.is_none() && key.contains('[') {
+            out.push(Entry::ValuePath(key, value));
+            continue;
+        }
+        let resolved = match schema {
+            None => resolve_key(rt, key),
+            Some(schema) => {
+                let (attr, sub) = split_dot(key);
+                resolve(rt, Some(schema.id), attr, sub).filter(|r| matches!(r, Resolved::Attr(_)))
+            }
+        };
+        match resolved {
+            None if mode == Mode::Body => {}
+            None => return Err(ScimError::invalid_path(format!("'{key}' is not an attribute of a {}.", rt.name))),
+            Some(Resolved::Schema(inner)) => match value {
+                Value::Null => {}
+                Value::Object(inner_obj) => out.extend(entries(rt, inner_obj, Some(inner), mode)?),
+                _ => {
+                    return Err(ScimError::invalid_value(format!(
+                        "The value of '{}' must be an object of its attributes.",
+                        inner.id
+                    )))
+                }
+            },
+            Some(Resolved::Attr(t)) => match access(rt, &t) {
+                Access::Write => out.push(Entry::At(t, value)),
+                Access::Discard => {}
+                // Okta's group rename carries the resource's `id` (and clients echo `meta`)
+                // in a path-less value: ignored as a body's are, since the URL names the resource.
+                Access::ReadOnly if mode == Mode::Body || (t.ext.is_none() && is_ignored_common(t.attr)) => {}
+                Access::ReadOnly => {
+                    return Err(ScimError::mutability(format!("'{}' is readOnly and cannot be changed.", t.display())))
+                }
+                // A body's members are taken out by `take_members`.
+                Access::Members if mode == Mode::Body => {}
+                Access::Members => return Err(members_not_split()),
+            },
+        }
+    }
+    Ok(out)
+}
+
+fn is_ignored_common(attr: &Attribute) -> bool {
+    attr.name == "id" || attr.name == "meta"
+}
+
+/// `members` must be taken out with `patch::split_member_changes` before a document is
+/// patched: reaching here is a bug of the caller, not of the client.
+pub(crate) fn members_not_split() -> ScimError {
+    tracing::error!("a PATCH of group members reached the document: split_member_changes was not called");
+    ScimError::internal()
+}
+
+// ---------------------------------------------------------------------------------------------
+// Values
+// ---------------------------------------------------------------------------------------------
+
+/// Checks `value` for `attr` and returns it in canonical form, or None when it amounts to
+/// no value (null, an empty array or object: RFC 7643 §2.5 treats them as unassigned).
+/// A multi-valued attribute given a single value gets it wrapped in an array; duplicates
+/// in an array are dropped; more than one `primary: true` is 400 `invalidValue`.
+pub(crate) fn check_value(attr: &Attribute, value: &Value, at: &str) -> Result<Option<Value>, ScimError> {
+    if !attr.multi_valued {
+        return check_single(attr, value, at);
+    }
+    let items = match value {
+        Value::Null => return Ok(None),
+        Value::Array(items) => items.as_slice(),
+        single => std::slice::from_ref(single),
+    };
+    let mut out: Vec<Value> = Vec::with_capacity(items.len());
+    for item in items {
+        if let Some(v) = check_single(attr, item, at)? {
+            if !out.contains(&v) {
+                out.push(v);
+            }
+        }
+    }
+    check_one_primary(&out, at)?;
+    Ok((!out.is_empty()).then_some(Value::Array(out)))
+}
+
+/// Checks one value of `attr` (one element when it is multi-valued).
+pub(crate) fn check_single(attr: &Attribute, value: &Value, at: &str) -> Result<Option<Value>, ScimError> {
+    let ok = |v: &Value| Ok(Some(v.clone()));
+    match (attr.kind, value) {
+        (_, Value::Null) => Ok(None),
+        (AttrType::String | AttrType::Reference | AttrType::Binary, Value::String(_)) => ok(value),
+        (AttrType::DateTime, Value::String(s)) => match OffsetDateTime::parse(s, &Rfc3339) {
+            Ok(_) => ok(value),
+            Err(_) => Err(ScimError::invalid_value(format!(
+                "'{at}' must be a dateTime such as 2024-05-01T12:00:00Z, not \"{s}\"."
+            ))),
+        },
+        (AttrType::Boolean, Value::Bool(_)) => ok(value),
+        // Entra sends booleans as the strings "True" and "False".
+        (AttrType::Boolean, Value::String(s)) if s.eq_ignore_ascii_case("true") => Ok(Some(Value::Bool(true))),
+        (AttrType::Boolean, Value::String(s)) if s.eq_ignore_ascii_case("false") => Ok(Some(Value::Bool(false))),
+        (AttrType::Integer, Value::Number(n)) if n.is_i64() || n.is_u64() => ok(value),
+        // 3.0 is an integer written by a client that only has doubles.
+        (AttrType::Integer, Value::Number(n))
+            if n.as_f64().is_some_and(|f| f.fract() == 0.0 && f.abs() < 9_007_199_254_740_992.0) =>
+        {
+            Ok(Some(Value::from(n.as_f64().unwrap_or_default() as i64)))
+        }
+        (AttrType::Decimal, Value::Number(_)) => ok(value),
+        (AttrType::Complex, Value::Object(obj)) => check_complex(attr, obj, at),
+        // A complex attribute with a `value` given a bare value: Entra sets the enterprise
+        // `manager` to the manager's id this way.
+        (AttrType::Complex, Value::String(_) | Value::Number(_) | Value::Bool(_))
+            if attr.sub_attribute("value").is_some() =>
+        {
+            let mut obj = Object::new();
+            obj.insert("value".into(), value.clone());
+            check_complex(attr, &obj, at)
+        }
+        _ => Err(ScimError::invalid_value(format!("'{at}' must be {}.", expected(attr)))),
+    }
+}
+
+fn check_complex(attr: &Attribute, obj: &Object, at: &str) -> Result<Option<Value>, ScimError> {
+    let mut out = Object::new();
+    for (key, value) in obj {
+        // Unknown and readOnly sub-attributes are dropped as a PUT's are (`manager.displayName`
+        // is the server's to fill in).
+        let Some(sub) = attr.sub_attribute(key) else { continue };
+        if matches!(sub.mutability, Mutability::ReadOnly | Mutability::WriteOnly) {
+            continue;
+        }
+        if let Some(v) = check_value(sub, value, &format!("{at}.{}", sub.name))? {
+            out.insert(sub.name.to_string(), v);
+        }
+    }
+    Ok((!out.is_empty()).then_some(Value::Object(out)))
+}
+
+fn expected(attr: &Attribute) -> &'static str {
+    match attr.kind {
+        AttrType::String => "a string",
+        AttrType::Reference => "a string (a reference)",
+        AttrType::Binary => "a base64 string",
+        AttrType::DateTime => "a dateTime string",
+        AttrType::Boolean => "a boolean",
+        AttrType::Integer => "an integer",
+        AttrType::Decimal => "a number",
+        AttrType::Complex => "an object",
+    }
+}
+
+fn is_primary(v: &Value) -> bool {
+    v.get("primary") == Some(&Value::Bool(true))
+}
+
+/// RFC 7643 §2.4: at most one value of a multi-valued attribute is primary.
+pub(crate) fn check_one_primary(items: &[Value], at: &str) -> Result<(), ScimError> {
+    if items.iter().filter(|v| is_primary(v)).count() > 1 {
+        return Err(ScimError::invalid_value(format!("At most one value of '{at}' may have \"primary\": true.")));
+    }
+    Ok(())
+}
+
+/// Two values of `attr` are equal, comparing strings case-insensitively unless caseExact.
+fn same_value(attr: &Attribute, a: &Value, b: &Value) -> bool {
+    match (a, b) {
+        (Value::String(x), Value::String(y)) if !attr.case_exact && attr.kind != AttrType::Binary => {
+            x.to_lowercase() == y.to_lowercase()
+        }
+        (Value::Object(x), Value::Object(y)) => covers(attr, x, y) && x.len() == y.len(),
+        _ => a == b,
+    }
+}
+
+/// Whether `element` has every sub-attribute `pattern` gives, with the same value.
+fn covers(attr: &Attribute, element: &Object, pattern: &Object) -> bool {
+    pattern.iter().all(|(k, pv)| {
+        let sub = attr.sub_attribute(k).unwrap_or(attr);
+        element.get(k).is_some_and(|ev| same_value(sub, ev, pv))
+    })
+}
+
+// ---------------------------------------------------------------------------------------------
+// Value filters
+// ---------------------------------------------------------------------------------------------
+
+/// The filter of a value path (`emails[type eq "work"]`), ready to test elements.
+pub(crate) struct Selector<'a> {
+    rt: &'a ResourceType,
+    target: Target,
+    /// The filter wrapped as `attr[filter]`, so that [`Filter::matches`] (the one filter
+    /// evaluator) can test an element placed in a one-element resource.
+    wrapped: Filter,
+    /// The element the filter describes when it is nothing but `sub eq value` conjuncts,
+    /// created when an add or replace finds no match (Entra expects that, CLIENTS.md).
+    template: Option<Object>,
+}
+
+impl<'a> Selector<'a> {
+    pub fn new(rt: &'a ResourceType, target: Target, filter: &Filter) -> Self {
+        let wrapped = Filter::ValuePath {
+            path: AttrPath { urn: target.ext.map(str::to_string), attr: target.attr.name.to_string(), sub_attr: None },
+            filter: Box::new(filter.clone()),
+        };
+        let template = eq_conjuncts(filter).and_then(|conjuncts| {
+            let mut obj = Object::new();
+            for (path, value) in conjuncts {
+                if path.sub_attr.is_some() || path.urn.is_some() {
+                    return None;
+                }
+                let sub = target.attr.sub_attribute(&path.attr)?;
+                let v = check_single(sub, value, sub.name).ok()??;
+                obj.insert(sub.name.to_string(), v);
+            }
+            Some(obj)
+        });
+        Selector { rt, target, wrapped, template }
+    }
+
+    fn matches(&self, element: &Value) -> bool {
+        let one = Value::Array(vec![element.clone()]);
+        let mut resource = Object::new();
+        match self.target.ext {
+            None => {
+                resource.insert(self.target.attr.name.to_string(), one);
+            }
+            Some(urn) => {
+                let mut ext = Object::new();
+                ext.insert(self.target.attr.name.to_string(), one);
+                resource.insert(urn.to_string(), Value::Object(ext));
+            }
+        }
+        self.wrapped.matches(&Value::Object(resource), self.rt)
+    }
+}
+
+/// The `attr eq value` comparisons of a filter made only of them and `and`.
+fn eq_conjuncts(filter: &Filter) -> Option<Vec<(&AttrPath, &Value)>> {
+    match filter {
+        Filter::Compare { path, op: CompareOp::Eq, value } => Some(vec![(path, value)]),
+        Filter::And(a, b) => {
+            let mut v = eq_conjuncts(a)?;
+            v.extend(eq_conjuncts(b)?);
+            Some(v)
+        }
+        _ => None,
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Writing
+// ---------------------------------------------------------------------------------------------
+
+/// Applies one add, replace or remove (RFC 7644 §3.5.2) to the attribute `t` of `doc`,
+/// restricted to the elements `selector` matches when given. `value` is the operation's
+/// value (checked here); None for a remove without one.
+pub(crate) fn apply_at(
+    doc: &mut Object,
+    op: PatchOp,
+    t: Target,
+    selector: Option<&Selector>,
+    value: Option<&Value>,
+) -> Result<(), ScimError> {
+    if t.attr.multi_valued && (selector.is_some() || t.sub.is_some()) {
+        apply_to_elements(doc, op, t, selector, value)?;
+    } else if selector.is_some() {
+        return Err(ScimError::invalid_path(format!(
+            "'{}' is not multi-valued: a value filter cannot select in it.",
+            t.display()
+        )));
+    } else {
+        apply_to_attribute(doc, op, t, value)?;
+    }
+    tidy_extension(doc, t.ext);
+    Ok(())
+}
+
+/// The object holding `ext`'s attributes (the document itself for core ones), created when
+/// absent.
+fn container<'d>(doc: &'d mut Object, ext: Option<&str>) -> &'d mut Object {
+    let Some(urn) = ext else { return doc };
+    let slot = doc.entry(urn.to_string()).or_insert_with(|| Value::Object(Object::new()));
+    if !slot.is_object() {
+        *slot = Value::Object(Object::new());
+    }
+    match slot {
+        Value::Object(obj) => obj,
+        _ => unreachable!("just made an object"),
+    }
+}
+
+/// An extension left without attributes is removed, so the document (and `schemas` in the
+/// answer) does not name it.
+fn tidy_extension(doc: &mut Object, ext: Option<&str>) {
+    if let Some(urn) = ext {
+        if doc.get(urn).is_some_and(|v| v.as_object().is_some_and(Object::is_empty)) {
+            doc.shift_remove(urn);
+        }
+    }
+}
+
+fn put(obj: &mut Object, name: &str, value: Option<Value>) {
+    match value {
+        Some(v) => {
+            obj.insert(name.to_string(), v);
+        }
+        None => {
+            obj.shift_remove(name);
+        }
+    }
+}
+
+/// Merges the sub-attributes of `from` into `into` (RFC 7644 §3.5.2.1 and .3: sub-attributes
+/// not given are left unchanged).
+fn merge(into: &mut Object, from: Object) {
+    for (k, v) in from {
+        into.insert(k, v);
+    }
+}
+
+fn apply_to_attribute(doc: &mut Object, op: PatchOp, t: Target, value: Option<&Value>) -> Result<(), ScimError> {
+    let at = t.display();
+    let attr = t.attr;
+    let value = value.unwrap_or(&Value::Null);
+    let obj = container(doc, t.ext);
+    match (t.sub, op) {
+        (None, PatchOp::Add | PatchOp::Replace) => {
+            let new = check_value(attr, value, &at)?;
+            match (op, obj.get_mut(attr.name), new) {
+                // Adding nothing changes nothing.
+                (PatchOp::Add, _, None) => {}
+                (PatchOp::Add, Some(Value::Array(items)), Some(Value::Array(new))) => {
+                    let mut promoted = Vec::new();
+                    for v in new {
+                        if !items.iter().any(|e| same_value(attr, e, &v)) {
+                            if is_primary(&v) {
+                                promoted.push(items.len());
+                            }
+                            items.push(v);
+                        }
+                    }
+                    settle_primary(items, &promoted, &at)?;
+                }
+                (_, Some(Value::Object(existing)), Some(Value::Object(new))) if !attr.multi_valued => {
+                    merge(existing, new)
+                }
+                (_, _, new) => put(obj, attr.name, new),
+            }
+        }
+        (None, PatchOp::Remove) => match obj.get_mut(attr.name) {
+            // Entra's form for members, and a fair reading for any multi-valued attribute:
+            // remove with a value removes those values only.
+            Some(Value::Array(items)) if attr.multi_valued && !value.is_null() => {
+                if let Some(Value::Array(gone)) = check_value(attr, value, &at)? {
+                    items.retain(|e| !gone.iter().any(|g| element_matches(attr, e, g)));
+                }
+                if items.is_empty() {
+                    obj.shift_remove(attr.name);
+                }
+            }
+            _ => {
+                obj.shift_remove(attr.name);
+            }
+        },
+        (Some(sub), _) => {
+            // A sub-attribute of a singular complex attribute (`name.familyName`).
+            let new = match op {
+                PatchOp::Remove => None,
+                _ => check_value(sub, value, &at)?,
+            };
+            if new.is_none() && op == PatchOp::Add {
+                return Ok(());
+            }
+            let parent = obj.entry(attr.name.to_string()).or_insert_with(|| Value::Object(Object::new()));
+            if !parent.is_object() {
+                *parent = Value::Object(Object::new());
+            }
+            if let Value::Object(p) = parent {
+                put(p, sub.name, new);
+                if p.is_empty() {
+                    obj.shift_remove(attr.name);
+                }
+            }
+        }
+    }
+    Ok(())
+}
+
+/// Whether `element` is the value `given` names for removal: the same value, or for complex
+/// values every sub-attribute given matching.
+fn element_matches(attr: &Attribute, element: &Value, given: &Value) -> bool {
+    match (element, given) {
+        (Value::Object(e), Value::Object(g)) => covers(attr, e, g),
+        _ => same_value(attr, element, given),
+    }
+}
+
+/// Operations on elements of a multi-valued attribute: a value filter
+/// (`emails[type eq "work"]`), a sub-attribute of every element (`emails.value`), or both.
+fn apply_to_elements(
+    doc: &mut Object,
+    op: PatchOp,
+    t: Target,
+    selector: Option<&Selector>,
+    value: Option<&Value>,
+) -> Result<(), ScimError> {
+    let at = t.display();
+    let obj = container(doc, t.ext);
+    // Taken out of its slot (left null) and put back below, so the attribute keeps its place
+    // in the document. An error on the way leaves the null: callers then drop the document.
+    let mut items = match obj.get_mut(t.attr.name).map(Value::take) {
+        Some(Value::Array(items)) => items,
+        None | Some(Value::Null) => Vec::new(),
+        Some(single) => vec![single],
+    };
+    let matched: Vec<bool> = items.iter().map(|e| selector.is_none_or(|s| s.matches(e))).collect();
+
+    match op {
+        // Removing what is not there is not an error: the client's intent already holds.
+        PatchOp::Remove => match t.sub {
+            None => {
+                let mut gone = matched.iter();
+                items.retain(|_| !gone.next().copied().unwrap_or(false));
+            }
+            Some(sub) => {
+                for (e, _) in items.iter_mut().zip(&matched).filter(|(_, &m)| m) {
+                    if let Value::Object(e) = e {
+                        e.shift_remove(sub.name);
+                    }
+                }
+            }
+        },
+        PatchOp::Add | PatchOp::Replace => {
+            let value = value.unwrap_or(&Value::Null);
+            // What to write into each matched element: one sub-attribute (None clears it),
+            // or the sub-attributes of an element-shaped value.
+            let (changes, clear): (Object, Option<&str>) = match t.sub {
+                Some(sub) => match check_value(sub, value, &at)? {
+                    Some(v) => (Object::from_iter([(sub.name.to_string(), v)]), None),
+                    None => (Object::new(), Some(sub.name)),
+                },
+                None => match check_single(t.attr, value, &at)? {
+                    Some(Value::Object(o)) => (o, None),
+                    _ => (Object::new(), None),
+                },
+            };
+            let mut promoted = Vec::new();
+            if !matched.contains(&true) {
+                if changes.is_empty() {
+                    // Nothing to set and nothing to clear it on.
+                } else {
+                    let mut element = match selector {
+                        None => Object::new(),
+                        Some(s) => s.template.clone().ok_or_else(|| {
+                            ScimError::no_target(format!(
+                                "No value of '{}' matches the filter, and the filter does not describe one to add.",
+                                t.attr.name
+                            ))
+                        })?,
+                    };
+                    merge(&mut element, changes);
+                    let element = Value::Object(element);
+                    if is_primary(&element) {
+                        promoted.push(items.len());
+                    }
+                    items.push(element);
+                }
+            } else {
+                let sets_primary = changes.get("primary") == Some(&Value::Bool(true));
+                for (i, item) in items.iter_mut().enumerate().filter(|(i, _)| matched[*i]) {
+                    if !item.is_object() {
+                        *item = Value::Object(Object::new());
+                    }
+                    if let Value::Object(e) = item {
+                        if let Some(name) = clear {
+                            e.shift_remove(name);
+                        }
+                        merge(e, changes.clone());
+                    }
+                    if sets_primary {
+                        promoted.push(i);
+                    }
+                }
+            }
+            settle_primary(&mut items, &promoted, &at)?;
+        }
+    }
+    // Elements left without any sub-attribute are no values at all.
+    items.retain(|e| !e.as_object().is_some_and(Object::is_empty));
+    put(obj, t.attr.name, (!items.is_empty()).then_some(Value::Array(items)));
+    Ok(())
+}
+
+/// RFC 7644 §3.5.2: making a value primary makes the others non-primary.
+fn settle_primary(items: &mut [Value], promoted: &[usize], at: &str) -> Result<(), ScimError> {
+    match promoted {
+        [] => check_one_primary(items, at),
+        [keep] => {
+            for (i, item) in items.iter_mut().enumerate() {
+                if i != *keep && is_primary(item) {
+                    item["primary"] = Value::Bool(false);
+                }
+            }
+            Ok(())
+        }
+        _ => Err(ScimError::invalid_value(format!("At most one value of '{at}' may have \"primary\": true."))),
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Whole-document rules
+// ---------------------------------------------------------------------------------------------
+
+/// The object holding `schema`'s attributes in `doc`: the document itself for the core schema.
+fn holder<'d>(doc: &'d Object, schema: &Schema, rt: &ResourceType) -> Option<&'d Object> {
+    if schema.id == rt.schema.id {
+        Some(doc)
+    } else {
+        doc.get(schema.id).and_then(Value::as_object)
+    }
+}
+
+/// The rules every stored document satisfies: required attributes present and not empty,
+/// at most one primary value per multi-valued attribute.
+pub(crate) fn check_document(doc: &Object, rt: &ResourceType) -> Result<(), ScimError> {
+    let schemas = std::iter::once((rt.schema, true)).chain(rt.extensions.iter().copied());
+    for (schema, required) in schemas {
+        let Some(holder) = holder(doc, schema, rt) else {
+            if required {
+                return Err(ScimError::invalid_value(format!("The extension '{}' is required.", schema.id)));
+            }
+            continue;
+        };
+        for attr in schema.attributes {
+            let value = holder.get(attr.name);
+            if attr.required && !has_value(value) {
+                return Err(ScimError::invalid_value(format!("'{}' is required and must not be empty.", attr.name)));
+            }
+            if let (true, Some(Value::Array(items))) = (attr.multi_valued, value) {
+                check_one_primary(items, attr.name)?;
+            }
+        }
+    }
+    Ok(())
+}
+
+fn has_value(v: Option<&Value>) -> bool {
+    match v {
+        None | Some(Value::Null) => false,
+        Some(Value::String(s)) => !s.trim().is_empty(),
+        Some(Value::Array(a)) => !a.is_empty(),
+        Some(Value::Object(o)) => !o.is_empty(),
+        Some(_) => true,
+    }
+}
+
+/// RFC 7643 §7 `immutable`: once a value is set it cannot change (setting one where there
+/// was none is allowed). Compares the attributes (and sub-attributes of singular complex
+/// ones) between `before` and `after`; removing a set value counts as a change.
+pub(crate) fn check_immutable(before: &Object, after: &Object, rt: &ResourceType) -> Result<(), ScimError> {
+    let empty = Object::new();
+    let schemas = std::iter::once(rt.schema).chain(rt.extensions.iter().map(|(s, _)| *s));
+    for schema in schemas {
+        let old = holder(before, schema, rt).unwrap_or(&empty);
+        let new = holder(after, schema, rt).unwrap_or(&empty);
+        let common: &[Attribute] = if schema.id == rt.schema.id { COMMON_ATTRIBUTES } else { &[] };
+        for attr in schema.attributes.iter().chain(common) {
+            let (o, n) = (old.get(attr.name), new.get(attr.name));
+            if attr.mutability == Mutability::Immutable && o.is_some() && o != n {
+                return Err(ScimError::mutability(format!("'{}' is immutable: it cannot change once set.", attr.name)));
+            }
+            if attr.multi_valued {
+                continue;
+            }
+            for sub in attr.sub_attributes.iter().filter(|s| s.mutability == Mutability::Immutable) {
+                let (o, n) = (o.and_then(|v| v.get(sub.name)), n.and_then(|v| v.get(sub.name)));
+                if o.is_some() && o != n {
+                    return Err(ScimError::mutability(format!(
+                        "'{}.{}' is immutable: it cannot change once set.",
+                        attr.name, sub.name
+                    )));
+                }
+            }
+        }
+    }
+    Ok(())
+}
+
+/// The value of `key` in `obj`, matching the key case-insensitively (an exact match first).
+pub(crate) fn get_ci<'o>(obj: &'o Object, key: &str) -> Option<&'o Value> {
+    obj.get(key).or_else(|| obj.iter().find(|(k, _)| k.eq_ignore_ascii_case(key)).map(|(_, v)| v))
+}
