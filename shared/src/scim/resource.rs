@@ -803,8 +803,3 @@ mod tests {
         );
     }
 }
-
-/// Member ids of a Group POST or PUT body (`members[].value`).
-pub fn take_members(_body: &Value) -> Result<Vec<String>, ScimError> {
-    todo!("filled in by the resource work")
-}
