@@ -9,6 +9,7 @@
 //!
 //! Engines: [`sqlite::SqliteTable`] (embedded, the default; durable file or in-memory).
 
+pub mod conformance;
 pub mod sqlite;
 
 use std::collections::BTreeMap;
