@@ -8,7 +8,9 @@
 //! failed, so the directory can tell "userName taken" from "stale version".
 //!
 //! Engines: [`sqlite::SqliteTable`] (embedded, the default; durable file or in-memory).
+//! Every engine must pass [`conformance`], the suite of the port's semantics.
 
+pub mod conformance;
 pub mod sqlite;
 
 use std::collections::BTreeMap;

@@ -1,1 +1,1095 @@
 //! The embedded engine of the Table port: SQLite.
+//!
+//! One `items` table keyed by `(pk, sk)`, with the secondary-index keys [`GSI1_PK`] /
+//! [`GSI1_SK`] lifted out of the attributes into their own columns so a partial index on
+//! `(gsi1pk, gsi1sk, pk, sk)` can serve [`Index::Gsi1`] queries. Every other attribute is a
+//! JSON object in `attrs`, tagged by type (`{"S": ..}`, `{"N": ..}`, `{"Bool": ..}`) so values
+//! come back with exactly the type they were written with.
+//!
+//! Connections: a file database has one write connection behind a mutex (writes in this
+//! process queue on it instead of spinning on SQLite's busy handler) and a small pool of
+//! read-only connections, which WAL lets read while a write is in progress. Another process on
+//! the same file (the admin CLI while the server runs) is serialised by `BEGIN IMMEDIATE` plus a
+//! busy timeout. An in-memory database is a single connection used for everything: SQLite's
+//! in-memory databases have no WAL, and shared-cache mode would answer `SQLITE_LOCKED` (which
+//! the busy timeout does not cover) instead of waiting.
+//!
+//! Durability: WAL with `synchronous = FULL`, so a transaction is on disk once `transact`
+//! returns: nothing once accepted is lost, even on power failure. One fsync per transaction is
+//! cheap at provisioning rates. The work runs on Tokio's blocking pool: a caller that stops
+//! waiting (a dropped future) does not stop a transaction already handed over, just as a
+//! DynamoDB request in flight would still land.
+//!
+//! Paging: a query reads one row past `limit`, so `Page::next` is present only when at least
+//! one more item exists (DynamoDB instead returns a cursor whenever it stops at the limit;
+//! callers may rely only on "no cursor means no more items"). A cursor is the last item's key
+//! (and index sort key), so paging is stable while other writers insert or delete.
+//!
+//! Validation mirrors DynamoDB, so what one engine accepts the other does too: keys and index
+//! keys are non-empty strings (at most 2048 bytes for a partition key, 1024 for a sort key),
+//! `pk` / `sk` are not attribute names, an item is at most 400 KB (DynamoDB's size formula),
+//! and `Add` only adds to numbers.
+
+use std::collections::HashSet;
+use std::fmt;
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex, MutexGuard};
+use std::time::Duration;
+
+use async_trait::async_trait;
+use rusqlite::types::Value;
+use rusqlite::{params, params_from_iter, Connection, ErrorCode, OpenFlags, OptionalExtension, TransactionBehavior};
+use serde::{Deserialize, Serialize};
+
+use super::{
+    Action, AttrValue, Attrs, Condition, Cursor, Index, Item, Key, Page, Query, SortKeyCondition, StoreError, Table,
+    Update, GSI1_PK, GSI1_SK, MAX_TRANSACT_ACTIONS,
+};
+
+/// The schema this build writes, kept in `PRAGMA user_version`; bump it with a migration step.
+const SCHEMA_VERSION: i64 = 1;
+
+/// How long a write waits for another process's write to finish before giving up with
+/// [`StoreError::Busy`].
+const BUSY_TIMEOUT: Duration = Duration::from_secs(5);
+
+/// Idle read connections kept open; more are opened under load and closed afterwards.
+const MAX_IDLE_READERS: usize = 4;
+
+/// DynamoDB's limits, enforced here so both engines accept the same requests.
+const MAX_PARTITION_KEY_BYTES: usize = 2048;
+const MAX_SORT_KEY_BYTES: usize = 1024;
+const MAX_ITEM_BYTES: usize = 400 * 1024;
+
+/// The attribute names the DynamoDB table uses for its own keys: not available to items.
+const RESERVED_ATTRS: [&str; 2] = ["pk", "sk"];
+
+/// Version 1. `COLLATE BINARY` (SQLite's default, spelled out) compares UTF-8 bytes, which is
+/// how DynamoDB orders string keys. The index is partial: like a DynamoDB GSI it holds only
+/// items that have both index keys.
+const SCHEMA_V1: &str = "
+CREATE TABLE items (
+    pk     TEXT COLLATE BINARY NOT NULL,
+    sk     TEXT COLLATE BINARY NOT NULL,
+    gsi1pk TEXT COLLATE BINARY,
+    gsi1sk TEXT COLLATE BINARY,
+    attrs  TEXT NOT NULL,
+    PRIMARY KEY (pk, sk)
+) WITHOUT ROWID;
+CREATE INDEX items_gsi1 ON items (gsi1pk, gsi1sk, pk, sk)
+    WHERE gsi1pk IS NOT NULL AND gsi1sk IS NOT NULL;
+";
+
+/// The Table port on SQLite. Cloning is cheap and shares the connections.
+#[derive(Clone)]
+pub struct SqliteTable {
+    inner: Arc<Inner>,
+}
+
+struct Inner {
+    /// The file, or None for an in-memory database.
+    path: Option<PathBuf>,
+    writer: Mutex<Connection>,
+    /// Idle read connections; None for an in-memory database, whose reads use `writer`.
+    readers: Option<Mutex<Vec<Connection>>>,
+    busy_timeout: Duration,
+}
+
+impl fmt::Debug for SqliteTable {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match &self.inner.path {
+            Some(path) => f.debug_struct("SqliteTable").field("path", path).finish(),
+            None => f.debug_struct("SqliteTable").field("path", &":memory:").finish(),
+        }
+    }
+}
+
+impl SqliteTable {
+    /// Opens (creating if needed, with its parent directory) the durable database at `path`.
+    pub fn open(path: &Path) -> Result<SqliteTable, StoreError> {
+        SqliteTable::open_with_timeout(path, BUSY_TIMEOUT)
+    }
+
+    fn open_with_timeout(path: &Path, busy_timeout: Duration) -> Result<SqliteTable, StoreError> {
+        if let Some(parent) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
+            std::fs::create_dir_all(parent)
+                .map_err(|e| StoreError::Other(format!("cannot create {}: {e}", parent.display())))?;
+        }
+        let mut writer = open_connection(path, busy_timeout)?;
+        let mode: String =
+            writer.pragma_update_and_check(None, "journal_mode", "WAL", |row| row.get(0)).map_err(sql)?;
+        if !mode.eq_ignore_ascii_case("wal") {
+            return Err(StoreError::Other(format!("{} cannot use WAL (journal mode {mode})", path.display())));
+        }
+        writer.pragma_update(None, "synchronous", "FULL").map_err(sql)?;
+        migrate(&mut writer)?;
+        Ok(SqliteTable {
+            inner: Arc::new(Inner {
+                path: Some(path.to_owned()),
+                writer: Mutex::new(writer),
+                readers: Some(Mutex::new(Vec::new())),
+                busy_timeout,
+            }),
+        })
+    }
+
+    /// A fresh, private in-memory database (for tests): every call is independent.
+    pub fn in_memory() -> SqliteTable {
+        // Opening and creating the schema of an in-memory database fails only when SQLite
+        // cannot allocate memory, which no caller could recover from.
+        let mut conn = Connection::open_in_memory().expect("SQLite cannot open an in-memory database");
+        migrate(&mut conn).expect("SQLite cannot create the schema of an in-memory database");
+        SqliteTable {
+            inner: Arc::new(Inner { path: None, writer: Mutex::new(conn), readers: None, busy_timeout: BUSY_TIMEOUT }),
+        }
+    }
+
+    /// The database file, None when in memory.
+    pub fn path(&self) -> Option<&Path> {
+        self.inner.path.as_deref()
+    }
+}
+
+fn open_connection(path: &Path, busy_timeout: Duration) -> Result<Connection, StoreError> {
+    // No SQLITE_OPEN_URI: a path is a path, whatever characters it holds.
+    let flags = OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_CREATE | OpenFlags::SQLITE_OPEN_NO_MUTEX;
+    let conn = Connection::open_with_flags(path, flags)
+        .map_err(|e| StoreError::Other(format!("cannot open {}: {e}", path.display())))?;
+    conn.busy_timeout(busy_timeout).map_err(sql)?;
+    Ok(conn)
+}
+
+/// Brings the schema to [`SCHEMA_VERSION`]; refuses a database from a newer build.
+fn migrate(conn: &mut Connection) -> Result<(), StoreError> {
+    // IMMEDIATE so two processes opening a new file at once do not both create the schema.
+    let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate).map_err(sql)?;
+    let version: i64 = tx.pragma_query_value(None, "user_version", |row| row.get(0)).map_err(sql)?;
+    match version {
+        0 => {
+            tx.execute_batch(SCHEMA_V1).map_err(sql)?;
+            tx.pragma_update(None, "user_version", SCHEMA_VERSION).map_err(sql)?;
+        }
+        SCHEMA_VERSION => {}
+        other => {
+            return Err(StoreError::Other(format!(
+                "database schema version {other} is not one this build knows (it knows {SCHEMA_VERSION})"
+            )))
+        }
+    }
+    tx.commit().map_err(sql)
+}
+
+impl Inner {
+    /// Runs `f` on the write connection.
+    fn write<T>(&self, f: impl FnOnce(&mut Connection) -> Result<T, StoreError>) -> Result<T, StoreError> {
+        let mut conn = lock(&self.writer);
+        // A panic inside an earlier transaction leaves the mutex poisoned; rusqlite rolls the
+        // transaction back on unwind, but make sure before reusing the connection.
+        if !conn.is_autocommit() {
+            conn.execute_batch("ROLLBACK").map_err(sql)?;
+        }
+        f(&mut conn)
+    }
+
+    /// Runs `f` on a read connection (the write connection when in memory).
+    fn read<T>(&self, f: impl FnOnce(&mut Connection) -> Result<T, StoreError>) -> Result<T, StoreError> {
+        let (Some(readers), Some(path)) = (&self.readers, &self.path) else {
+            return self.write(f);
+        };
+        let idle = lock(readers).pop();
+        let mut conn = match idle {
+            Some(conn) => conn,
+            None => {
+                let conn = open_connection(path, self.busy_timeout)?;
+                // A guard against a bug turning a read into a write through this connection.
+                conn.pragma_update(None, "query_only", true).map_err(sql)?;
+                conn
+            }
+        };
+        let result = f(&mut conn);
+        // Only a connection with no transaction left open goes back to the pool.
+        if conn.is_autocommit() {
+            let mut idle = lock(readers);
+            if idle.len() < MAX_IDLE_READERS {
+                idle.push(conn);
+            }
+        }
+        result
+    }
+}
+
+/// Locks, recovering from poisoning: the guarded state (a connection, a list of idle
+/// connections) stays consistent when a holder panics.
+fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
+    mutex.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+}
+
+/// Runs blocking SQLite work off the async runtime's worker threads.
+async fn blocking<T: Send + 'static>(
+    f: impl FnOnce() -> Result<T, StoreError> + Send + 'static,
+) -> Result<T, StoreError> {
+    match tokio::runtime::Handle::try_current() {
+        Ok(runtime) => {
+            runtime.spawn_blocking(f).await.map_err(|e| StoreError::Other(format!("store task failed: {e}")))?
+        }
+        // Outside a Tokio runtime there is no blocking pool to use; the work is short.
+        Err(_) => f(),
+    }
+}
+
+fn sql(e: rusqlite::Error) -> StoreError {
+    match e.sqlite_error_code() {
+        Some(ErrorCode::DatabaseBusy | ErrorCode::DatabaseLocked) => StoreError::Busy(e.to_string()),
+        _ => StoreError::Other(e.to_string()),
+    }
+}
+
+fn invalid(message: impl Into<String>) -> StoreError {
+    StoreError::Invalid(message.into())
+}
+
+#[async_trait]
+impl Table for SqliteTable {
+    async fn get(&self, key: &Key) -> Result<Option<Item>, StoreError> {
+        validate_key(key)?;
+        let inner = self.inner.clone();
+        let key = key.clone();
+        blocking(move || inner.read(|conn| load(conn, &key))).await
+    }
+
+    async fn batch_get(&self, keys: &[Key]) -> Result<Vec<Item>, StoreError> {
+        let mut seen = HashSet::with_capacity(keys.len());
+        for key in keys {
+            validate_key(key)?;
+            if !seen.insert(key) {
+                return Err(invalid(format!("batch_get names {key:?} twice")));
+            }
+        }
+        if keys.is_empty() {
+            return Ok(Vec::new());
+        }
+        let inner = self.inner.clone();
+        let keys = keys.to_vec();
+        blocking(move || {
+            inner.read(|conn| {
+                // One read transaction: every key is read from the same snapshot. Point
+                // lookups on the primary key are microseconds, so there is no batch limit to
+                // chunk by (DynamoDB's 100 keys per call is the other engine's concern).
+                let tx = conn.transaction().map_err(sql)?;
+                let mut items = Vec::new();
+                for key in &keys {
+                    if let Some(item) = load(&tx, key)? {
+                        items.push(item);
+                    }
+                }
+                tx.commit().map_err(sql)?;
+                Ok(items)
+            })
+        })
+        .await
+    }
+
+    async fn query(&self, query: &Query) -> Result<Page, StoreError> {
+        let plan = QueryPlan::new(query)?;
+        let inner = self.inner.clone();
+        blocking(move || inner.read(|conn| plan.run(conn))).await
+    }
+
+    async fn transact(&self, actions: Vec<Action>) -> Result<(), StoreError> {
+        validate_transaction(&actions)?;
+        if actions.is_empty() {
+            return Ok(());
+        }
+        let inner = self.inner.clone();
+        blocking(move || inner.write(|conn| apply_transaction(conn, &actions))).await
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Rows
+
+const COLUMNS: &str = "pk, sk, gsi1pk, gsi1sk, attrs";
+
+/// A row as stored, decoded into an [`Item`] outside rusqlite's row callback so a corrupt
+/// `attrs` becomes a [`StoreError::Other`].
+struct Row {
+    pk: String,
+    sk: String,
+    gsi1pk: Option<String>,
+    gsi1sk: Option<String>,
+    attrs: String,
+}
+
+impl Row {
+    fn read(row: &rusqlite::Row<'_>) -> rusqlite::Result<Row> {
+        Ok(Row { pk: row.get(0)?, sk: row.get(1)?, gsi1pk: row.get(2)?, gsi1sk: row.get(3)?, attrs: row.get(4)? })
+    }
+
+    fn into_item(self) -> Result<Item, StoreError> {
+        let stored: std::collections::BTreeMap<String, Stored> = serde_json::from_str(&self.attrs)
+            .map_err(|e| StoreError::Other(format!("item ({}, {}) has corrupt attributes: {e}", self.pk, self.sk)))?;
+        let mut attrs: Attrs = stored.into_iter().map(|(name, value)| (name, value.into())).collect();
+        // The columns are the truth for the index keys.
+        attrs.remove(GSI1_PK);
+        attrs.remove(GSI1_SK);
+        if let Some(pk) = self.gsi1pk {
+            attrs.insert(GSI1_PK.to_owned(), AttrValue::S(pk));
+        }
+        if let Some(sk) = self.gsi1sk {
+            attrs.insert(GSI1_SK.to_owned(), AttrValue::S(sk));
+        }
+        Ok(Item { key: Key { pk: self.pk, sk: self.sk }, attrs })
+    }
+}
+
+/// An attribute value as stored: externally tagged, so the JSON says the type.
+#[derive(Deserialize)]
+enum Stored {
+    S(String),
+    N(i64),
+    Bool(bool),
+}
+
+#[derive(Serialize)]
+enum StoredRef<'a> {
+    S(&'a str),
+    N(i64),
+    Bool(bool),
+}
+
+impl From<Stored> for AttrValue {
+    fn from(value: Stored) -> AttrValue {
+        match value {
+            Stored::S(s) => AttrValue::S(s),
+            Stored::N(n) => AttrValue::N(n),
+            Stored::Bool(b) => AttrValue::Bool(b),
+        }
+    }
+}
+
+fn encode_attrs(attrs: &Attrs) -> Result<String, StoreError> {
+    let stored: std::collections::BTreeMap<&str, StoredRef<'_>> = attrs
+        .iter()
+        .filter(|(name, _)| *name != GSI1_PK && *name != GSI1_SK)
+        .map(|(name, value)| {
+            let value = match value {
+                AttrValue::S(s) => StoredRef::S(s),
+                AttrValue::N(n) => StoredRef::N(*n),
+                AttrValue::Bool(b) => StoredRef::Bool(*b),
+            };
+            (name.as_str(), value)
+        })
+        .collect();
+    serde_json::to_string(&stored).map_err(|e| StoreError::Other(format!("cannot encode attributes: {e}")))
+}
+
+fn load(conn: &Connection, key: &Key) -> Result<Option<Item>, StoreError> {
+    let mut stmt =
+        conn.prepare_cached(&format!("SELECT {COLUMNS} FROM items WHERE pk = ?1 AND sk = ?2")).map_err(sql)?;
+    let row = stmt.query_row(params![key.pk, key.sk], Row::read).optional().map_err(sql)?;
+    row.map(Row::into_item).transpose()
+}
+
+fn store(conn: &Connection, item: &Item) -> Result<(), StoreError> {
+    let attrs = encode_attrs(&item.attrs)?;
+    let mut stmt = conn
+        .prepare_cached(
+            "INSERT INTO items (pk, sk, gsi1pk, gsi1sk, attrs) VALUES (?1, ?2, ?3, ?4, ?5)
+             ON CONFLICT (pk, sk) DO UPDATE
+             SET gsi1pk = excluded.gsi1pk, gsi1sk = excluded.gsi1sk, attrs = excluded.attrs",
+        )
+        .map_err(sql)?;
+    stmt.execute(params![item.key.pk, item.key.sk, item.str(GSI1_PK), item.str(GSI1_SK), attrs]).map_err(sql)?;
+    Ok(())
+}
+
+fn remove(conn: &Connection, key: &Key) -> Result<(), StoreError> {
+    let mut stmt = conn.prepare_cached("DELETE FROM items WHERE pk = ?1 AND sk = ?2").map_err(sql)?;
+    stmt.execute(params![key.pk, key.sk]).map_err(sql)?;
+    Ok(())
+}
+
+// ---------------------------------------------------------------------------------------------
+// Transactions
+
+fn condition_of(action: &Action) -> Option<&Condition> {
+    match action {
+        Action::Put { condition, .. } | Action::Update { condition, .. } | Action::Delete { condition, .. } => {
+            condition.as_ref()
+        }
+        Action::ConditionCheck { condition, .. } => Some(condition),
+    }
+}
+
+fn apply_transaction(conn: &mut Connection, actions: &[Action]) -> Result<(), StoreError> {
+    // IMMEDIATE takes the write lock up front: the state the conditions see cannot change
+    // before the writes land, and waiting for another process happens here, under the busy
+    // timeout, rather than as an unretryable failure when a read lock is upgraded.
+    let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate).map_err(sql)?;
+    // Only conditions and updates need the current item; an unconditional Put or Delete
+    // does not read it (so it can also replace a row that no longer decodes).
+    let mut current = Vec::with_capacity(actions.len());
+    for action in actions {
+        let needed = condition_of(action).is_some() || matches!(action, Action::Update { .. });
+        current.push(if needed { load(&tx, action.key())? } else { None });
+    }
+    // Every condition is judged against the state before the transaction (keys are distinct,
+    // so no action sees another's write), and the first failure is the one reported.
+    // Returning drops `tx`, which rolls back.
+    for (index, (action, item)) in actions.iter().zip(&current).enumerate() {
+        if let Some(condition) = condition_of(action) {
+            if !holds(condition, item.as_ref()) {
+                return Err(StoreError::ConditionFailed { index });
+            }
+        }
+    }
+    for (action, item) in actions.iter().zip(current) {
+        match action {
+            Action::Put { item, .. } => store(&tx, item)?,
+            Action::Update { key, updates, .. } => {
+                let updated = apply_updates(key, item, updates)?;
+                validate_size(&updated)?;
+                store(&tx, &updated)?;
+            }
+            Action::Delete { key, .. } => remove(&tx, key)?,
+            Action::ConditionCheck { .. } => {}
+        }
+    }
+    tx.commit().map_err(sql)
+}
+
+/// Whether `condition` holds for `item` (None: no item has the key, so it has no attributes).
+fn holds(condition: &Condition, item: Option<&Item>) -> bool {
+    let attr = |name: &str| item.and_then(|item| item.attrs.get(name));
+    match condition {
+        Condition::NotExists => item.is_none(),
+        Condition::Exists => item.is_some(),
+        Condition::AttrEq(name, value) => attr(name) == Some(value),
+        // DynamoDB's `<>` is true for an absent attribute and for a value of another type.
+        Condition::AttrNe(name, value) => attr(name) != Some(value),
+        Condition::AttrLessThan(name, bound) => matches!(attr(name), Some(AttrValue::N(n)) if n < bound),
+        Condition::AttrLessThanAttr(a, b) => match (attr(a), attr(b)) {
+            (Some(AttrValue::N(a)), Some(AttrValue::N(b))) => a < b,
+            _ => false,
+        },
+        Condition::And(conditions) => conditions.iter().all(|c| holds(c, item)),
+    }
+}
+
+/// The item after `updates`; a missing item starts as just its key, as in DynamoDB. (So an
+/// Update of only `Remove`s on a missing item leaves a bare item; the conformance suite does
+/// not pin that corner, and the directory should not rely on it.)
+fn apply_updates(key: &Key, item: Option<Item>, updates: &[Update]) -> Result<Item, StoreError> {
+    let mut item = item.unwrap_or_else(|| Item::new(key.clone()));
+    for update in updates {
+        match update {
+            Update::Set(name, value) => {
+                item.attrs.insert(name.clone(), value.clone());
+            }
+            Update::Add(name, delta) => {
+                let current = match item.attrs.get(name) {
+                    None => 0,
+                    Some(AttrValue::N(n)) => *n,
+                    Some(other) => {
+                        return Err(invalid(format!("cannot add to {name}: it is not a number ({other:?})")))
+                    }
+                };
+                let sum = current
+                    .checked_add(*delta)
+                    .ok_or_else(|| invalid(format!("adding {delta} to {name} ({current}) overflows")))?;
+                item.attrs.insert(name.clone(), AttrValue::N(sum));
+            }
+            Update::Remove(name) => {
+                item.attrs.remove(name);
+            }
+        }
+    }
+    Ok(item)
+}
+
+// ---------------------------------------------------------------------------------------------
+// Queries
+
+/// A validated query, ready to run on a connection.
+struct QueryPlan {
+    sql: String,
+    params: Vec<Value>,
+    limit: usize,
+    index: Index,
+}
+
+impl QueryPlan {
+    fn new(query: &Query) -> Result<QueryPlan, StoreError> {
+        if query.limit == 0 {
+            return Err(invalid("query limit must be at least 1"));
+        }
+        if query.pk.is_empty() {
+            return Err(invalid("query partition key is empty"));
+        }
+        let (pk_col, sk_col) = match query.index {
+            Index::Base => ("pk", "sk"),
+            Index::Gsi1 => ("gsi1pk", "gsi1sk"),
+        };
+        let mut clauses = vec![format!("{pk_col} = ?")];
+        let mut params = vec![Value::Text(query.pk.clone())];
+        if query.index == Index::Gsi1 {
+            // Spelled out so the planner can use the partial index.
+            clauses.push("gsi1pk IS NOT NULL AND gsi1sk IS NOT NULL".to_owned());
+        }
+        match &query.sk {
+            SortKeyCondition::All => {}
+            SortKeyCondition::BeginsWith(prefix) => {
+                if !prefix.is_empty() {
+                    clauses.push(format!("{sk_col} >= ?"));
+                    params.push(Value::Text(prefix.clone()));
+                    if let Some(upper) = prefix_upper_bound(prefix) {
+                        clauses.push(format!("{sk_col} < ?"));
+                        params.push(Value::Text(upper));
+                    }
+                }
+            }
+            SortKeyCondition::Between(low, high) => {
+                if low > high {
+                    return Err(invalid(format!("query range {low:?}..={high:?} is reversed")));
+                }
+                clauses.push(format!("{sk_col} BETWEEN ? AND ?"));
+                params.push(Value::Text(low.clone()));
+                params.push(Value::Text(high.clone()));
+            }
+        }
+        let (cmp, dir) = if query.descending { ("<", "DESC") } else { (">", "ASC") };
+        if let Some(after) = &query.after {
+            match query.index {
+                Index::Base => {
+                    if after.key.pk != query.pk {
+                        return Err(invalid("the cursor belongs to another partition"));
+                    }
+                    clauses.push(format!("sk {cmp} ?"));
+                    params.push(Value::Text(after.key.sk.clone()));
+                }
+                Index::Gsi1 => {
+                    let Some(index_sk) = &after.index_sk else {
+                        return Err(invalid("an index cursor needs the index sort key"));
+                    };
+                    // Index sort keys need not be unique: ties are ordered by the base key.
+                    clauses.push(format!("(gsi1sk, pk, sk) {cmp} (?, ?, ?)"));
+                    params.push(Value::Text(index_sk.clone()));
+                    params.push(Value::Text(after.key.pk.clone()));
+                    params.push(Value::Text(after.key.sk.clone()));
+                }
+            }
+        }
+        let order = match query.index {
+            Index::Base => format!("sk {dir}"),
+            Index::Gsi1 => format!("gsi1sk {dir}, pk {dir}, sk {dir}"),
+        };
+        // One row past the limit tells whether another page exists.
+        params.push(Value::Integer(i64::try_from(query.limit).unwrap_or(i64::MAX).saturating_add(1)));
+        let sql = format!("SELECT {COLUMNS} FROM items WHERE {} ORDER BY {order} LIMIT ?", clauses.join(" AND "));
+        Ok(QueryPlan { sql, params, limit: query.limit, index: query.index })
+    }
+
+    fn run(&self, conn: &Connection) -> Result<Page, StoreError> {
+        let mut stmt = conn.prepare_cached(&self.sql).map_err(sql)?;
+        let rows = stmt.query_map(params_from_iter(&self.params), Row::read).map_err(sql)?;
+        let mut items = Vec::new();
+        for row in rows {
+            items.push(row.map_err(sql)?.into_item()?);
+        }
+        let next = if items.len() > self.limit {
+            items.truncate(self.limit);
+            items.last().map(|last| Cursor {
+                key: last.key.clone(),
+                index_sk: match self.index {
+                    Index::Base => None,
+                    Index::Gsi1 => last.str(GSI1_SK).map(str::to_owned),
+                },
+            })
+        } else {
+            None
+        };
+        Ok(Page { items, next })
+    }
+}
+
+/// The least string above every string that starts with `prefix` (None when there is none:
+/// a prefix of only U+10FFFF). UTF-8 byte order is code point order, so bumping the last code
+/// point that can be bumped bounds the prefix's range exactly.
+fn prefix_upper_bound(prefix: &str) -> Option<String> {
+    let mut chars: Vec<char> = prefix.chars().collect();
+    while let Some(last) = chars.pop() {
+        let next = match last {
+            '\u{D7FF}' => Some('\u{E000}'), // skip the surrogates, which are not chars
+            other => char::from_u32(u32::from(other) + 1),
+        };
+        if let Some(next) = next {
+            chars.push(next);
+            return Some(chars.into_iter().collect());
+        }
+    }
+    None
+}
+
+// ---------------------------------------------------------------------------------------------
+// Validation (DynamoDB's rules, so both engines accept the same requests)
+
+fn validate_key(key: &Key) -> Result<(), StoreError> {
+    validate_key_part("partition key", &key.pk, MAX_PARTITION_KEY_BYTES)?;
+    validate_key_part("sort key", &key.sk, MAX_SORT_KEY_BYTES)
+}
+
+fn validate_key_part(what: &str, value: &str, max: usize) -> Result<(), StoreError> {
+    if value.is_empty() {
+        return Err(invalid(format!("the {what} is empty")));
+    }
+    if value.len() > max {
+        return Err(invalid(format!("the {what} is {} bytes, more than {max}", value.len())));
+    }
+    Ok(())
+}
+
+fn validate_attr_name(name: &str) -> Result<(), StoreError> {
+    if name.is_empty() {
+        return Err(invalid("an attribute name is empty"));
+    }
+    if RESERVED_ATTRS.contains(&name) {
+        return Err(invalid(format!("{name} is the table's key, not an attribute")));
+    }
+    Ok(())
+}
+
+fn validate_attr(name: &str, value: &AttrValue) -> Result<(), StoreError> {
+    validate_attr_name(name)?;
+    let max = match name {
+        GSI1_PK => MAX_PARTITION_KEY_BYTES,
+        GSI1_SK => MAX_SORT_KEY_BYTES,
+        _ => return Ok(()),
+    };
+    match value {
+        AttrValue::S(s) => validate_key_part(name, s, max),
+        other => Err(invalid(format!("{name} is an index key and must be a string, not {other:?}"))),
+    }
+}
+
+fn validate_item(item: &Item) -> Result<(), StoreError> {
+    validate_key(&item.key)?;
+    for (name, value) in &item.attrs {
+        validate_attr(name, value)?;
+    }
+    validate_size(item)
+}
+
+/// DynamoDB's item size: names and values, numbers about one byte per two digits plus one.
+fn validate_size(item: &Item) -> Result<(), StoreError> {
+    let value_size = |value: &AttrValue| match value {
+        AttrValue::S(s) => s.len(),
+        AttrValue::N(n) => (n.unsigned_abs().checked_ilog10().unwrap_or(0) as usize + 1).div_ceil(2) + 1,
+        AttrValue::Bool(_) => 1,
+    };
+    let size = "pk".len()
+        + item.key.pk.len()
+        + "sk".len()
+        + item.key.sk.len()
+        + item.attrs.iter().map(|(name, value)| name.len() + value_size(value)).sum::<usize>();
+    if size > MAX_ITEM_BYTES {
+        return Err(invalid(format!("item {:?} is {size} bytes, more than {MAX_ITEM_BYTES}", item.key)));
+    }
+    Ok(())
+}
+
+fn validate_condition(condition: &Condition) -> Result<(), StoreError> {
+    match condition {
+        Condition::NotExists | Condition::Exists => Ok(()),
+        Condition::AttrEq(name, _) | Condition::AttrNe(name, _) | Condition::AttrLessThan(name, _) => {
+            validate_attr_name(name)
+        }
+        Condition::AttrLessThanAttr(a, b) => validate_attr_name(a).and_then(|()| validate_attr_name(b)),
+        Condition::And(conditions) => conditions.iter().try_for_each(validate_condition),
+    }
+}
+
+fn validate_updates(updates: &[Update]) -> Result<(), StoreError> {
+    if updates.is_empty() {
+        return Err(invalid("an update changes nothing"));
+    }
+    let mut names = HashSet::with_capacity(updates.len());
+    for update in updates {
+        let name = match update {
+            Update::Set(name, value) => {
+                validate_attr(name, value)?;
+                name
+            }
+            Update::Add(name, _) | Update::Remove(name) => {
+                validate_attr_name(name)?;
+                name
+            }
+        };
+        if !names.insert(name) {
+            return Err(invalid(format!("one update changes {name} twice")));
+        }
+    }
+    Ok(())
+}
+
+fn validate_transaction(actions: &[Action]) -> Result<(), StoreError> {
+    if actions.len() > MAX_TRANSACT_ACTIONS {
+        return Err(invalid(format!("{} actions in one transaction, more than {MAX_TRANSACT_ACTIONS}", actions.len())));
+    }
+    let mut keys = HashSet::with_capacity(actions.len());
+    for action in actions {
+        match action {
+            Action::Put { item, .. } => validate_item(item)?,
+            Action::Update { key, updates, .. } => {
+                validate_key(key)?;
+                validate_updates(updates)?;
+            }
+            Action::Delete { key, .. } | Action::ConditionCheck { key, .. } => validate_key(key)?,
+        }
+        if let Some(condition) = condition_of(action) {
+            validate_condition(condition)?;
+        }
+        if !keys.insert(action.key()) {
+            return Err(invalid(format!("two actions on {:?} in one transaction", action.key())));
+        }
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use std::path::PathBuf;
+
+    use super::*;
+    use crate::store::conformance;
+
+    /// A directory under the system temp dir, removed when dropped.
+    struct TempDir(PathBuf);
+
+    impl TempDir {
+        fn new() -> TempDir {
+            let dir = std::env::temp_dir().join(format!("scim-store-test-{}", uuid::Uuid::new_v4().simple()));
+            std::fs::create_dir_all(&dir).expect("create a temp dir");
+            TempDir(dir)
+        }
+        fn file(&self) -> PathBuf {
+            self.0.join(format!("{}.sqlite3", uuid::Uuid::new_v4().simple()))
+        }
+    }
+
+    impl Drop for TempDir {
+        fn drop(&mut self) {
+            let _ = std::fs::remove_dir_all(&self.0);
+        }
+    }
+
+    fn put(item: Item) -> Action {
+        Action::Put { item, condition: None }
+    }
+
+    fn raw(path: &Path) -> Connection {
+        let conn = Connection::open(path).expect("open the file directly");
+        conn.busy_timeout(BUSY_TIMEOUT).expect("busy timeout");
+        conn
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn conformance_in_memory() {
+        conformance::run_all(|| async { Box::new(SqliteTable::in_memory()) as Box<dyn Table> }).await;
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn conformance_on_files() {
+        let dir = TempDir::new();
+        conformance::run_all(|| {
+            let path = dir.file();
+            async move { Box::new(SqliteTable::open(&path).expect("open")) as Box<dyn Table> }
+        })
+        .await;
+    }
+
+    /// The checks keep to their own keys, so one table can serve them all (as one DynamoDB
+    /// table will).
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn conformance_on_one_shared_file() {
+        let dir = TempDir::new();
+        let table = SqliteTable::open(&dir.file()).expect("open");
+        conformance::run_all(|| {
+            let table = table.clone();
+            async move { Box::new(table) as Box<dyn Table> }
+        })
+        .await;
+    }
+
+    #[tokio::test(flavor = "current_thread")]
+    async fn conformance_on_a_current_thread_runtime() {
+        conformance::run_all(|| async { Box::new(SqliteTable::in_memory()) as Box<dyn Table> }).await;
+    }
+
+    #[tokio::test]
+    async fn durable_across_reopen() {
+        let dir = TempDir::new();
+        let path = dir.0.join("nested").join("deeper").join("store.sqlite3");
+        let item = Item::new(Key::new("P", "k")).with("n", 7).with(GSI1_PK, "G").with(GSI1_SK, "s").with("b", false);
+        {
+            let table = SqliteTable::open(&path).expect("open creates parent directories");
+            table.transact(vec![put(item.clone())]).await.expect("write");
+            assert_eq!(table.path(), Some(path.as_path()));
+        }
+        let table = SqliteTable::open(&path).expect("reopen");
+        assert_eq!(table.get(&item.key).await.expect("read"), Some(item.clone()));
+        let page = table.query(&Query::new(Index::Gsi1, "G")).await.expect("index query");
+        assert_eq!(page.items, vec![item]);
+
+        let conn = raw(&path);
+        let mode: String = conn.pragma_query_value(None, "journal_mode", |r| r.get(0)).expect("journal_mode");
+        assert_eq!(mode, "wal");
+        let version: i64 = conn.pragma_query_value(None, "user_version", |r| r.get(0)).expect("user_version");
+        assert_eq!(version, SCHEMA_VERSION);
+        let writer = lock(&table.inner.writer);
+        let synchronous: i64 = writer.pragma_query_value(None, "synchronous", |r| r.get(0)).expect("synchronous");
+        assert_eq!(synchronous, 2, "synchronous = FULL");
+    }
+
+    /// What `transact` accepted is in the files when it returns: a copy of the database and
+    /// its WAL taken right then (as a power cut would leave them) holds the write.
+    #[tokio::test]
+    async fn accepted_writes_are_in_the_files() {
+        let dir = TempDir::new();
+        let path = dir.0.join("live.sqlite3");
+        let table = SqliteTable::open(&path).expect("open");
+        let item = Item::new(Key::new("P", "k")).with("n", 1);
+        table.transact(vec![put(item.clone())]).await.expect("write");
+        let copy = dir.0.join("copy");
+        std::fs::create_dir_all(&copy).expect("mkdir");
+        std::fs::copy(&path, copy.join("db.sqlite3")).expect("copy the database");
+        std::fs::copy(dir.0.join("live.sqlite3-wal"), copy.join("db.sqlite3-wal")).expect("copy the WAL");
+        let reopened = SqliteTable::open(&copy.join("db.sqlite3")).expect("open the copy");
+        assert_eq!(reopened.get(&item.key).await.expect("read"), Some(item));
+        drop(table);
+    }
+
+    /// The admin CLI writing while the server runs: two handles (two connections sets, as two
+    /// processes would have) race on one file; every write lands.
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn two_handles_on_one_file_write_concurrently() {
+        let dir = TempDir::new();
+        let path = dir.file();
+        let server = SqliteTable::open(&path).expect("open");
+        let cli = SqliteTable::open(&path).expect("open again");
+        let counter = Key::new("SUB", "COUNTER");
+        let work = |table: SqliteTable, name: &'static str| {
+            let counter = counter.clone();
+            tokio::spawn(async move {
+                for i in 0..50 {
+                    let item = Item::new(Key::new("P", format!("{name}-{i:02}")));
+                    let bump = Action::Update {
+                        key: counter.clone(),
+                        updates: vec![Update::Add("n".into(), 1)],
+                        condition: None,
+                    };
+                    table.transact(vec![put(item), bump]).await.expect("write");
+                }
+            })
+        };
+        let (a, b) = tokio::join!(work(server.clone(), "server"), work(cli.clone(), "cli"));
+        a.expect("server task");
+        b.expect("cli task");
+        for table in [&server, &cli] {
+            let count = table.get(&counter).await.expect("get").and_then(|item| item.i64("n"));
+            assert_eq!(count, Some(100));
+            let mut q = Query::new(Index::Base, "P");
+            q.limit = 1000;
+            assert_eq!(table.query(&q).await.expect("query").items.len(), 100);
+        }
+    }
+
+    /// A write blocked past the busy timeout is Busy; reads carry on meanwhile (WAL).
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn busy_beyond_the_timeout() {
+        let dir = TempDir::new();
+        let path = dir.file();
+        let table = SqliteTable::open_with_timeout(&path, Duration::from_millis(200)).expect("open");
+        let item = Item::new(Key::new("P", "k")).with("v", 1);
+        table.transact(vec![put(item.clone())]).await.expect("write");
+
+        let other = raw(&path);
+        other.execute_batch("BEGIN IMMEDIATE; UPDATE items SET attrs = '{}' WHERE pk = 'P'").expect("lock");
+        let result = table.transact(vec![put(Item::new(Key::new("P", "k2")))]).await;
+        assert!(matches!(result, Err(StoreError::Busy(_))), "{result:?}");
+        assert_eq!(table.get(&item.key).await.expect("read during a write"), Some(item.clone()));
+        assert_eq!(table.query(&Query::new(Index::Base, "P")).await.expect("query").items, vec![item.clone()]);
+        other.execute_batch("ROLLBACK").expect("unlock");
+        table.transact(vec![put(Item::new(Key::new("P", "k2")))]).await.expect("write after the lock");
+    }
+
+    #[tokio::test]
+    async fn corrupt_rows_are_errors_not_panics() {
+        let dir = TempDir::new();
+        let path = dir.file();
+        let table = SqliteTable::open(&path).expect("open");
+        let conn = raw(&path);
+        let rows = [
+            ("not-json", "not json"),
+            ("not-an-object", "[1, 2]"),
+            ("unknown-type", r#"{"a": {"X": 1}}"#),
+            ("string-number", r#"{"a": {"N": "5"}}"#),
+            ("fraction", r#"{"a": {"N": 1.5}}"#),
+        ];
+        for (sk, attrs) in rows {
+            conn.execute("INSERT INTO items (pk, sk, attrs) VALUES ('P', ?1, ?2)", params![sk, attrs]).expect("insert");
+            let key = Key::new("P", sk);
+            let got = table.get(&key).await;
+            assert!(matches!(got, Err(StoreError::Other(_))), "{sk}: get gave {got:?}");
+            let got = table.batch_get(std::slice::from_ref(&key)).await;
+            assert!(matches!(got, Err(StoreError::Other(_))), "{sk}: batch_get gave {got:?}");
+            let got = table.transact(vec![Action::ConditionCheck { key, condition: Condition::Exists }]).await;
+            assert!(matches!(got, Err(StoreError::Other(_))), "{sk}: transact gave {got:?}");
+        }
+        conn.execute("INSERT INTO items (pk, sk, attrs) VALUES ('B', 'blob', X'00FF')", []).expect("insert");
+        let got = table.get(&Key::new("B", "blob")).await;
+        assert!(matches!(got, Err(StoreError::Other(_))), "a blob: {got:?}");
+        let got = table.query(&Query::new(Index::Base, "P")).await;
+        assert!(matches!(got, Err(StoreError::Other(_))), "query gave {got:?}");
+        // A corrupt row does not stop writes to it: a Put replaces it.
+        let fixed = Item::new(Key::new("P", "not-json")).with("ok", true);
+        table.transact(vec![put(fixed.clone())]).await.expect("overwrite");
+        assert_eq!(table.get(&fixed.key).await.expect("get"), Some(fixed));
+    }
+
+    #[test]
+    fn a_newer_schema_is_refused() {
+        let dir = TempDir::new();
+        let path = dir.file();
+        drop(SqliteTable::open(&path).expect("open"));
+        raw(&path).pragma_update(None, "user_version", SCHEMA_VERSION + 1).expect("bump");
+        let result = SqliteTable::open(&path);
+        assert!(matches!(result, Err(StoreError::Other(_))), "{result:?}");
+    }
+
+    #[test]
+    fn each_in_memory_database_is_its_own() {
+        futures::executor::block_on(async {
+            // Outside any Tokio runtime, too.
+            let (a, b) = (SqliteTable::in_memory(), SqliteTable::in_memory());
+            let item = Item::new(Key::new("P", "k"));
+            a.transact(vec![put(item.clone())]).await.expect("write");
+            assert_eq!(a.get(&item.key).await.expect("get"), Some(item.clone()));
+            assert_eq!(b.get(&item.key).await.expect("get"), None);
+        });
+    }
+
+    /// This engine's choices where the port leaves room: ties on the index sort key come in
+    /// base key order, and a page has a cursor only when another item follows.
+    #[tokio::test]
+    async fn engine_specific_ordering_and_cursors() {
+        let table = SqliteTable::in_memory();
+        let items: Vec<Item> = [("B", "2"), ("A", "9"), ("B", "1"), ("A", "1")]
+            .into_iter()
+            .map(|(pk, sk)| Item::new(Key::new(pk, sk)).with(GSI1_PK, "G").with(GSI1_SK, "same"))
+            .collect();
+        table.transact(items.into_iter().map(put).collect()).await.expect("write");
+        let mut q = Query::new(Index::Gsi1, "G");
+        let keys = |page: &Page| page.items.iter().map(|i| (i.key.pk.clone(), i.key.sk.clone())).collect::<Vec<_>>();
+        let page = table.query(&q).await.expect("query");
+        let ascending: Vec<(String, String)> = [("A", "1"), ("A", "9"), ("B", "1"), ("B", "2")]
+            .iter()
+            .map(|(p, s)| (p.to_string(), s.to_string()))
+            .collect();
+        assert_eq!(keys(&page), ascending);
+        assert_eq!(page.next, None);
+        q.descending = true;
+        let page = table.query(&q).await.expect("query");
+        assert_eq!(keys(&page), ascending.iter().rev().cloned().collect::<Vec<_>>());
+
+        q.descending = false;
+        q.limit = 4;
+        assert_eq!(table.query(&q).await.expect("query").next, None, "an exactly full last page");
+        q.limit = 3;
+        let page = table.query(&q).await.expect("query");
+        let cursor = page.next.expect("a cursor when one more follows");
+        assert_eq!(cursor, Cursor { key: Key::new("B", "1"), index_sk: Some("same".into()) });
+    }
+
+    #[tokio::test]
+    async fn foreign_cursors_are_invalid() {
+        let table = SqliteTable::in_memory();
+        let mut q = Query::new(Index::Base, "P");
+        q.after = Some(Cursor { key: Key::new("Q", "k"), index_sk: None });
+        assert!(matches!(table.query(&q).await, Err(StoreError::Invalid(_))));
+        let mut q = Query::new(Index::Gsi1, "G");
+        q.after = Some(Cursor { key: Key::new("P", "k"), index_sk: None });
+        assert!(matches!(table.query(&q).await, Err(StoreError::Invalid(_))));
+    }
+
+    /// Every query shape is a range scan of the primary key or the index, in index order: no
+    /// table scan, no sort.
+    #[test]
+    fn queries_use_the_indexes() {
+        let table = SqliteTable::in_memory();
+        let conn = lock(&table.inner.writer);
+        let conditions = [
+            SortKeyCondition::All,
+            SortKeyCondition::BeginsWith("a".into()),
+            SortKeyCondition::Between("a".into(), "b".into()),
+        ];
+        for index in [Index::Base, Index::Gsi1] {
+            for sk in &conditions {
+                for descending in [false, true] {
+                    for after in [None, Some(Cursor { key: Key::new("P", "a"), index_sk: Some("a".into()) })] {
+                        let query = Query { index, pk: "P".into(), sk: sk.clone(), limit: 10, descending, after };
+                        let plan = QueryPlan::new(&query).expect("plan");
+                        let mut stmt = conn.prepare(&format!("EXPLAIN QUERY PLAN {}", plan.sql)).expect("explain");
+                        let details: Vec<String> = stmt
+                            .query_map(params_from_iter(&plan.params), |row| row.get::<_, String>(3))
+                            .expect("explain")
+                            .collect::<Result<_, _>>()
+                            .expect("explain rows");
+                        let text = details.join("; ");
+                        let wanted = match index {
+                            Index::Base => "USING PRIMARY KEY",
+                            Index::Gsi1 => "USING INDEX items_gsi1",
+                        };
+                        assert!(text.contains(wanted), "{query:?}: {text}");
+                        assert!(!text.contains("TEMP B-TREE"), "{query:?} sorts: {text}");
+                        assert!(text.contains('<') || text.contains('>') || text.contains('='), "{text}");
+                    }
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn prefix_upper_bounds() {
+        assert_eq!(prefix_upper_bound("ab").as_deref(), Some("ac"));
+        assert_eq!(prefix_upper_bound("a\u{10FFFF}").as_deref(), Some("b"));
+        assert_eq!(prefix_upper_bound("a\u{10FFFF}\u{10FFFF}").as_deref(), Some("b"));
+        assert_eq!(prefix_upper_bound("\u{10FFFF}"), None);
+        assert_eq!(prefix_upper_bound(""), None);
+        assert_eq!(prefix_upper_bound("x\u{D7FF}").as_deref(), Some("x\u{E000}"));
+        assert_eq!(prefix_upper_bound("~").as_deref(), Some("\u{7F}"));
+        assert_eq!(prefix_upper_bound("\u{7F}").as_deref(), Some("\u{80}"));
+        // The bound is exact: within [prefix, bound) are just the strings with the prefix.
+        let samples =
+            ["", "a", "ab", "ab\u{0}", "abz", "ac", "a\u{10FFFF}", "b", "\u{7F}", "\u{80}", "é", "ê", "\u{FFFF}"];
+        for prefix in samples.iter().filter(|p| !p.is_empty()) {
+            let upper = prefix_upper_bound(prefix);
+            for s in samples {
+                let in_range = s >= *prefix && upper.as_deref().is_none_or(|u| s < u);
+                assert_eq!(in_range, s.starts_with(prefix), "{s:?} against prefix {prefix:?}");
+            }
+        }
+    }
+
+    #[test]
+    fn item_size_follows_dynamodb() {
+        let key = Key::new("p", "s");
+        // "pk" + "p" + "sk" + "s" = 6 bytes of key; the rest is the one attribute.
+        let at = |n: usize| Item::new(key.clone()).with("a", "x".repeat(n));
+        assert!(validate_size(&at(MAX_ITEM_BYTES - 7)).is_ok());
+        assert!(validate_size(&at(MAX_ITEM_BYTES - 6)).is_err());
+        let number = |n: i64| Item::new(key.clone()).with("a", "x".repeat(MAX_ITEM_BYTES - 10)).with("n", n);
+        // Up to 2 digits cost 2 bytes, a 19-digit number 11.
+        assert!(validate_size(&number(99)).is_ok());
+        assert!(validate_size(&number(i64::MIN)).is_err());
+    }
+}
