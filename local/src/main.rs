@@ -57,9 +57,9 @@ async fn main() -> ExitCode {
     shared::http::init_logging();
     let result = match Cli::parse().command {
         Command::Serve { addr, data_dir } => serve(addr, data_dir).await,
-        Command::Configuration { command: ConfigurationCommand::Create { name, default_license, data_dir, base_url, json } } => {
-            create(&name, default_license, &data_dir, &base_url, json).await
-        }
+        Command::Configuration {
+            command: ConfigurationCommand::Create { name, default_license, data_dir, base_url, json },
+        } => create(&name, default_license, &data_dir, &base_url, json).await,
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
@@ -94,7 +94,13 @@ async fn serve(addr: SocketAddr, data_dir: PathBuf) -> Result<(), String> {
     local::serve(listener, app).await.map_err(|e| format!("server stopped: {e}"))
 }
 
-async fn create(name: &str, license: LicenseType, data_dir: &PathBuf, base_url: &str, json: bool) -> Result<(), String> {
+async fn create(
+    name: &str,
+    license: LicenseType,
+    data_dir: &PathBuf,
+    base_url: &str,
+    json: bool,
+) -> Result<(), String> {
     let app = local::open_app(data_dir)?;
     let created = local::create_configuration(&app, name, license).await?;
     let tenant_url = format!("{}/scim/v2/{}", base_url.trim_end_matches('/'), created.configuration.tenant);

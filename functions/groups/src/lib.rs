@@ -48,7 +48,9 @@ async fn dispatch(app: &App, req: ScimRequest) -> Result<ScimResponse, ScimError
             Ok(ScimResponse::no_content())
         }
         (Endpoint::Groups, _) => Err(ScimError::method_not_allowed("/Groups supports GET and POST.")),
-        (Endpoint::Group(_), _) => Err(ScimError::method_not_allowed("/Groups/{id} supports GET, PUT, PATCH and DELETE.")),
+        (Endpoint::Group(_), _) => {
+            Err(ScimError::method_not_allowed("/Groups/{id} supports GET, PUT, PATCH and DELETE."))
+        }
         _ => Err(ScimError::not_found("This function serves /Groups only.")),
     }
 }

@@ -41,7 +41,9 @@ async fn dispatch(app: &App, req: ScimRequest) -> Result<ScimResponse, ScimError
             Ok(ScimResponse::no_content())
         }
         (Endpoint::Users, _) => Err(ScimError::method_not_allowed("/Users supports GET and POST.")),
-        (Endpoint::User(_), _) => Err(ScimError::method_not_allowed("/Users/{id} supports GET, PUT, PATCH and DELETE.")),
+        (Endpoint::User(_), _) => {
+            Err(ScimError::method_not_allowed("/Users/{id} supports GET, PUT, PATCH and DELETE."))
+        }
         _ => Err(ScimError::not_found("This function serves /Users only.")),
     }
 }

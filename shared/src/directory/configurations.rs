@@ -122,7 +122,8 @@ impl Directory {
             created: now(),
         };
         let client_secret = auth::new_secret();
-        let sentinel = Item::new(keys::configuration_name(subscription, name)).with("tenant", configuration.tenant.as_str());
+        let sentinel =
+            Item::new(keys::configuration_name(subscription, name)).with("tenant", configuration.tenant.as_str());
         // The verifier is stored before the configuration exists, so a tenant is never
         // reachable without one.
         self.secrets.put_verifier(&configuration.tenant, &auth::verifier(&client_secret)).await?;

@@ -10,7 +10,7 @@ use super::listing::{self, ListPage, ListParams};
 use super::members::MemberToAdd;
 use super::render;
 use super::users::{Slot, Write};
-use super::{keys, key_value, new_id, now, parse_id, Directory, Precondition, Resource, Tenant, WRITE_ATTEMPTS};
+use super::{key_value, keys, new_id, now, parse_id, Directory, Precondition, Resource, Tenant, WRITE_ATTEMPTS};
 use crate::scim::patch::{self, MemberChange};
 use crate::scim::resource::{take_members, validate};
 use crate::scim::schema::GROUP_TYPE;
@@ -192,7 +192,8 @@ impl Directory {
             let (new_name, new_x) = sentinels(t, &new_doc);
             let mut write = Write::default();
             let condition = Condition::AttrEq("version".into(), version.into());
-            write.push(Slot::Resource, Action::Update { key: current.key.clone(), updates, condition: Some(condition) });
+            write
+                .push(Slot::Resource, Action::Update { key: current.key.clone(), updates, condition: Some(condition) });
             write.move_sentinel("displayName", &id, old_name, new_name);
             write.move_sentinel("externalId", &id, old_x, new_x);
             if write.run(self, "group").await? {
@@ -245,7 +246,9 @@ fn member_displays(body: &Value) -> std::collections::HashMap<String, String> {
         let value = op.get("value");
         let members = value.and_then(|v| v.as_array()).or_else(|| value.and_then(|v| v.get("members")?.as_array()));
         for m in members.into_iter().flatten() {
-            if let (Some(id), Some(d)) = (m.get("value").and_then(Value::as_str), m.get("display").and_then(Value::as_str)) {
+            if let (Some(id), Some(d)) =
+                (m.get("value").and_then(Value::as_str), m.get("display").and_then(Value::as_str))
+            {
                 displays.insert(id.to_owned(), d.to_owned());
             }
         }

@@ -5,12 +5,12 @@
 use std::collections::HashMap;
 use std::sync::Mutex;
 
-use futures::future::try_join_all;
 use super::{keys, parse_id, Directory, Resource, Tenant};
 use crate::scim::filter::Filter;
 use crate::scim::schema::{ResourceType, USER_TYPE};
 use crate::scim::ScimError;
 use crate::store::{Cursor, Index, Item, Key, Query, SortKeyCondition};
+use futures::future::try_join_all;
 
 /// Most resources one page returns (`count` above it is lowered to it).
 pub const MAX_COUNT: usize = 1000;

@@ -6,7 +6,9 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use super::{keys, now, parse_id, Directory, Tenant, WRITE_ATTEMPTS};
 use crate::scim::ScimError;
-use crate::store::{Action, Condition, Index, Item, Key, Query, StoreError, Update, GSI1_PK, GSI1_SK, MAX_TRANSACT_ACTIONS};
+use crate::store::{
+    Action, Condition, Index, Item, Key, Query, StoreError, Update, GSI1_PK, GSI1_SK, MAX_TRANSACT_ACTIONS,
+};
 
 /// A member to add, with the `display` the client sent for it.
 #[derive(Debug, Clone)]
@@ -124,7 +126,12 @@ impl Directory {
         Err(ScimError::unavailable(1))
     }
 
-    pub(super) async fn remove_members(&self, tenant: &Tenant, group_id: &str, ids: &[String]) -> Result<(), ScimError> {
+    pub(super) async fn remove_members(
+        &self,
+        tenant: &Tenant,
+        group_id: &str,
+        ids: &[String],
+    ) -> Result<(), ScimError> {
         let unique: BTreeSet<&str> = ids.iter().map(String::as_str).collect();
         let unique: Vec<&str> = unique.into_iter().collect();
         for chunk in unique.chunks(MEMBERS_PER_TRANSACTION) {
@@ -169,7 +176,8 @@ impl Directory {
     ) -> Result<(), ScimError> {
         let wanted: BTreeSet<&str> = members.iter().map(|m| m.id.as_str()).collect();
         let current = self.member_items(tenant, group_id).await?;
-        let current_ids: BTreeSet<String> = current.iter().filter_map(|m| m.str("user_id").map(str::to_owned)).collect();
+        let current_ids: BTreeSet<String> =
+            current.iter().filter_map(|m| m.str("user_id").map(str::to_owned)).collect();
         let leaving: Vec<String> = current_ids.iter().filter(|id| !wanted.contains(id.as_str())).cloned().collect();
         let joining: Vec<MemberToAdd> = members.iter().filter(|m| !current_ids.contains(&m.id)).cloned().collect();
         self.remove_members(tenant, group_id, &leaving).await?;

@@ -39,9 +39,7 @@ pub fn resource(
     let doc = doc(item)?;
     let version = version(item)?;
     let mut schemas = vec![Value::from(rt.schema.id)];
-    schemas.extend(
-        rt.extensions.iter().filter(|(s, _)| doc.contains_key(s.id)).map(|(s, _)| Value::from(s.id)),
-    );
+    schemas.extend(rt.extensions.iter().filter(|(s, _)| doc.contains_key(s.id)).map(|(s, _)| Value::from(s.id)));
     let mut body = Map::new();
     body.insert("schemas".into(), Value::Array(schemas));
     body.insert("id".into(), Value::from(id));

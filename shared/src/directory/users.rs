@@ -8,7 +8,7 @@ use serde_json::{Map, Value};
 
 use super::listing::{self, ListPage, ListParams};
 use super::render;
-use super::{keys, key_value, new_id, now, parse_id, Directory, Precondition, Resource, Tenant, WRITE_ATTEMPTS};
+use super::{key_value, keys, new_id, now, parse_id, Directory, Precondition, Resource, Tenant, WRITE_ATTEMPTS};
 use crate::scim::patch;
 use crate::scim::resource::validate;
 use crate::scim::schema::USER_TYPE;
@@ -101,8 +101,7 @@ impl Directory {
         let id = new_id();
         let t = tenant.id();
         let created = now();
-        let item = user_item(t, &id, &doc, 1, &created)
-            .with("license", tenant.configuration.default_license.as_str());
+        let item = user_item(t, &id, &doc, 1, &created).with("license", tenant.configuration.default_license.as_str());
         let (user_name, external_id) = sentinels(t, &doc);
         let mut write = Write::default();
         write.push(Slot::Resource, Action::Put { item: item.clone(), condition: Some(Condition::NotExists) });

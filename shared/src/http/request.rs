@@ -90,7 +90,9 @@ impl ScimRequest {
 fn integer_param(value: Option<&str>, name: &str) -> Result<Option<i64>, ScimError> {
     value
         .map(|v| {
-            v.trim().parse::<i64>().map_err(|_| ScimError::invalid_value(format!("{name} must be an integer, not {v:?}.")))
+            v.trim()
+                .parse::<i64>()
+                .map_err(|_| ScimError::invalid_value(format!("{name} must be an integer, not {v:?}.")))
         })
         .transpose()
 }

@@ -76,7 +76,11 @@ impl Route {
             ["Schemas", id] => Endpoint::Schema(decode(id)),
             _ => Endpoint::Unknown,
         };
-        Some(Route { tenant_path: path[..at + MARKER.len() + tenant.len()].to_owned(), tenant: tenant.to_owned(), endpoint })
+        Some(Route {
+            tenant_path: path[..at + MARKER.len() + tenant.len()].to_owned(),
+            tenant: tenant.to_owned(),
+            endpoint,
+        })
     }
 }
 
@@ -88,7 +92,9 @@ fn decode(segment: &str) -> String {
     let mut i = 0;
     while i < bytes.len() {
         if bytes[i] == b'%' && i + 2 < bytes.len() {
-            if let Ok(b) = std::str::from_utf8(&bytes[i + 1..i + 3]).ok().and_then(|h| u8::from_str_radix(h, 16).ok()).ok_or(()) {
+            if let Ok(b) =
+                std::str::from_utf8(&bytes[i + 1..i + 3]).ok().and_then(|h| u8::from_str_radix(h, 16).ok()).ok_or(())
+            {
                 out.push(b);
                 i += 3;
                 continue;
