@@ -238,7 +238,7 @@ impl Directory {
         let (id, current) = self.user_item(tenant, id).await?;
         precondition.check(render::version(&current)?)?;
         for group_id in self.group_ids_of(tenant, &id).await? {
-            self.remove_members(tenant, &group_id, &[id.clone()]).await?;
+            self.remove_members(tenant, &group_id, std::slice::from_ref(&id)).await?;
         }
         let doc = render::doc(&current)?;
         let (user_name, external_id) = sentinels(t, &doc);
