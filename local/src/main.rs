@@ -97,7 +97,7 @@ async fn serve(addr: SocketAddr, data_dir: PathBuf) -> Result<(), String> {
 async fn create(
     name: &str,
     license: LicenseType,
-    data_dir: &PathBuf,
+    data_dir: &std::path::Path,
     base_url: &str,
     json: bool,
 ) -> Result<(), String> {
