@@ -16,8 +16,9 @@ async fn dispatch(app: &App, req: ScimRequest) -> Result<ScimResponse, ScimError
     let projection = req.projection()?;
     let with_members = projection.wants(&GROUP_TYPE, "members");
     match (&req.endpoint, req.method.as_str()) {
-        (Endpoint::Groups, "GET") => {
-            let page = directory.list_groups(tenant, &req.list_params(with_members)?).await?;
+        (Endpoint::Groups, "GET") | (Endpoint::GroupsSearch, "POST") => {
+            let (params, projection) = req.list_request(&GROUP_TYPE, "members")?;
+            let page = directory.list_groups(tenant, &params).await?;
             Ok(ScimResponse::list(page, &projection, &GROUP_TYPE))
         }
         (Endpoint::Groups, "POST") => {
@@ -47,6 +48,7 @@ async fn dispatch(app: &App, req: ScimRequest) -> Result<ScimResponse, ScimError
             directory.delete_group(tenant, id, &req.precondition()).await?;
             Ok(ScimResponse::no_content())
         }
+        (Endpoint::GroupsSearch, _) => Err(ScimError::method_not_allowed("/Groups/.search supports POST.")),
         (Endpoint::Groups, _) => Err(ScimError::method_not_allowed("/Groups supports GET and POST.")),
         (Endpoint::Group(_), _) => {
             Err(ScimError::method_not_allowed("/Groups/{id} supports GET, PUT, PATCH and DELETE."))

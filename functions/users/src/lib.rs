@@ -16,8 +16,9 @@ async fn dispatch(app: &App, req: ScimRequest) -> Result<ScimResponse, ScimError
     let projection = req.projection()?;
     let with_groups = projection.wants(&USER_TYPE, "groups");
     match (&req.endpoint, req.method.as_str()) {
-        (Endpoint::Users, "GET") => {
-            let page = directory.list_users(tenant, &req.list_params(with_groups)?).await?;
+        (Endpoint::Users, "GET") | (Endpoint::UsersSearch, "POST") => {
+            let (params, projection) = req.list_request(&USER_TYPE, "groups")?;
+            let page = directory.list_users(tenant, &params).await?;
             Ok(ScimResponse::list(page, &projection, &USER_TYPE))
         }
         (Endpoint::Users, "POST") => {
@@ -40,6 +41,7 @@ async fn dispatch(app: &App, req: ScimRequest) -> Result<ScimResponse, ScimError
             directory.delete_user(tenant, id, &req.precondition()).await?;
             Ok(ScimResponse::no_content())
         }
+        (Endpoint::UsersSearch, _) => Err(ScimError::method_not_allowed("/Users/.search supports POST.")),
         (Endpoint::Users, _) => Err(ScimError::method_not_allowed("/Users supports GET and POST.")),
         (Endpoint::User(_), _) => {
             Err(ScimError::method_not_allowed("/Users/{id} supports GET, PUT, PATCH and DELETE."))

@@ -7,9 +7,10 @@ use serde_json::Value;
 
 use super::route::Endpoint;
 use super::MAX_BODY_BYTES;
-use crate::directory::{ListParams, Precondition, Tenant};
+use crate::directory::{ListParams, Precondition, Tenant, MAX_COUNT};
 use crate::scim::filter::Filter;
 use crate::scim::resource::Projection;
+use crate::scim::schema::ResourceType;
 use crate::scim::ScimError;
 
 /// `count` when the client sends none.
@@ -68,22 +69,57 @@ impl ScimRequest {
         Precondition(self.headers.get(http::header::IF_MATCH).and_then(|v| v.to_str().ok()).map(str::to_owned))
     }
 
+    /// What a list asks for: from the query string of a GET on a collection, or from the
+    /// SearchRequest body of a POST to its `/.search` (RFC 7644 §3.4.3). `related` is the
+    /// attribute that costs extra reads (`groups`, `members`), loaded only when wanted.
+    pub fn list_request(&self, rt: &ResourceType, related: &str) -> Result<(ListParams, Projection), ScimError> {
+        let search;
+        let get: Box<dyn Fn(&str) -> Option<String> + '_> = if self.method == Method::POST {
+            search = self.json()?;
+            let is_search = search
+                .get("schemas")
+                .and_then(Value::as_array)
+                .is_some_and(|s| s.iter().any(|u| u.as_str() == Some(SEARCH_REQUEST)));
+            if !is_search {
+                return Err(ScimError::invalid_syntax(format!(
+                    "A search body's `schemas` must contain \"{SEARCH_REQUEST}\"."
+                )));
+            }
+            Box::new(|name: &str| search_field(&search, name))
+        } else {
+            Box::new(|name: &str| self.param(name).map(str::to_owned))
+        };
+        let projection = Projection::parse(get("attributes").as_deref(), get("excludedAttributes").as_deref())?;
+        let filter = get("filter").as_deref().map(Filter::parse).transpose()?;
+        let start_index = integer_param(get("startIndex").as_deref(), "startIndex")?.unwrap_or(1).max(1) as usize;
+        let count = integer_param(get("count").as_deref(), "count")?
+            .map(|c| c.clamp(0, MAX_COUNT as i64) as usize)
+            .unwrap_or(DEFAULT_COUNT);
+        if get("cursor").is_some() {
+            return Err(ScimError::invalid_value("Cursor paging is not offered: page with startIndex and count."));
+        }
+        let with_related = projection.wants(rt, related);
+        Ok((ListParams { filter, start_index, count, with_related }, projection))
+    }
+
+    /// `attributes` / `excludedAttributes` of a request on a single resource.
     pub fn projection(&self) -> Result<Projection, ScimError> {
         Projection::parse(self.param("attributes"), self.param("excludedAttributes"))
     }
+}
 
-    /// `filter`, `startIndex` and `count` (RFC 7644 §3.4.2). A `startIndex` below 1 counts as
-    /// 1 and a negative `count` as 0; a non-integer is a 400.
-    pub fn list_params(&self, with_related: bool) -> Result<ListParams, ScimError> {
-        let filter = self.param("filter").map(Filter::parse).transpose()?;
-        let start_index = integer_param(self.param("startIndex"), "startIndex")?.unwrap_or(1).max(1) as usize;
-        let count = integer_param(self.param("count"), "count")?
-            .map(|c| c.clamp(0, crate::directory::MAX_COUNT as i64) as usize)
-            .unwrap_or(DEFAULT_COUNT);
-        if self.param("cursor").is_some() {
-            return Err(ScimError::invalid_value("Cursor paging is not offered: page with startIndex and count."));
-        }
-        Ok(ListParams { filter, start_index, count, with_related })
+/// URN of the SearchRequest message.
+const SEARCH_REQUEST: &str = "urn:ietf:params:scim:api:messages:2.0:SearchRequest";
+
+/// A SearchRequest field as the query-string form of it: arrays of attribute names joined
+/// with commas, numbers as digits.
+fn search_field(body: &Value, name: &str) -> Option<String> {
+    let value = body.as_object()?.iter().find(|(k, _)| k.eq_ignore_ascii_case(name))?.1;
+    match value {
+        Value::String(s) => Some(s.clone()),
+        Value::Number(n) => Some(n.to_string()),
+        Value::Array(items) => Some(items.iter().filter_map(Value::as_str).collect::<Vec<_>>().join(",")),
+        _ => None,
     }
 }
 

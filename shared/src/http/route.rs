@@ -7,8 +7,13 @@
 pub enum Endpoint {
     Users,
     User(String),
+    /// `POST /Users/.search`
+    UsersSearch,
     Groups,
     Group(String),
+    GroupsSearch,
+    /// `POST /.search` across resource types.
+    Search,
     ServiceProviderConfig,
     ResourceTypes,
     ResourceType(String),
@@ -24,6 +29,9 @@ impl Endpoint {
         match self {
             Endpoint::Users => "/Users",
             Endpoint::User(_) => "/Users/{id}",
+            Endpoint::UsersSearch => "/Users/.search",
+            Endpoint::GroupsSearch => "/Groups/.search",
+            Endpoint::Search => "/.search",
             Endpoint::Groups => "/Groups",
             Endpoint::Group(_) => "/Groups/{id}",
             Endpoint::ServiceProviderConfig => "/ServiceProviderConfig",
@@ -66,6 +74,9 @@ impl Route {
         let segments: Vec<&str> = if tail.is_empty() { vec![] } else { tail.split('/').collect() };
         let endpoint = match segments.as_slice() {
             ["Users"] => Endpoint::Users,
+            ["Users", ".search"] => Endpoint::UsersSearch,
+            ["Groups", ".search"] => Endpoint::GroupsSearch,
+            [".search"] => Endpoint::Search,
             ["Users", id] => Endpoint::User(decode(id)),
             ["Groups"] => Endpoint::Groups,
             ["Groups", id] => Endpoint::Group(decode(id)),
@@ -122,6 +133,8 @@ mod tests {
         assert_eq!(Route::parse("/scim/v2/abc/Schemas/urn%3Ax").unwrap().endpoint, Endpoint::Schema("urn:x".into()));
         assert_eq!(Route::parse("/scim/v2/abc/Users/a/b").unwrap().endpoint, Endpoint::Unknown);
         assert_eq!(Route::parse("/scim/v2/abc/Me").unwrap().endpoint, Endpoint::Unknown);
+        assert_eq!(Route::parse("/scim/v2/abc/Users/.search").unwrap().endpoint, Endpoint::UsersSearch);
+        assert_eq!(Route::parse("/scim/v2/abc/.search").unwrap().endpoint, Endpoint::Search);
         assert_eq!(Route::parse("/scim/v2/abc").unwrap().endpoint, Endpoint::Unknown);
     }
 

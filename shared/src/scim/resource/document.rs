@@ -179,7 +179,8 @@ pub(crate) fn entries<'v>(
 ) -> Result<Vec<Entry<'v>>, ScimError> {
     let mut out = Vec::with_capacity(obj.len());
     for (key, value) in obj {
-        if schema.is_none() && key.eq_ignore_ascii_case("schemas") {
+        // Clients serialise extension objects with their own `schemas` too (scim2-models does).
+        if key.eq_ignore_ascii_case("schemas") {
             continue;
         }
         if mode == Mode::Patch && schema.is_none() && key.contains('[') {
