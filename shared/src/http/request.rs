@@ -73,22 +73,8 @@ impl ScimRequest {
     /// SearchRequest body of a POST to its `/.search` (RFC 7644 §3.4.3). `related` is the
     /// attribute that costs extra reads (`groups`, `members`), loaded only when wanted.
     pub fn list_request(&self, rt: &ResourceType, related: &str) -> Result<(ListParams, Projection), ScimError> {
-        let search;
-        let get: Box<dyn Fn(&str) -> Option<String> + '_> = if self.method == Method::POST {
-            search = self.json()?;
-            let is_search = search
-                .get("schemas")
-                .and_then(Value::as_array)
-                .is_some_and(|s| s.iter().any(|u| u.as_str() == Some(SEARCH_REQUEST)));
-            if !is_search {
-                return Err(ScimError::invalid_syntax(format!(
-                    "A search body's `schemas` must contain \"{SEARCH_REQUEST}\"."
-                )));
-            }
-            Box::new(|name: &str| search_field(&search, name))
-        } else {
-            Box::new(|name: &str| self.param(name).map(str::to_owned))
-        };
+        let fields = if self.method == Method::POST { search_fields(&self.json()?)? } else { self.query.clone() };
+        let get = |name: &str| fields.iter().rev().find(|(k, _)| k.eq_ignore_ascii_case(name)).map(|(_, v)| v.clone());
         let projection = Projection::parse(get("attributes").as_deref(), get("excludedAttributes").as_deref())?;
         let filter = get("filter").as_deref().map(Filter::parse).transpose()?;
         let start_index = integer_param(get("startIndex").as_deref(), "startIndex")?.unwrap_or(1).max(1) as usize;
@@ -111,16 +97,26 @@ impl ScimRequest {
 /// URN of the SearchRequest message.
 const SEARCH_REQUEST: &str = "urn:ietf:params:scim:api:messages:2.0:SearchRequest";
 
-/// A SearchRequest field as the query-string form of it: arrays of attribute names joined
-/// with commas, numbers as digits.
-fn search_field(body: &Value, name: &str) -> Option<String> {
-    let value = body.as_object()?.iter().find(|(k, _)| k.eq_ignore_ascii_case(name))?.1;
-    match value {
-        Value::String(s) => Some(s.clone()),
-        Value::Number(n) => Some(n.to_string()),
-        Value::Array(items) => Some(items.iter().filter_map(Value::as_str).collect::<Vec<_>>().join(",")),
-        _ => None,
+/// A SearchRequest body as the query-string pairs it stands for: arrays of attribute names
+/// joined with commas, numbers as digits.
+fn search_fields(body: &Value) -> Result<Vec<(String, String)>, ScimError> {
+    let is_search = body
+        .get("schemas")
+        .and_then(Value::as_array)
+        .is_some_and(|s| s.iter().any(|u| u.as_str() == Some(SEARCH_REQUEST)));
+    if !is_search {
+        return Err(ScimError::invalid_syntax(format!("A search body's `schemas` must contain \"{SEARCH_REQUEST}\".")));
     }
+    let fields = body.as_object().into_iter().flatten().filter_map(|(name, value)| {
+        let value = match value {
+            Value::String(s) => s.clone(),
+            Value::Number(n) => n.to_string(),
+            Value::Array(items) => items.iter().filter_map(Value::as_str).collect::<Vec<_>>().join(","),
+            _ => return None,
+        };
+        Some((name.clone(), value))
+    });
+    Ok(fields.collect())
 }
 
 fn integer_param(value: Option<&str>, name: &str) -> Result<Option<i64>, ScimError> {
