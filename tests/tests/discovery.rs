@@ -125,3 +125,22 @@ async fn anything_else_under_a_tenant_is_a_scim_404() {
         scim.get(path).await.expect_scim_error(404);
     }
 }
+
+#[tokio::test]
+async fn root_search_is_implemented_or_501() {
+    // scim2-tester POSTs `{tenant}/.search`: a ListResponse, or 501 (then it skips the check);
+    // a 404 fails it.
+    let (_svc, scim) = setup().await;
+    scim.create_user("searched@example.com").await;
+    let r = scim
+        .post(
+            "/.search",
+            &json!({"schemas": ["urn:ietf:params:scim:api:messages:2.0:SearchRequest"], "attributes": ["userName"]}),
+        )
+        .await;
+    if r.status == 200 {
+        assert_list_response(&r.json());
+    } else {
+        r.expect_scim_error(501);
+    }
+}
