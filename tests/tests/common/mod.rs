@@ -261,19 +261,27 @@ impl Scim {
     /// of `..` or percent escapes), with this client's credentials. `path` is relative to the
     /// tenant URL.
     pub async fn raw(&self, method: &str, path: &str) -> Resp {
+        let body = if method == "GET" || method == "DELETE" { None } else { Some(b"{}".to_vec()) };
+        self.raw_with_body(method, path, body).await
+    }
+
+    /// As [`Scim::raw`], with a body (sent as `application/scim+json`). The answer is read
+    /// while the body is still being written, so a server that answers early (413 on a large
+    /// body) is heard even if it stops reading.
+    pub async fn raw_with_body(&self, method: &str, path: &str, body: Option<Vec<u8>>) -> Resp {
         let url = reqwest::Url::parse(&self.url).expect("tenant url");
         let host = url.host_str().expect("host").to_string();
         let port = url.port_or_known_default().expect("port");
         let full_path = format!("{}{}", url.path().trim_end_matches('/'), path);
         let auth = self.auth.header_value();
         let method = method.to_string();
-        tokio::task::spawn_blocking(move || raw_request(&host, port, &method, &full_path, auth.as_deref()))
+        tokio::task::spawn_blocking(move || raw_request(&host, port, &method, &full_path, auth.as_deref(), body))
             .await
             .expect("raw request task")
     }
 }
 
-fn raw_request(host: &str, port: u16, method: &str, path: &str, auth: Option<&str>) -> Resp {
+fn raw_request(host: &str, port: u16, method: &str, path: &str, auth: Option<&str>, body: Option<Vec<u8>>) -> Resp {
     let what = format!("{method} {path} (raw)");
     let mut stream = std::net::TcpStream::connect((host, port)).unwrap_or_else(|e| panic!("{what}: connect: {e}"));
     stream.set_read_timeout(Some(Duration::from_secs(60))).unwrap();
@@ -283,14 +291,25 @@ fn raw_request(host: &str, port: u16, method: &str, path: &str, auth: Option<&st
     if let Some(a) = auth {
         req.push_str(&format!("Authorization: {a}\r\n"));
     }
-    if method != "GET" && method != "DELETE" {
-        req.push_str("Content-Type: application/scim+json\r\nContent-Length: 2\r\n\r\n{}");
-    } else {
-        req.push_str("\r\n");
+    let body = body.unwrap_or_default();
+    if !body.is_empty() {
+        req.push_str(&format!("Content-Type: application/scim+json\r\nContent-Length: {}\r\n", body.len()));
     }
-    stream.write_all(req.as_bytes()).unwrap_or_else(|e| panic!("{what}: write: {e}"));
+    req.push_str("\r\n");
+    let mut bytes = req.into_bytes();
+    bytes.extend_from_slice(&body);
+    // Write on another thread; a server that answers and closes early may make the write fail,
+    // which is fine as long as its answer arrives.
+    let mut writer = stream.try_clone().expect("clone socket");
+    let write = std::thread::spawn(move || writer.write_all(&bytes));
     let mut raw = Vec::new();
-    stream.read_to_end(&mut raw).unwrap_or_else(|e| panic!("{what}: read: {e}"));
+    let read = stream.read_to_end(&mut raw);
+    let _ = write.join();
+    if let Err(e) = read {
+        if raw.is_empty() {
+            panic!("{what}: no HTTP answer: {e}");
+        }
+    }
     let split = raw.windows(4).position(|w| w == b"\r\n\r\n").unwrap_or_else(|| panic!("{what}: no header end"));
     let head = String::from_utf8_lossy(&raw[..split]).to_string();
     let mut body = raw[split + 4..].to_vec();
