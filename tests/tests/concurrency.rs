@@ -19,9 +19,10 @@ async fn parallel_creates_of_one_user_name_in_32_cases() {
         let base = format!("racer.name{round}@example.com");
         let variants: Vec<String> = (0..32).map(|m| case_variant(&base, m)).collect();
         assert_eq!(variants.iter().collect::<BTreeSet<_>>().len(), 32, "32 distinct spellings");
-        let answers = join_all(variants.iter().map(|name| {
+        let answers = join_all(variants.iter().enumerate().map(|(m, name)| {
             let scim = scim.clone();
-            let body = okta_user(name, "Race", "Condition");
+            let mut body = okta_user(name, "Race", "Condition");
+            body["externalId"] = json!(format!("race-{round}-{m}"));
             tokio::spawn(async move { scim.post("/Users", &body).await })
         }))
         .await;
