@@ -1,0 +1,305 @@
+//! RFC 7644 protocol details both IdPs rely on: `attributes` / `excludedAttributes`, the
+//! filter grammar (and / or / not, co / sw / ew / pr / ne, value paths, case rules),
+//! ETags and `If-Match`, `password` never returned.
+
+mod common;
+
+use std::collections::BTreeSet;
+
+use common::*;
+use reqwest::Method;
+use serde_json::json;
+
+#[tokio::test]
+async fn attributes_and_excluded_attributes() {
+    let (_svc, scim) = setup().await;
+    let user = scim.create_okta_user("attrs@example.com").await;
+    let id = id_of(&user);
+
+    // attributes: the named ones plus those always returned (id, schemas).
+    let u = scim.get(&format!("/Users/{id}?attributes=userName,name.givenName")).await.expect(200).json();
+    assert_eq!(u["id"], json!(id));
+    assert_eq!(u["userName"], "attrs@example.com");
+    assert_eq!(u["name"]["givenName"], "Given");
+    assert!(u["name"].get("familyName").is_none(), "{u}");
+    for absent in ["emails", "displayName", "locale", "active", ENTERPRISE] {
+        assert!(u.get(absent).is_none(), "{absent} not asked for: {u}");
+    }
+    assert!(u["schemas"].is_array());
+
+    // Attribute names are case-insensitive; extension attributes by full path.
+    let u = scim
+        .get(&format!("/Users/{id}?attributes=USERNAME,{}", enc(&format!("{ENTERPRISE}:department"))))
+        .await
+        .expect(200)
+        .json();
+    assert_eq!(u["userName"], "attrs@example.com");
+    assert_eq!(u[ENTERPRISE]["department"], "Engineering");
+    assert!(u[ENTERPRISE].get("employeeNumber").is_none(), "{u}");
+    assert!(u.get("emails").is_none());
+
+    // excludedAttributes: everything else.
+    let u = scim.get(&format!("/Users/{id}?excludedAttributes=emails,name")).await.expect(200).json();
+    assert!(u.get("emails").is_none() && u.get("name").is_none(), "{u}");
+    assert_eq!(u["userName"], "attrs@example.com");
+    assert_eq!(u["displayName"], "Given Family");
+    assert_eq!(u["id"], json!(id));
+
+    // id and userName cannot be excluded (returned: always).
+    let u = scim.get(&format!("/Users/{id}?excludedAttributes=id,userName")).await.expect(200).json();
+    assert_eq!(u["id"], json!(id));
+
+    // On lists too.
+    let list =
+        scim.list(&format!("/Users?attributes=userName&filter={}", enc("userName eq \"attrs@example.com\""))).await;
+    let r = &list["Resources"][0];
+    assert_eq!(r["userName"], "attrs@example.com");
+    assert_eq!(r["id"], json!(id));
+    assert!(r.get("emails").is_none() && r.get("name").is_none(), "{r}");
+    let list = scim.list("/Users?excludedAttributes=emails").await;
+    assert!(list["Resources"][0].get("emails").is_none());
+    assert_eq!(list["Resources"][0]["userName"], "attrs@example.com");
+
+    // Asking for the password never returns it.
+    let u = scim.get(&format!("/Users/{id}?attributes=password,userName")).await.expect(200).json();
+    assert_no_password(&u);
+
+    // On POST and PUT answers too.
+    let r = scim.post("/Users?attributes=userName", &okta_user("attrs2@example.com", "A", "B")).await.expect(201);
+    let u = r.json();
+    assert_eq!(u["userName"], "attrs2@example.com");
+    assert!(u.get("emails").is_none(), "{u}");
+}
+
+#[tokio::test]
+async fn password_is_never_returned() {
+    let (_svc, scim) = setup().await;
+    let mut body = okta_user("secret.keeper@example.com", "Secret", "Keeper");
+    body["password"] = json!("Sup3r-Secret-Value");
+    let r = scim.post("/Users", &body).await.expect(201);
+    assert!(!r.text.contains("Sup3r-Secret-Value"));
+    let u = r.json();
+    assert_no_password(&u);
+    let id = id_of(&u);
+    let mut put = u.clone();
+    put["password"] = json!("An0ther-Secret-Value");
+    let r = scim.put(&format!("/Users/{id}"), &put).await.expect(200);
+    assert!(!r.text.contains("An0ther-Secret-Value"));
+    assert_no_password(&r.json());
+    let r = scim
+        .patch(
+            &format!("/Users/{id}"),
+            &patch_op(json!([{"op": "replace", "path": "password", "value": "Th1rd-Secret"}])),
+        )
+        .await
+        .expect(200);
+    assert!(!r.text.contains("Th1rd-Secret"));
+    assert_no_password(&r.json());
+    for path in [format!("/Users/{id}"), "/Users".into(), format!("/Users?filter={}", enc("userName pr"))] {
+        let r = scim.get(&path).await.expect(200);
+        for secret in ["Sup3r-Secret-Value", "An0ther-Secret-Value", "Th1rd-Secret"] {
+            assert!(!r.text.contains(secret), "{path}: {}", r.text);
+        }
+        assert_no_password(&r.json());
+    }
+}
+
+/// Users with varied attributes for the filter tests; returns userName → id.
+async fn filter_fixture(scim: &Scim) -> std::collections::BTreeMap<String, String> {
+    let users = [
+        json!({"schemas": [USER], "userName": "alice@corp.example", "title": "Engineer", "active": true,
+               "name": {"givenName": "Alice", "familyName": "Archer"},
+               "emails": [{"type": "work", "value": "alice@corp.example"}, {"type": "home", "value": "alice@home.org"}]}),
+        json!({"schemas": [USER], "userName": "bob@corp.example", "active": false,
+               "name": {"givenName": "Bob", "familyName": "Baker"},
+               "emails": [{"type": "work", "value": "bob@corp.example"}]}),
+        json!({"schemas": [USER], "userName": "carol@other.example", "title": "Manager", "active": true,
+               "name": {"givenName": "Carol", "familyName": "Archer"}}),
+        json!({"schemas": [USER], "userName": "a.b+c@corp.example", "active": true}),
+        json!({"schemas": [USER], "userName": "aXb+c@corp.example", "active": true}),
+    ];
+    let mut ids = std::collections::BTreeMap::new();
+    for u in users {
+        let created = scim.post("/Users", &u).await.expect(201).json();
+        ids.insert(u["userName"].as_str().unwrap().to_string(), id_of(&created));
+    }
+    ids
+}
+
+async fn names(scim: &Scim, filter: &str) -> BTreeSet<String> {
+    scim.find_users(filter).await.iter().map(|u| u["userName"].as_str().unwrap().to_string()).collect()
+}
+
+#[tokio::test]
+async fn filters() {
+    let (_svc, scim) = setup().await;
+    let ids = filter_fixture(&scim).await;
+    let all: BTreeSet<String> = ids.keys().cloned().collect();
+
+    let cases: Vec<(&str, Vec<&str>)> = vec![
+        ("userName eq \"alice@corp.example\"", vec!["alice@corp.example"]),
+        ("USERNAME EQ \"ALICE@CORP.EXAMPLE\"", vec!["alice@corp.example"]),
+        (
+            "userName ne \"alice@corp.example\"",
+            vec!["bob@corp.example", "carol@other.example", "a.b+c@corp.example", "aXb+c@corp.example"],
+        ),
+        ("userName sw \"a\"", vec!["alice@corp.example", "a.b+c@corp.example", "aXb+c@corp.example"]),
+        ("userName ew \"other.example\"", vec!["carol@other.example"]),
+        (
+            "userName co \"@corp\"",
+            vec!["alice@corp.example", "bob@corp.example", "a.b+c@corp.example", "aXb+c@corp.example"],
+        ),
+        ("userName co \".b+\"", vec!["a.b+c@corp.example"]),
+        ("userName eq \"a.b+c@corp.example\"", vec!["a.b+c@corp.example"]),
+        ("title pr", vec!["alice@corp.example", "carol@other.example"]),
+        ("not (title pr)", vec!["bob@corp.example", "a.b+c@corp.example", "aXb+c@corp.example"]),
+        ("title pr and active eq true", vec!["alice@corp.example", "carol@other.example"]),
+        ("active eq false", vec!["bob@corp.example"]),
+        ("userName eq \"bob@corp.example\" or title eq \"Manager\"", vec!["bob@corp.example", "carol@other.example"]),
+        ("name.familyName eq \"Archer\"", vec!["alice@corp.example", "carol@other.example"]),
+        ("name.familyName eq \"Archer\" and not (name.givenName sw \"C\")", vec!["alice@corp.example"]),
+        (
+            "(userName sw \"a\" or userName sw \"b\") and active eq true",
+            vec!["alice@corp.example", "a.b+c@corp.example", "aXb+c@corp.example"],
+        ),
+        ("emails[type eq \"work\" and value co \"@corp\"]", vec!["alice@corp.example", "bob@corp.example"]),
+        ("emails[type eq \"home\"]", vec!["alice@corp.example"]),
+        ("emails.value ew \".org\"", vec!["alice@corp.example"]),
+        ("emails pr", vec!["alice@corp.example", "bob@corp.example"]),
+        ("title eq \"engineer\"", vec!["alice@corp.example"]),
+        ("userName eq \"nobody@corp.example\"", vec![]),
+    ];
+    for (filter, expected) in cases {
+        let expected: BTreeSet<String> = expected.into_iter().map(String::from).collect();
+        assert_eq!(names(&scim, filter).await, expected, "filter {filter}");
+    }
+
+    // id and meta attributes are filterable too.
+    let alice = &ids["alice@corp.example"];
+    assert_eq!(names(&scim, &format!("id eq \"{alice}\"")).await, set(["alice@corp.example"]));
+    assert_eq!(names(&scim, "meta.resourceType eq \"User\"").await, all);
+
+    // Filters on groups.
+    scim.create_group("Alpha Team").await;
+    scim.create_group("Beta Team").await;
+    let groups = scim.find_groups("displayName sw \"Alpha\" or displayName co \"eta\"").await;
+    assert_eq!(groups.len(), 2);
+    let groups = scim.find_groups("displayName eq \"alpha team\"").await;
+    assert_eq!(groups.len(), 1, "displayName is not case-exact");
+}
+
+#[tokio::test]
+async fn invalid_filters_are_400_invalid_filter() {
+    let (_svc, scim) = setup().await;
+    scim.create_user("someone@example.com").await;
+    for f in [
+        "userName eq",
+        "userName zz \"x\"",
+        "(userName eq \"x\"",
+        "userName eq \"x\")",
+        "userName eq \"unterminated",
+        "and",
+        "userName eq \"x\" and",
+        "emails[type eq \"work\"",
+        "userName pr pr",
+    ] {
+        let r = scim.get(&format!("/Users?filter={}", enc(f))).await;
+        r.expect_scim_type(400, &["invalidFilter"]);
+    }
+    // Still answering.
+    assert_eq!(scim.users_total().await, 1);
+}
+
+#[tokio::test]
+async fn etag_and_if_match() {
+    let (_svc, scim) = setup().await;
+    let user = scim.create_okta_user("etag@example.com").await;
+    let id = id_of(&user);
+    let path = format!("/Users/{id}");
+    let r = scim.get(&path).await.expect(200);
+    let v1 = r.assert_etag_matches_version();
+
+    // A change moves the version on.
+    let r = scim.patch(&path, &patch_op(json!([{"op": "replace", "path": "title", "value": "One"}]))).await.expect(200);
+    let v2 = r.assert_etag_matches_version();
+    assert_ne!(v1, v2);
+
+    // Stale If-Match: 412, nothing changes.
+    let stale = [("If-Match", v1.as_str())];
+    let body = patch_op(json!([{"op": "replace", "path": "title", "value": "Two"}]));
+    scim.send(Method::PATCH, &path, Some(Body::Json(body.clone())), &stale).await.expect_scim_error(412);
+    let mut put = scim.get(&path).await.expect(200).json();
+    put["title"] = json!("Three");
+    scim.send(Method::PUT, &path, Some(Body::Json(put.clone())), &stale).await.expect_scim_error(412);
+    scim.send(Method::DELETE, &path, None, &stale).await.expect_scim_error(412);
+    let r = scim.get(&path).await.expect(200);
+    assert_eq!(r.json()["title"], "One");
+    assert_eq!(r.assert_etag_matches_version(), v2);
+
+    // Current If-Match: applies.
+    let current = [("If-Match", v2.as_str())];
+    let r = scim.send(Method::PUT, &path, Some(Body::Json(put)), &current).await.expect(200);
+    assert_eq!(r.json()["title"], "Three");
+    let v3 = r.assert_etag_matches_version();
+    let r = scim.send(Method::PATCH, &path, Some(Body::Json(body)), &[("If-Match", v3.as_str())]).await.expect(200);
+    let v4 = r.assert_etag_matches_version();
+    scim.send(Method::DELETE, &path, None, &[("If-Match", v4.as_str())]).await.expect(204);
+    scim.get(&path).await.expect_scim_error(404);
+
+    // Groups carry ETags as well.
+    let r = scim.post("/Groups", &json!({"schemas": [GROUP], "displayName": "Etagged"})).await.expect(201);
+    let g1 = r.assert_etag_matches_version();
+    let gid = id_of(&r.json());
+    let rename = patch_op(json!([{"op": "replace", "path": "displayName", "value": "Etagged 2"}]));
+    scim.patch(&format!("/Groups/{gid}"), &rename).await.expect(204);
+    let r = scim.get(&format!("/Groups/{gid}")).await.expect(200);
+    let g2 = r.assert_etag_matches_version();
+    assert_ne!(g1, g2);
+    let rename = patch_op(json!([{"op": "replace", "path": "displayName", "value": "Etagged 3"}]));
+    scim.send(Method::PATCH, &format!("/Groups/{gid}"), Some(Body::Json(rename)), &[("If-Match", g1.as_str())])
+        .await
+        .expect_scim_error(412);
+    assert_eq!(scim.get(&format!("/Groups/{gid}")).await.expect(200).json()["displayName"], "Etagged 2");
+}
+
+#[tokio::test]
+async fn list_paging_parameters() {
+    let (_svc, scim) = setup().await;
+    scim.create_users("pager", 12, 4).await;
+
+    // No parameters: startIndex 1, everything (12 < any sensible default).
+    let list = scim.list("/Users").await;
+    assert_eq!(list["totalResults"], 12);
+    assert_eq!(list["startIndex"], 1);
+    assert_eq!(list["itemsPerPage"], 12);
+
+    // count=0: the total only.
+    let list = scim.list("/Users?count=0").await;
+    assert_eq!(list["totalResults"], 12);
+    assert_eq!(list["Resources"], json!([]));
+
+    // startIndex below 1 is 1 (RFC 7644 §3.4.2.4).
+    for s in ["0", "-5"] {
+        let list = scim.list(&format!("/Users?startIndex={s}&count=5")).await;
+        assert_eq!(list["startIndex"], 1, "startIndex={s}");
+        assert_eq!(list["itemsPerPage"], 5);
+    }
+    // A negative count is 0.
+    let list = scim.list("/Users?count=-1").await;
+    assert_eq!(list["totalResults"], 12);
+    assert_eq!(list["itemsPerPage"], 0);
+    assert_eq!(list["Resources"], json!([]));
+
+    // A huge count is capped, not an error.
+    let list = scim.list("/Users?count=1000000").await;
+    assert_eq!(list["itemsPerPage"], 12);
+
+    // The last partial page.
+    let list = scim.list("/Users?startIndex=10&count=5").await;
+    assert_eq!(list["startIndex"], 10);
+    assert_eq!(list["itemsPerPage"], 3);
+
+    let ids: Vec<String> = scim.all_user_ids(5).await;
+    assert_eq!(ids.len(), 12);
+    assert_unique(&ids);
+}
