@@ -856,7 +856,7 @@ mod tests {
             patched(user(), json!([{"op": "add", "path": "emails", "value": [{"value": "b@x", "type": "home"}]}]));
         let doc = patched(doc, json!([{"op": "remove", "path": "emails", "value": [{"value": "ADA@example.com"}]}]));
         assert_eq!(doc["emails"], json!([{"value": "b@x", "type": "home"}]));
-        let doc = patched(doc, json!([{"op": "remove", "path": "emails", "value": "b@x"}]));
+        let doc = patched(doc, json!([{"op": "remove", "path": "emails", "value": [{"value": "b@x"}]}]));
         assert_eq!(doc.get("emails"), None);
     }
 

@@ -290,11 +290,10 @@ pub(crate) fn check_single(attr: &Attribute, value: &Value, at: &str) -> Result<
         }
         (AttrType::Decimal, Value::Number(_)) => ok(value),
         (AttrType::Complex, Value::Object(obj)) => check_complex(attr, obj, at),
-        // A complex attribute with a `value` given a bare value: Entra sets the enterprise
-        // `manager` to the manager's id this way.
-        (AttrType::Complex, Value::String(_) | Value::Number(_) | Value::Bool(_))
-            if attr.sub_attribute("value").is_some() =>
-        {
+        // A singular complex attribute with a `value` given a bare string: Entra sets the
+        // enterprise `manager` to the manager's id this way. (A bare string for a
+        // multi-valued attribute such as `emails` stays a type error.)
+        (AttrType::Complex, Value::String(_)) if !attr.multi_valued && attr.sub_attribute("value").is_some() => {
             let mut obj = Object::new();
             obj.insert("value".into(), value.clone());
             check_complex(attr, &obj, at)
