@@ -36,10 +36,6 @@ pub fn users_partition(tenant: &str) -> String {
 
 pub const USER_PREFIX: &str = "U#";
 
-pub fn user(tenant: &str, id: &str) -> Key {
-    Key::new(users_partition(tenant), format!("{USER_PREFIX}{id}"))
-}
-
 /// Where a user deleted through SCIM is kept for the subscription's history.
 pub fn deleted_user(tenant: &str, id: &str) -> Key {
     Key::new(format!("T#{tenant}#DELETED"), format!("{USER_PREFIX}{id}"))
@@ -60,10 +56,6 @@ pub fn groups_partition(tenant: &str) -> String {
 }
 
 pub const GROUP_PREFIX: &str = "G#";
-
-pub fn group(tenant: &str, id: &str) -> Key {
-    Key::new(groups_partition(tenant), format!("{GROUP_PREFIX}{id}"))
-}
 
 /// displayName sentinel of a group: case-folded.
 pub fn group_name(tenant: &str, display_name: &str) -> Key {

@@ -5,9 +5,9 @@
 use std::collections::HashMap;
 use std::sync::Mutex;
 
+use super::resources::{Kind, USERS};
 use super::{keys, parse_id, Directory, Resource, Tenant};
 use crate::scim::filter::Filter;
-use crate::scim::schema::{ResourceType, USER_TYPE};
 use crate::scim::ScimError;
 use crate::store::{Cursor, Index, Item, Key, Query, SortKeyCondition};
 use futures::future::try_join_all;
@@ -61,41 +61,29 @@ impl Bookmarks {
     }
 }
 
-fn is_user(rt: &ResourceType) -> bool {
-    rt.id == USER_TYPE.id
-}
-
-fn partition(tenant: &Tenant, rt: &ResourceType) -> (String, &'static str) {
-    if is_user(rt) {
-        (keys::users_partition(tenant.id()), keys::USER_PREFIX)
-    } else {
-        (keys::groups_partition(tenant.id()), keys::GROUP_PREFIX)
-    }
-}
-
 pub(super) async fn list(
     directory: &Directory,
     tenant: &Tenant,
-    rt: &ResourceType,
+    kind: &Kind,
     params: &ListParams,
 ) -> Result<ListPage, ScimError> {
     match &params.filter {
-        None => unfiltered(directory, tenant, rt, params).await,
+        None => unfiltered(directory, tenant, kind, params).await,
         Some(filter) => {
-            let matches = match indexed_candidates(directory, tenant, rt, filter).await? {
+            let matches = match indexed_candidates(directory, tenant, kind, filter).await? {
                 Some(candidates) => candidates,
-                None => scan(directory, tenant, rt).await?,
+                None => scan(directory, tenant, kind).await?,
             };
             let mut matching = Vec::new();
             for item in matches {
-                let rendered = render(directory, tenant, rt, &item, false).await?;
-                if filter.matches(&rendered.body, rt) {
+                let rendered = render(directory, tenant, kind, &item, false).await?;
+                if filter.matches(&rendered.body, kind.rt) {
                     matching.push(item);
                 }
             }
             let total_results = matching.len();
             let page: Vec<Item> = matching.into_iter().skip(params.start_index - 1).take(params.count).collect();
-            let resources = render_all(directory, tenant, rt, &page, params.with_related).await?;
+            let resources = render_all(directory, tenant, kind, &page, params.with_related).await?;
             Ok(ListPage { total_results, start_index: params.start_index, resources })
         }
     }
@@ -104,11 +92,11 @@ pub(super) async fn list(
 async fn render(
     directory: &Directory,
     tenant: &Tenant,
-    rt: &ResourceType,
+    kind: &Kind,
     item: &Item,
     with_related: bool,
 ) -> Result<Resource, ScimError> {
-    if is_user(rt) {
+    if kind.rt.id == USERS.rt.id {
         directory.render_user(tenant, item, with_related).await
     } else {
         directory.render_group(tenant, item, with_related).await
@@ -118,11 +106,11 @@ async fn render(
 async fn render_all(
     directory: &Directory,
     tenant: &Tenant,
-    rt: &ResourceType,
+    kind: &Kind,
     items: &[Item],
     with_related: bool,
 ) -> Result<Vec<Resource>, ScimError> {
-    try_join_all(items.iter().map(|item| render(directory, tenant, rt, item, with_related))).await
+    try_join_all(items.iter().map(|item| render(directory, tenant, kind, item, with_related))).await
 }
 
 /// The candidates of an `eq` on a unique attribute (id, userName, externalId, displayName),
@@ -130,29 +118,23 @@ async fn render_all(
 async fn indexed_candidates(
     directory: &Directory,
     tenant: &Tenant,
-    rt: &ResourceType,
+    kind: &Kind,
     filter: &Filter,
 ) -> Result<Option<Vec<Item>>, ScimError> {
     let t = tenant.id();
     for (path, value) in filter.required_equalities() {
-        if path.sub_attr.is_some() || path.urn.as_deref().is_some_and(|u| !u.eq_ignore_ascii_case(rt.schema.id)) {
-            continue;
-        }
-        let Some(value) = value.as_str() else { continue };
-        let attr = path.attr.to_ascii_lowercase();
-        let found = match (is_user(rt), attr.as_str()) {
-            (_, "id") => match parse_id(value) {
+        let core = path.urn.as_deref().is_none_or(|u| u.eq_ignore_ascii_case(kind.rt.schema.id));
+        let (Some(value), true, None) = (value.as_str(), core, &path.sub_attr) else { continue };
+        let found = if path.attr.eq_ignore_ascii_case("id") {
+            match parse_id(value) {
+                Some(id) => directory.table.get(&kind.key(t, &id)).await?,
                 None => None,
-                Some(id) => {
-                    let key = if is_user(rt) { keys::user(t, &id) } else { keys::group(t, &id) };
-                    directory.table.get(&key).await?
-                }
-            },
-            (true, "username") => directory.user_by_sentinel(tenant, &keys::user_name(t, value)).await?,
-            (true, "externalid") => directory.user_by_sentinel(tenant, &keys::user_external_id(t, value)).await?,
-            (false, "displayname") => directory.group_by_sentinel(tenant, &keys::group_name(t, value)).await?,
-            (false, "externalid") => directory.group_by_sentinel(tenant, &keys::group_external_id(t, value)).await?,
-            _ => continue,
+            }
+        } else {
+            match kind.unique.iter().find(|(attr, _)| attr.eq_ignore_ascii_case(&path.attr)) {
+                Some((_, sentinel)) => directory.by_sentinel(kind, tenant, &sentinel(t, value)).await?,
+                None => continue,
+            }
         };
         return Ok(Some(found.into_iter().collect()));
     }
@@ -160,10 +142,9 @@ async fn indexed_candidates(
 }
 
 /// Every item of the partition, up to [`MAX_FILTER_SCAN`]; past it, 400 `tooMany`.
-async fn scan(directory: &Directory, tenant: &Tenant, rt: &ResourceType) -> Result<Vec<Item>, ScimError> {
-    let (pk, prefix) = partition(tenant, rt);
-    let mut query = Query::new(Index::Base, pk);
-    query.sk = SortKeyCondition::BeginsWith(prefix.to_owned());
+async fn scan(directory: &Directory, tenant: &Tenant, kind: &Kind) -> Result<Vec<Item>, ScimError> {
+    let mut query = Query::new(Index::Base, (kind.partition)(tenant.id()));
+    query.sk = SortKeyCondition::BeginsWith(kind.prefix.to_owned());
     query.limit = WALK_PAGE;
     let mut items = Vec::new();
     loop {
@@ -184,15 +165,14 @@ async fn scan(directory: &Directory, tenant: &Tenant, rt: &ResourceType) -> Resu
 async fn unfiltered(
     directory: &Directory,
     tenant: &Tenant,
-    rt: &ResourceType,
+    kind: &Kind,
     params: &ListParams,
 ) -> Result<ListPage, ScimError> {
     let counters = directory.table.get(&keys::counters(tenant.id())).await?;
-    let counter = if is_user(rt) { "users" } else { "groups" };
-    let total_results = counters.and_then(|c| c.i64(counter)).unwrap_or(0).max(0) as usize;
-    let (pk, prefix) = partition(tenant, rt);
+    let total_results = counters.and_then(|c| c.i64(kind.counter)).unwrap_or(0).max(0) as usize;
+    let pk = (kind.partition)(tenant.id());
     let mut query = Query::new(Index::Base, pk.clone());
-    query.sk = SortKeyCondition::BeginsWith(prefix.to_owned());
+    query.sk = SortKeyCondition::BeginsWith(kind.prefix.to_owned());
 
     // Start where the previous page ended when we remember it; else skip from the start.
     let mut to_skip = params.start_index - 1;
@@ -225,7 +205,7 @@ async fn unfiltered(
     if let Some(last) = items.last() {
         directory.bookmarks.put(&pk, params.start_index + items.len(), cursor_of(&last.key));
     }
-    let resources = render_all(directory, tenant, rt, &items, params.with_related).await?;
+    let resources = render_all(directory, tenant, kind, &items, params.with_related).await?;
     Ok(ListPage { total_results, start_index: params.start_index, resources })
 }
 

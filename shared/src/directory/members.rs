@@ -4,6 +4,7 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
+use super::resources::{GROUPS, USERS};
 use super::{keys, now, parse_id, Directory, Tenant, WRITE_ATTEMPTS};
 use crate::scim::ScimError;
 use crate::store::{
@@ -33,12 +34,12 @@ impl Directory {
                 .ok_or_else(|| ScimError::invalid_value(format!("Member {id:?} is not a user of this tenant.")))?;
             wanted.insert(parsed);
         }
-        let keys: Vec<Key> = wanted.iter().map(|id| keys::user(tenant.id(), id)).collect();
+        let keys: Vec<Key> = wanted.iter().map(|id| USERS.key(tenant.id(), id)).collect();
         let found: BTreeSet<Key> = self.table.batch_get(&keys).await?.into_iter().map(|i| i.key).collect();
         match keys.iter().find(|k| !found.contains(k)) {
             None => Ok(()),
             Some(missing) => {
-                let id = missing.sk.strip_prefix(keys::USER_PREFIX).unwrap_or_default();
+                let id = missing.sk.strip_prefix(USERS.prefix).unwrap_or_default();
                 Err(ScimError::invalid_value(format!("Member {id:?} is not a user of this tenant.")))
             }
         }
@@ -62,7 +63,7 @@ impl Directory {
     /// The update of a group item that accompanies `delta` members joining or leaving.
     fn group_update(tenant: &Tenant, group_id: &str, delta: i64) -> Action {
         Action::Update {
-            key: keys::group(tenant.id(), group_id),
+            key: GROUPS.key(tenant.id(), group_id),
             updates: vec![
                 Update::Add("members".into(), delta),
                 Update::Add("version".into(), 1),
@@ -79,51 +80,32 @@ impl Directory {
         group_id: &str,
         members: &[MemberToAdd],
     ) -> Result<(), ScimError> {
+        let t = tenant.id();
         let unique: BTreeMap<&str, &MemberToAdd> = members.iter().map(|m| (m.id.as_str(), m)).collect();
         let unique: Vec<&MemberToAdd> = unique.into_values().collect();
         for chunk in unique.chunks(MEMBERS_PER_TRANSACTION) {
-            self.add_chunk(tenant, group_id, chunk).await?;
+            let keys: Vec<Key> = chunk.iter().map(|m| keys::member(t, group_id, &m.id)).collect();
+            self.write_members(tenant, group_id, &keys, |present| {
+                chunk
+                    .iter()
+                    .zip(&keys)
+                    .filter(|(_, key)| !present.contains(key))
+                    .map(|(m, key)| {
+                        let mut item = Item::new(key.clone())
+                            .with("user_id", m.id.as_str())
+                            .with("group_id", group_id)
+                            .with(GSI1_PK, keys::memberships_index(t, &m.id))
+                            .with(GSI1_SK, format!("{}{group_id}", keys::GROUP_PREFIX));
+                        if let Some(display) = &m.display {
+                            item = item.with("display", display.as_str());
+                        }
+                        (Action::Put { item, condition: Some(Condition::NotExists) }, 1)
+                    })
+                    .collect()
+            })
+            .await?;
         }
         Ok(())
-    }
-
-    async fn add_chunk(&self, tenant: &Tenant, group_id: &str, chunk: &[&MemberToAdd]) -> Result<(), ScimError> {
-        let t = tenant.id();
-        for _ in 0..WRITE_ATTEMPTS {
-            let keys: Vec<Key> = chunk.iter().map(|m| keys::member(t, group_id, &m.id)).collect();
-            let present: BTreeSet<Key> = self.table.batch_get(&keys).await?.into_iter().map(|i| i.key).collect();
-            let mut actions: Vec<Action> = chunk
-                .iter()
-                .zip(keys)
-                .filter(|(_, key)| !present.contains(key))
-                .map(|(m, key)| {
-                    let mut item = Item::new(key)
-                        .with("user_id", m.id.as_str())
-                        .with("group_id", group_id)
-                        .with(GSI1_PK, keys::memberships_index(t, &m.id))
-                        .with(GSI1_SK, format!("{}{group_id}", keys::GROUP_PREFIX));
-                    if let Some(display) = &m.display {
-                        item = item.with("display", display.as_str());
-                    }
-                    Action::Put { item, condition: Some(Condition::NotExists) }
-                })
-                .collect();
-            if actions.is_empty() {
-                return Ok(());
-            }
-            let group_index = actions.len();
-            actions.push(Self::group_update(tenant, group_id, group_index as i64));
-            match self.table.transact(actions).await {
-                Ok(()) => return Ok(()),
-                Err(StoreError::ConditionFailed { index }) if index == group_index => {
-                    return Err(ScimError::not_found(format!("No group with id {group_id:?} exists in this tenant.")))
-                }
-                // A concurrent request added one of these members: read again.
-                Err(StoreError::ConditionFailed { .. }) => continue,
-                Err(e) => return Err(e.into()),
-            }
-        }
-        Err(ScimError::unavailable(1))
     }
 
     pub(super) async fn remove_members(
@@ -135,31 +117,41 @@ impl Directory {
         let unique: BTreeSet<&str> = ids.iter().map(String::as_str).collect();
         let unique: Vec<&str> = unique.into_iter().collect();
         for chunk in unique.chunks(MEMBERS_PER_TRANSACTION) {
-            self.remove_chunk(tenant, group_id, chunk).await?;
+            let keys: Vec<Key> = chunk.iter().map(|id| keys::member(tenant.id(), group_id, id)).collect();
+            self.write_members(tenant, group_id, &keys, |present| {
+                keys.iter()
+                    .filter(|key| present.contains(*key))
+                    .map(|key| (Action::Delete { key: key.clone(), condition: Some(Condition::Exists) }, -1))
+                    .collect()
+            })
+            .await?;
         }
         Ok(())
     }
 
-    async fn remove_chunk(&self, tenant: &Tenant, group_id: &str, chunk: &[&str]) -> Result<(), ScimError> {
-        let t = tenant.id();
+    /// Reads which of the member `keys` exist, turns that into member writes (each with its
+    /// effect on the member count) with `plan`, and writes them with the group's update in one
+    /// transaction. A member changed by a concurrent request makes it read and plan again.
+    async fn write_members(
+        &self,
+        tenant: &Tenant,
+        group_id: &str,
+        keys: &[Key],
+        plan: impl Fn(&BTreeSet<Key>) -> Vec<(Action, i64)>,
+    ) -> Result<(), ScimError> {
         for _ in 0..WRITE_ATTEMPTS {
-            let keys: Vec<Key> = chunk.iter().map(|id| keys::member(t, group_id, id)).collect();
-            let present = self.table.batch_get(&keys).await?;
-            let mut actions: Vec<Action> = present
-                .into_iter()
-                .map(|item| Action::Delete { key: item.key, condition: Some(Condition::Exists) })
-                .collect();
+            let present: BTreeSet<Key> = self.table.batch_get(keys).await?.into_iter().map(|i| i.key).collect();
+            let (mut actions, deltas): (Vec<Action>, Vec<i64>) = plan(&present).into_iter().unzip();
             if actions.is_empty() {
                 return Ok(());
             }
             let group_index = actions.len();
-            actions.push(Self::group_update(tenant, group_id, -(group_index as i64)));
+            actions.push(Self::group_update(tenant, group_id, deltas.iter().sum()));
             match self.table.transact(actions).await {
                 Ok(()) => return Ok(()),
                 Err(StoreError::ConditionFailed { index }) if index == group_index => {
-                    return Err(ScimError::not_found(format!("No group with id {group_id:?} exists in this tenant.")))
+                    return Err(GROUPS.not_found(group_id))
                 }
-                // A concurrent request removed one of these members: read again.
                 Err(StoreError::ConditionFailed { .. }) => continue,
                 Err(e) => return Err(e.into()),
             }

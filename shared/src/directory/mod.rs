@@ -10,6 +10,7 @@ pub mod keys;
 mod listing;
 mod members;
 mod render;
+mod resources;
 pub mod users;
 
 use std::sync::Arc;
@@ -145,15 +146,4 @@ fn new_id() -> String {
 /// Resource ids are UUIDs; anything else cannot name a resource, so it is a 404 without a read.
 fn parse_id(id: &str) -> Option<String> {
     uuid::Uuid::parse_str(id).ok().filter(|_| id.len() == 36).map(|u| u.to_string())
-}
-
-/// A required string attribute of a validated document, bounded in length.
-fn key_value<'a>(doc: &'a Value, attr: &str) -> Result<Option<&'a str>, ScimError> {
-    match doc.get(attr).and_then(Value::as_str) {
-        Some(s) if s.len() > MAX_KEY_VALUE_LEN => {
-            Err(ScimError::invalid_value(format!("{attr} is longer than {MAX_KEY_VALUE_LEN} bytes.")))
-        }
-        Some(s) if s.trim().is_empty() => Err(ScimError::invalid_value(format!("{attr} must not be empty."))),
-        other => Ok(other),
-    }
 }

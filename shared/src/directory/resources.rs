@@ -1,0 +1,282 @@
+//! What users and groups have in common: an item holding the SCIM document with a version,
+//! sentinel items making the unique attributes unique within the tenant, and a counter.
+//! Every write is one transaction conditional on the version it read (optimistic locking);
+//! a write that lost a race is read again and retried unless the client pinned a version.
+
+use serde_json::{Map, Value};
+
+use super::render;
+use super::{keys, now, parse_id, Directory, Precondition, Tenant, MAX_KEY_VALUE_LEN, WRITE_ATTEMPTS};
+use crate::scim::schema::{ResourceType, GROUP_TYPE, USER_TYPE};
+use crate::scim::ScimError;
+use crate::store::{Action, AttrValue, Condition, Item, Key, StoreError, Update};
+
+/// Where the sentinel of a unique attribute's value lives: `(tenant, value) -> key`.
+type SentinelKey = fn(&str, &str) -> Key;
+
+/// A kind of resource the directory stores.
+pub(super) struct Kind {
+    pub rt: &'static ResourceType,
+    /// "user", "group": for messages.
+    pub noun: &'static str,
+    pub partition: fn(&str) -> String,
+    pub prefix: &'static str,
+    /// The unique attributes and where their sentinels live.
+    pub unique: &'static [(&'static str, SentinelKey)],
+    /// The attribute of the tenant's counters item that counts this kind.
+    pub counter: &'static str,
+    /// The required attribute that names the resource.
+    pub required: &'static str,
+}
+
+pub(super) static USERS: Kind = Kind {
+    rt: &USER_TYPE,
+    noun: "user",
+    partition: keys::users_partition,
+    prefix: keys::USER_PREFIX,
+    unique: &[("userName", keys::user_name), ("externalId", keys::user_external_id)],
+    counter: "users",
+    required: "userName",
+};
+
+pub(super) static GROUPS: Kind = Kind {
+    rt: &GROUP_TYPE,
+    noun: "group",
+    partition: keys::groups_partition,
+    prefix: keys::GROUP_PREFIX,
+    unique: &[("displayName", keys::group_name), ("externalId", keys::group_external_id)],
+    counter: "groups",
+    required: "displayName",
+};
+
+impl Kind {
+    pub fn key(&self, tenant: &str, id: &str) -> Key {
+        Key::new((self.partition)(tenant), format!("{}{id}", self.prefix))
+    }
+
+    /// The id of a stored item of this kind.
+    pub fn id_of<'a>(&self, item: &'a Item) -> &'a str {
+        item.key.sk.strip_prefix(self.prefix).unwrap_or_default()
+    }
+
+    pub fn not_found(&self, id: &str) -> ScimError {
+        ScimError::not_found(format!("No {} with id {id:?} exists in this tenant.", self.noun))
+    }
+
+    /// The sentinel of each unique attribute the document has a value for.
+    fn sentinels(&self, tenant: &str, doc: &Map<String, Value>) -> Vec<(&'static str, Option<Key>)> {
+        self.unique
+            .iter()
+            .map(|(attr, key)| (*attr, doc.get(*attr).and_then(Value::as_str).map(|v| key(tenant, v))))
+            .collect()
+    }
+
+    /// Checks what the schema cannot: the naming attribute is there and not blank, and the
+    /// values that become keys are bounded.
+    pub fn check_doc(&self, doc: Value) -> Result<Map<String, Value>, ScimError> {
+        let Value::Object(map) = doc else {
+            return Err(ScimError::invalid_value(format!("A {} must be a JSON object.", self.noun)));
+        };
+        for (attr, _) in self.unique {
+            match map.get(*attr).and_then(Value::as_str) {
+                Some(v) if v.len() > MAX_KEY_VALUE_LEN => {
+                    return Err(ScimError::invalid_value(format!("{attr} is longer than {MAX_KEY_VALUE_LEN} bytes.")))
+                }
+                Some(v) if v.trim().is_empty() => {
+                    return Err(ScimError::invalid_value(format!("{attr} must not be empty.")))
+                }
+                None if *attr == self.required => return Err(ScimError::invalid_value(format!("{attr} is required."))),
+                _ => {}
+            }
+        }
+        Ok(map)
+    }
+}
+
+/// What each action of a write stands for, to explain a failed condition.
+#[derive(Clone, Copy)]
+enum Slot {
+    Resource,
+    Unique(&'static str),
+    Other,
+}
+
+/// The actions of one write, with what each one stands for.
+#[derive(Default)]
+struct Write {
+    actions: Vec<Action>,
+    slots: Vec<Slot>,
+}
+
+impl Write {
+    fn push(&mut self, slot: Slot, action: Action) {
+        self.actions.push(action);
+        self.slots.push(slot);
+    }
+
+    /// Moves the uniqueness sentinels from the `old` values to the `new` ones (those that changed).
+    fn move_sentinels(
+        &mut self,
+        id: &str,
+        old: Vec<(&'static str, Option<Key>)>,
+        new: Vec<(&'static str, Option<Key>)>,
+    ) {
+        for ((attr, old), (_, new)) in old.into_iter().zip(new) {
+            if old == new {
+                continue;
+            }
+            if let Some(old) = old {
+                let condition = Condition::AttrEq("id".into(), id.into());
+                self.push(Slot::Other, Action::Delete { key: old, condition: Some(condition) });
+            }
+            if let Some(new) = new {
+                let item = Item::new(new).with("id", id);
+                self.push(Slot::Unique(attr), Action::Put { item, condition: Some(Condition::NotExists) });
+            }
+        }
+    }
+
+    fn count(&mut self, tenant: &str, kind: &Kind, delta: i64) {
+        let updates = vec![Update::Add(kind.counter.into(), delta)];
+        self.push(Slot::Other, Action::Update { key: keys::counters(tenant), updates, condition: None });
+    }
+
+    /// Runs the transaction. A taken unique value is a 409; a resource changed meanwhile is
+    /// `Ok(false)`.
+    async fn run(self, directory: &Directory, kind: &Kind) -> Result<bool, ScimError> {
+        match directory.table.transact(self.actions).await {
+            Ok(()) => Ok(true),
+            Err(StoreError::ConditionFailed { index }) => match self.slots.get(index) {
+                Some(Slot::Unique(attr)) => Err(ScimError::uniqueness(format!(
+                    "A {} with this {attr} already exists in this tenant.",
+                    kind.noun
+                ))),
+                Some(Slot::Resource | Slot::Other) => Ok(false),
+                None => Err(StoreError::Other(format!("condition index {index} out of range")).into()),
+            },
+            Err(e) => Err(e.into()),
+        }
+    }
+}
+
+impl Directory {
+    /// Stores a new resource with `doc` (checked) and the directory's own `attrs`; returns its item.
+    pub(super) async fn create_resource(
+        &self,
+        kind: &Kind,
+        tenant: &Tenant,
+        doc: Map<String, Value>,
+        attrs: Vec<(&str, AttrValue)>,
+    ) -> Result<Item, ScimError> {
+        let t = tenant.id();
+        let id = super::new_id();
+        let created = now();
+        let mut item = Item::new(kind.key(t, &id))
+            .with("doc", Value::Object(doc.clone()).to_string())
+            .with("version", 1i64)
+            .with("created", created.as_str())
+            .with("modified", created.as_str());
+        for (name, value) in attrs {
+            item = item.with(name, value);
+        }
+        let mut write = Write::default();
+        write.push(Slot::Resource, Action::Put { item: item.clone(), condition: Some(Condition::NotExists) });
+        write.move_sentinels(&id, kind.sentinels(t, &Map::new()), kind.sentinels(t, &doc));
+        write.count(t, kind, 1);
+        if write.run(self, kind).await? {
+            Ok(item)
+        } else {
+            Err(StoreError::Other(format!("a new {} id collided", kind.noun)).into())
+        }
+    }
+
+    /// The stored item of a resource, or 404 (also for ids that cannot be ours).
+    pub(super) async fn read_resource(&self, kind: &Kind, tenant: &Tenant, id: &str) -> Result<Item, ScimError> {
+        let parsed = parse_id(id).ok_or_else(|| kind.not_found(id))?;
+        self.table.get(&kind.key(tenant.id(), &parsed)).await?.ok_or_else(|| kind.not_found(id))
+    }
+
+    /// The resource a uniqueness sentinel points at, if any.
+    pub(super) async fn by_sentinel(
+        &self,
+        kind: &Kind,
+        tenant: &Tenant,
+        key: &Key,
+    ) -> Result<Option<Item>, StoreError> {
+        let Some(sentinel) = self.table.get(key).await? else { return Ok(None) };
+        let Some(id) = sentinel.str("id") else { return Ok(None) };
+        self.table.get(&kind.key(tenant.id(), id)).await
+    }
+
+    /// Reads the resource, computes its new document with `change`, and writes it conditional
+    /// on the version read. Returns the item as written (unchanged when the document is).
+    pub(super) async fn update_resource(
+        &self,
+        kind: &Kind,
+        tenant: &Tenant,
+        id: &str,
+        precondition: &Precondition,
+        change: impl Fn(&Map<String, Value>) -> Result<Map<String, Value>, ScimError>,
+    ) -> Result<Item, ScimError> {
+        let t = tenant.id();
+        for _ in 0..WRITE_ATTEMPTS {
+            let mut item = self.read_resource(kind, tenant, id).await?;
+            let version = render::version(&item)?;
+            precondition.check(version)?;
+            let old_doc = render::doc(&item)?;
+            let new_doc = change(&old_doc)?;
+            if new_doc == old_doc {
+                // Okta renames a group before every membership push, usually to the same name.
+                return Ok(item);
+            }
+            let doc = Value::Object(new_doc.clone()).to_string();
+            let modified = now();
+            let updates = vec![
+                Update::Set("doc".into(), doc.as_str().into()),
+                Update::Add("version".into(), 1),
+                Update::Set("modified".into(), modified.as_str().into()),
+            ];
+            let id = kind.id_of(&item).to_owned();
+            let mut write = Write::default();
+            let condition = Condition::AttrEq("version".into(), version.into());
+            write.push(Slot::Resource, Action::Update { key: item.key.clone(), updates, condition: Some(condition) });
+            write.move_sentinels(&id, kind.sentinels(t, &old_doc), kind.sentinels(t, &new_doc));
+            if write.run(self, kind).await? {
+                item.attrs.insert("doc".into(), doc.into());
+                item.attrs.insert("version".into(), (version + 1).into());
+                item.attrs.insert("modified".into(), modified.into());
+                return Ok(item);
+            }
+            if precondition.is_set() {
+                return Err(ScimError::precondition_failed(format!(
+                    "The {} changed while this request was applied.",
+                    kind.noun
+                )));
+            }
+        }
+        Err(ScimError::unavailable(1))
+    }
+
+    /// Deletes `item` (as read), its sentinels and its count, provided it has not changed
+    /// (else `Ok(false)`); `keep` stores a copy elsewhere in the same transaction.
+    pub(super) async fn delete_resource(
+        &self,
+        kind: &Kind,
+        tenant: &Tenant,
+        item: &Item,
+        keep: Option<Item>,
+    ) -> Result<bool, ScimError> {
+        let t = tenant.id();
+        let id = kind.id_of(item);
+        let doc = render::doc(item)?;
+        let mut write = Write::default();
+        let condition = Condition::AttrEq("version".into(), render::version(item)?.into());
+        write.push(Slot::Resource, Action::Delete { key: item.key.clone(), condition: Some(condition) });
+        write.move_sentinels(id, kind.sentinels(t, &doc), kind.sentinels(t, &Map::new()));
+        if let Some(kept) = keep {
+            write.push(Slot::Other, Action::Put { item: kept, condition: None });
+        }
+        write.count(t, kind, -1);
+        write.run(self, kind).await
+    }
+}
