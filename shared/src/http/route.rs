@@ -98,20 +98,28 @@ impl Route {
 /// Percent-decodes a path segment; invalid escapes are kept as they are (the id then simply
 /// names nothing).
 fn decode(segment: &str) -> String {
-    let bytes = segment.as_bytes();
+    percent_decode(segment, false)
+}
+
+/// Percent-decodes `s`, and `+` to a space when `plus_is_space` (query strings); invalid
+/// escapes are kept as they are.
+pub(super) fn percent_decode(s: &str, plus_is_space: bool) -> String {
+    let bytes = s.as_bytes();
     let mut out = Vec::with_capacity(bytes.len());
     let mut i = 0;
     while i < bytes.len() {
-        if bytes[i] == b'%' && i + 2 < bytes.len() {
-            if let Ok(b) =
-                std::str::from_utf8(&bytes[i + 1..i + 3]).ok().and_then(|h| u8::from_str_radix(h, 16).ok()).ok_or(())
-            {
+        let escaped = (bytes[i] == b'%' && i + 2 < bytes.len())
+            .then(|| std::str::from_utf8(&bytes[i + 1..i + 3]).ok().and_then(|h| u8::from_str_radix(h, 16).ok()))
+            .flatten();
+        match (bytes[i], escaped) {
+            (_, Some(b)) => {
                 out.push(b);
                 i += 3;
                 continue;
             }
+            (b'+', None) if plus_is_space => out.push(b' '),
+            (b, None) => out.push(b),
         }
-        out.push(bytes[i]);
         i += 1;
     }
     String::from_utf8_lossy(&out).into_owned()
