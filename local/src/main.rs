@@ -83,14 +83,15 @@ async fn serve(addr: SocketAddr, data_dir: PathBuf) -> Result<(), String> {
         println!("  SCIM tenant URL: {}", local::tenant_url(addr, &created.configuration.tenant));
         println!("  Client ID:       {}", created.configuration.client_id);
         println!("  Client secret:   {}", created.client_secret);
-        println!();
-        println!("Authenticate with Basic (client ID : client secret) or 'Authorization: Bearer <client secret>'.");
     } else {
-        println!("Tenants (their secrets were shown when they were created; make a new one with `local-api configuration create`):");
+        println!();
+        println!("Tenants (each secret was shown when its configuration was created; `local-api configuration create` makes another):");
         for c in &existing {
             println!("  {:<24} {}", c.name, local::tenant_url(addr, &c.tenant));
         }
     }
+    println!();
+    println!("Authenticate with Basic (client ID : client secret) or 'Authorization: Bearer <client secret>'.");
     local::serve(listener, app).await.map_err(|e| format!("server stopped: {e}"))
 }
 
