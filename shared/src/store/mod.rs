@@ -13,7 +13,7 @@
 pub mod conformance;
 pub mod sqlite;
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 
 use async_trait::async_trait;
 
@@ -44,6 +44,9 @@ pub enum AttrValue {
     S(String),
     N(i64),
     Bool(bool),
+    /// A string set (DynamoDB `SS`): never empty — a set emptied by
+    /// [`Update::DeleteFromSet`] is removed, and an empty one cannot be written.
+    Ss(BTreeSet<String>),
 }
 
 impl AttrValue {
@@ -62,6 +65,12 @@ impl AttrValue {
     pub fn as_bool(&self) -> Option<bool> {
         match self {
             AttrValue::Bool(b) => Some(*b),
+            _ => None,
+        }
+    }
+    pub fn as_set(&self) -> Option<&BTreeSet<String>> {
+        match self {
+            AttrValue::Ss(set) => Some(set),
             _ => None,
         }
     }
@@ -113,6 +122,9 @@ impl Item {
     pub fn bool(&self, name: &str) -> Option<bool> {
         self.attrs.get(name).and_then(AttrValue::as_bool)
     }
+    pub fn set(&self, name: &str) -> Option<&BTreeSet<String>> {
+        self.attrs.get(name).and_then(AttrValue::as_set)
+    }
 }
 
 /// A condition on the item an action targets, evaluated atomically with the transaction.
@@ -141,6 +153,12 @@ pub enum Update {
     /// Adds to a number attribute; an absent attribute counts as 0.
     Add(String, i64),
     Remove(String),
+    /// Adds elements to a string set, creating it when absent (DynamoDB `ADD` on `SS`).
+    /// Commutative: concurrent additions never overwrite each other.
+    AddToSet(String, BTreeSet<String>),
+    /// Removes elements from a string set; the attribute goes when the set is emptied
+    /// (DynamoDB `DELETE` on `SS`).
+    DeleteFromSet(String, BTreeSet<String>),
 }
 
 /// One write in a transaction. An `Update` on a missing item creates it (as DynamoDB's

@@ -348,6 +348,7 @@ enum Stored {
     S(String),
     N(i64),
     Bool(bool),
+    Ss(std::collections::BTreeSet<String>),
 }
 
 #[derive(Serialize)]
@@ -355,6 +356,7 @@ enum StoredRef<'a> {
     S(&'a str),
     N(i64),
     Bool(bool),
+    Ss(&'a std::collections::BTreeSet<String>),
 }
 
 impl From<Stored> for AttrValue {
@@ -363,6 +365,7 @@ impl From<Stored> for AttrValue {
             Stored::S(s) => AttrValue::S(s),
             Stored::N(n) => AttrValue::N(n),
             Stored::Bool(b) => AttrValue::Bool(b),
+            Stored::Ss(set) => AttrValue::Ss(set),
         }
     }
 }
@@ -376,6 +379,7 @@ fn encode_attrs(attrs: &Attrs) -> Result<String, StoreError> {
                 AttrValue::S(s) => StoredRef::S(s),
                 AttrValue::N(n) => StoredRef::N(*n),
                 AttrValue::Bool(b) => StoredRef::Bool(*b),
+                AttrValue::Ss(set) => StoredRef::Ss(set),
             };
             (name.as_str(), value)
         })
@@ -502,6 +506,25 @@ fn apply_updates(key: &Key, item: Option<Item>, updates: &[Update]) -> Result<It
             Update::Remove(name) => {
                 item.attrs.remove(name);
             }
+            Update::AddToSet(name, elements) => match item.attrs.get_mut(name) {
+                None => {
+                    item.attrs.insert(name.clone(), AttrValue::Ss(elements.clone()));
+                }
+                Some(AttrValue::Ss(set)) => set.extend(elements.iter().cloned()),
+                Some(other) => return Err(invalid(format!("cannot add to {name}: it is not a string set ({other:?})"))),
+            },
+            Update::DeleteFromSet(name, elements) => match item.attrs.get_mut(name) {
+                None => {}
+                Some(AttrValue::Ss(set)) => {
+                    set.retain(|e| !elements.contains(e));
+                    if set.is_empty() {
+                        item.attrs.remove(name);
+                    }
+                }
+                Some(other) => {
+                    return Err(invalid(format!("cannot delete from {name}: it is not a string set ({other:?})")))
+                }
+            },
         }
     }
     Ok(item)
@@ -660,6 +683,9 @@ fn validate_attr_name(name: &str) -> Result<(), StoreError> {
 
 fn validate_attr(name: &str, value: &AttrValue) -> Result<(), StoreError> {
     validate_attr_name(name)?;
+    if matches!(value, AttrValue::Ss(set) if set.is_empty()) {
+        return Err(invalid(format!("{name} is an empty string set, which DynamoDB cannot store")));
+    }
     let max = match name {
         GSI1_PK => MAX_PARTITION_KEY_BYTES,
         GSI1_SK => MAX_SORT_KEY_BYTES,
@@ -685,6 +711,7 @@ fn validate_size(item: &Item) -> Result<(), StoreError> {
         AttrValue::S(s) => s.len(),
         AttrValue::N(n) => (n.unsigned_abs().checked_ilog10().unwrap_or(0) as usize + 1).div_ceil(2) + 1,
         AttrValue::Bool(_) => 1,
+        AttrValue::Ss(set) => set.iter().map(String::len).sum(),
     };
     let size = "pk".len()
         + item.key.pk.len()
@@ -721,6 +748,13 @@ fn validate_updates(updates: &[Update]) -> Result<(), StoreError> {
             }
             Update::Add(name, _) | Update::Remove(name) => {
                 validate_attr_name(name)?;
+                name
+            }
+            Update::AddToSet(name, elements) | Update::DeleteFromSet(name, elements) => {
+                validate_attr_name(name)?;
+                if elements.is_empty() {
+                    return Err(invalid(format!("an update of the set {name} names no element")));
+                }
                 name
             }
         };
