@@ -11,6 +11,7 @@
 //! Every engine must pass [`conformance`], the suite of the port's semantics.
 
 pub mod conformance;
+pub mod dynamodb;
 pub mod sqlite;
 
 use std::collections::{BTreeMap, BTreeSet};

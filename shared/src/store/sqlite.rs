@@ -511,7 +511,9 @@ fn apply_updates(key: &Key, item: Option<Item>, updates: &[Update]) -> Result<It
                     item.attrs.insert(name.clone(), AttrValue::Ss(elements.clone()));
                 }
                 Some(AttrValue::Ss(set)) => set.extend(elements.iter().cloned()),
-                Some(other) => return Err(invalid(format!("cannot add to {name}: it is not a string set ({other:?})"))),
+                Some(other) => {
+                    return Err(invalid(format!("cannot add to {name}: it is not a string set ({other:?})")))
+                }
             },
             Update::DeleteFromSet(name, elements) => match item.attrs.get_mut(name) {
                 None => {}
