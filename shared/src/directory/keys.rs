@@ -79,11 +79,6 @@ pub fn member(tenant: &str, group_id: &str, user_id: &str) -> Key {
     Key::new(members_partition(tenant, group_id), format!("{MEMBER_PREFIX}{user_id}"))
 }
 
-/// The index partition listing one user's memberships (the inverse of a group's members).
-pub fn memberships_index(tenant: &str, user_id: &str) -> String {
-    format!("T#{tenant}#U#{user_id}")
-}
-
 /// Case-folding used for every case-insensitive uniqueness key.
 pub fn fold(s: &str) -> String {
     s.to_lowercase()

@@ -61,10 +61,9 @@ pub fn resource(
 }
 
 /// The `groups` of a user: one entry per membership.
-pub fn user_groups(tenant: &Tenant, group_ids: &[String]) -> Value {
+pub fn user_groups<'a>(tenant: &Tenant, group_ids: impl Iterator<Item = &'a String>) -> Value {
     Value::Array(
         group_ids
-            .iter()
             .map(|g| json!({"value": g, "$ref": format!("{}{}/{}", tenant.url, GROUP_TYPE.endpoint, g), "type": "direct"}))
             .collect(),
     )

@@ -1,18 +1,19 @@
 //! Users: create, read, replace, patch, delete, list. The storage they share with groups is
 //! in `resources`; what is particular to users is here: the license a new user gets, the
-//! `groups` attribute read from the membership index, and the copy a deleted user leaves.
+//! `groups` attribute (kept on the user item by `members`), and the copy a deleted user leaves.
 
 use serde_json::{Map, Value};
 
 use super::listing::{self, ListPage, ListParams};
 use super::render;
+use super::members::USER_GROUPS;
 use super::resources::USERS;
 use super::{keys, now, Directory, Precondition, Resource, Tenant, WRITE_ATTEMPTS};
 use crate::scim::patch;
 use crate::scim::resource::validate;
 use crate::scim::schema::USER_TYPE;
 use crate::scim::ScimError;
-use crate::store::{Index, Item, Query, StoreError};
+use crate::store::Item;
 
 impl Directory {
     pub async fn create_user(&self, tenant: &Tenant, body: &Value) -> Result<Resource, ScimError> {
@@ -20,21 +21,6 @@ impl Directory {
         let license = tenant.configuration.default_license.as_str();
         let item = self.create_resource(&USERS, tenant, doc, vec![("license", license.into())]).await?;
         Ok(render::resource(&USER_TYPE, tenant, USERS.id_of(&item), &item, Some(("groups", Value::Array(vec![]))))?)
-    }
-
-    /// The ids of the groups a user belongs to.
-    async fn group_ids_of(&self, tenant: &Tenant, user_id: &str) -> Result<Vec<String>, StoreError> {
-        let mut query = Query::new(Index::Gsi1, keys::memberships_index(tenant.id(), user_id));
-        query.limit = 1000;
-        let mut ids = Vec::new();
-        loop {
-            let page = self.table.query(&query).await?;
-            ids.extend(page.items.iter().filter_map(|m| m.str("group_id").map(str::to_owned)));
-            match page.next {
-                Some(next) => query.after = Some(next),
-                None => return Ok(ids),
-            }
-        }
     }
 
     /// Renders a user item, with its groups when the client wants them.
@@ -45,10 +31,7 @@ impl Directory {
         with_groups: bool,
     ) -> Result<Resource, ScimError> {
         let id = USERS.id_of(item);
-        let groups = match with_groups {
-            true => Some(("groups", render::user_groups(tenant, &self.group_ids_of(tenant, id).await?))),
-            false => None,
-        };
+        let groups = with_groups.then(|| ("groups", render::user_groups(tenant, group_ids(item))));
         Ok(render::resource(&USER_TYPE, tenant, id, item, groups)?)
     }
 
@@ -86,21 +69,24 @@ impl Directory {
     /// DELETE: the user leaves the SCIM view and its groups; the subscription keeps a copy
     /// for its history.
     pub async fn delete_user(&self, tenant: &Tenant, id: &str, precondition: &Precondition) -> Result<(), ScimError> {
+        let item = self.read_resource(&USERS, tenant, id).await?;
+        precondition.check(render::version(&item)?)?;
         for _ in 0..WRITE_ATTEMPTS {
             let item = self.read_resource(&USERS, tenant, id).await?;
-            precondition.check(render::version(&item)?)?;
             let id = USERS.id_of(&item).to_owned();
-            for group_id in self.group_ids_of(tenant, &id).await? {
-                self.remove_members(tenant, &group_id, std::slice::from_ref(&id)).await?;
+            let groups: Vec<String> = group_ids(&item).cloned().collect();
+            if !groups.is_empty() {
+                // Leaving each group changes the user's version: read it again afterwards.
+                for group_id in groups {
+                    self.remove_members(tenant, &group_id, std::slice::from_ref(&id)).await?;
+                }
+                continue;
             }
             let mut kept = item.clone();
             kept.key = keys::deleted_user(tenant.id(), &id);
             kept.attrs.insert("deleted".into(), now().into());
             if self.delete_resource(&USERS, tenant, &item, Some(kept)).await? {
                 return Ok(());
-            }
-            if precondition.is_set() {
-                return Err(ScimError::precondition_failed("The user changed while it was being deleted."));
             }
         }
         Err(ScimError::unavailable(1))
@@ -109,6 +95,11 @@ impl Directory {
     pub async fn list_users(&self, tenant: &Tenant, params: &ListParams) -> Result<ListPage, ScimError> {
         listing::list(self, tenant, &USERS, params).await
     }
+}
+
+/// The ids of the groups a user belongs to, as its item records them.
+fn group_ids(item: &Item) -> impl Iterator<Item = &String> {
+    item.set(USER_GROUPS).into_iter().flatten()
 }
 
 fn patched(current: &Map<String, Value>, ops: &[patch::PatchOperation]) -> Result<Map<String, Value>, ScimError> {
