@@ -25,9 +25,21 @@ pub fn configurations_index(subscription: &str) -> String {
     format!("SUB#{subscription}#CONFS")
 }
 
-/// The counters of a tenant (users, groups): one item, updated in the same transactions.
-pub fn counters(tenant: &str) -> Key {
-    Key::new(format!("T#{tenant}"), "COUNTERS")
+/// How many items a tenant's counters are spread over. Every create and delete updates one
+/// counter in its transaction; spreading them keeps concurrent creates in one tenant from
+/// conflicting on a single item, and reading them all is still one batch read.
+pub const COUNTER_SHARDS: usize = 16;
+
+/// One shard of the counters of a tenant (users, groups). A resource's shard follows from its
+/// id, so its create and its delete count on the same item.
+pub fn counter_shard(tenant: &str, id: &str) -> Key {
+    let shard = id.bytes().fold(0usize, |h, b| h.wrapping_mul(31).wrapping_add(b as usize)) % COUNTER_SHARDS;
+    Key::new(format!("T#{tenant}"), format!("COUNTERS#{shard:02}"))
+}
+
+/// Every counter shard of a tenant.
+pub fn counter_shards(tenant: &str) -> Vec<Key> {
+    (0..COUNTER_SHARDS).map(|shard| Key::new(format!("T#{tenant}"), format!("COUNTERS#{shard:02}"))).collect()
 }
 
 pub fn users_partition(tenant: &str) -> String {

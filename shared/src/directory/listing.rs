@@ -168,8 +168,8 @@ async fn unfiltered(
     kind: &Kind,
     params: &ListParams,
 ) -> Result<ListPage, ScimError> {
-    let counters = directory.table.get(&keys::counters(tenant.id())).await?;
-    let total_results = counters.and_then(|c| c.i64(kind.counter)).unwrap_or(0).max(0) as usize;
+    let shards = directory.table.batch_get(&keys::counter_shards(tenant.id())).await?;
+    let total_results = shards.iter().filter_map(|c| c.i64(kind.counter)).sum::<i64>().max(0) as usize;
     let pk = (kind.partition)(tenant.id());
     let mut query = Query::new(Index::Base, pk.clone());
     query.sk = SortKeyCondition::BeginsWith(kind.prefix.to_owned());

@@ -109,9 +109,10 @@ impl Directory {
             let keys: Vec<Key> = members.chain(chunk.iter().map(|m| USERS.key(t, &m.id))).collect();
             self.write_members(tenant, group_id, &keys, |present| {
                 let mut actions = Vec::new();
-                let joining = chunk.iter().zip(&keys).filter(|(m, key)| {
-                    !present.contains(*key) && present.contains(&USERS.key(t, &m.id))
-                });
+                let joining = chunk
+                    .iter()
+                    .zip(&keys)
+                    .filter(|(m, key)| !present.contains(*key) && present.contains(&USERS.key(t, &m.id)));
                 for (m, key) in joining {
                     let mut item = Item::new(key.clone()).with("user_id", m.id.as_str());
                     if let Some(display) = &m.display {
@@ -127,7 +128,12 @@ impl Directory {
         Ok(())
     }
 
-    pub(super) async fn remove_members(&self, tenant: &Tenant, group_id: &str, ids: &[String]) -> Result<(), ScimError> {
+    pub(super) async fn remove_members(
+        &self,
+        tenant: &Tenant,
+        group_id: &str,
+        ids: &[String],
+    ) -> Result<(), ScimError> {
         let t = tenant.id();
         let unique: BTreeSet<&str> = ids.iter().map(String::as_str).collect();
         let unique: Vec<&str> = unique.into_iter().collect();

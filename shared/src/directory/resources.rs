@@ -23,7 +23,7 @@ pub(super) struct Kind {
     pub prefix: &'static str,
     /// The unique attributes and where their sentinels live.
     pub unique: &'static [(&'static str, SentinelKey)],
-    /// The attribute of the tenant's counters item that counts this kind.
+    /// The attribute of the tenant's counter items that counts this kind.
     pub counter: &'static str,
     /// The required attribute that names the resource.
     pub required: &'static str,
@@ -136,9 +136,9 @@ impl Write {
         }
     }
 
-    fn count(&mut self, tenant: &str, kind: &Kind, delta: i64) {
+    fn count(&mut self, tenant: &str, id: &str, kind: &Kind, delta: i64) {
         let updates = vec![Update::Add(kind.counter.into(), delta)];
-        self.push(Slot::Other, Action::Update { key: keys::counters(tenant), updates, condition: None });
+        self.push(Slot::Other, Action::Update { key: keys::counter_shard(tenant, id), updates, condition: None });
     }
 
     /// Runs the transaction. A taken unique value is a 409; a resource changed meanwhile is
@@ -182,7 +182,7 @@ impl Directory {
         let mut write = Write::default();
         write.push(Slot::Resource, Action::Put { item: item.clone(), condition: Some(Condition::NotExists) });
         write.move_sentinels(&id, kind.sentinels(t, &Map::new()), kind.sentinels(t, &doc));
-        write.count(t, kind, 1);
+        write.count(t, &id, kind, 1);
         if write.run(self, kind).await? {
             Ok(item)
         } else {
@@ -276,7 +276,7 @@ impl Directory {
         if let Some(kept) = keep {
             write.push(Slot::Other, Action::Put { item: kept, condition: None });
         }
-        write.count(t, kind, -1);
+        write.count(t, id, kind, -1);
         write.run(self, kind).await
     }
 }

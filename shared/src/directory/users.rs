@@ -5,8 +5,8 @@
 use serde_json::{Map, Value};
 
 use super::listing::{self, ListPage, ListParams};
-use super::render;
 use super::members::USER_GROUPS;
+use super::render;
 use super::resources::USERS;
 use super::{keys, now, Directory, Precondition, Resource, Tenant, WRITE_ATTEMPTS};
 use crate::scim::patch;
