@@ -50,6 +50,7 @@ where
     conditions_on_missing_item(&*make().await).await;
     conditions_guard_every_action(&*make().await).await;
     update_semantics(&*make().await).await;
+    add_stays_within_i64(&*make().await).await;
     transactions_are_all_or_nothing(&*make().await).await;
     transaction_validation(&*make().await).await;
     item_validation(&*make().await).await;
@@ -507,6 +508,50 @@ pub async fn update_semantics(table: &dyn Table) {
     let r = table.transact(vec![update(key.clone(), vec![set("x", 1), add("x", 1)])]).await;
     expect_invalid(r, "update_semantics: one attribute updated twice");
     assert_eq!(get(table, &key, what).await, Some(expected), "{what}: an invalid Update wrote");
+}
+
+/// An Add that would take a number outside i64 is Invalid and writes nothing; a failed
+/// condition, of that action or another, is reported first (conditions are judged before any
+/// update applies).
+pub async fn add_stays_within_i64(table: &dyn Table) {
+    let ns = Ns::new();
+    let what = "add_stays_within_i64";
+    let key = ns.key("P", "counters");
+    let other = ns.key("P", "missing");
+    let item = Item::new(key.clone()).with("hi", i64::MAX - 1).with("lo", i64::MIN + 1).with("s", "x");
+    apply(table, vec![put(item)], what).await;
+    apply(table, vec![update(key.clone(), vec![add("hi", 1), add("lo", -1)])], what).await;
+    let at_limits = Item::new(key.clone()).with("hi", i64::MAX).with("lo", i64::MIN).with("s", "x");
+    assert_eq!(get(table, &key, what).await, Some(at_limits.clone()), "{what}: adding up to the limits");
+
+    expect_invalid(
+        table.transact(vec![update(key.clone(), vec![add("hi", 1)])]).await,
+        "add_stays_within_i64: MAX + 1",
+    );
+    expect_invalid(
+        table.transact(vec![update(key.clone(), vec![add("lo", -1)])]).await,
+        "add_stays_within_i64: MIN - 1",
+    );
+    let r = table.transact(vec![update(key.clone(), vec![add("hi", i64::MIN), add("lo", i64::MAX)])]).await;
+    assert_eq!(r, Ok(()), "{what}: adding towards zero from both limits");
+    apply(table, vec![put(at_limits.clone())], what).await;
+    let r = table.transact(vec![update_if(key.clone(), vec![add("hi", i64::MAX)], eq("s", "x"))]).await;
+    expect_invalid(r, "add_stays_within_i64: an overflow whose condition holds");
+    let r = table.transact(vec![update_if(key.clone(), vec![add("hi", 1)], eq("s", "y"))]).await;
+    assert_eq!(r, Err(StoreError::ConditionFailed { index: 0 }), "{what}: the failed condition comes first");
+    let r =
+        table.transact(vec![update(key.clone(), vec![add("hi", 1)]), check(other.clone(), Condition::Exists)]).await;
+    assert_eq!(
+        r,
+        Err(StoreError::ConditionFailed { index: 1 }),
+        "{what}: another action's failed condition comes first"
+    );
+    assert_eq!(get(table, &key, what).await, Some(at_limits), "{what}: a refused Add wrote");
+
+    let fresh = ns.key("P", "fresh");
+    apply(table, vec![update(fresh.clone(), vec![add("max", i64::MAX), add("min", i64::MIN)])], what).await;
+    let expected = Item::new(fresh.clone()).with("max", i64::MAX).with("min", i64::MIN);
+    assert_eq!(get(table, &fresh, what).await, Some(expected), "{what}: the limits added to absent attributes");
 }
 
 // ---------------------------------------------------------------------------------------------

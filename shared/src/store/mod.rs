@@ -12,6 +12,7 @@
 
 pub mod conformance;
 pub mod dynamodb;
+mod eval;
 pub mod sqlite;
 mod validate;
 
