@@ -603,8 +603,8 @@ pub async fn transactions_are_all_or_nothing(table: &dyn Table) {
     assert_eq!(get(table, &a.key, what).await, Some(expected[0].clone()), "{what}: a ConditionCheck wrote");
 }
 
-/// At most MAX_TRANSACT_ACTIONS actions and one action per key; invalid transactions write
-/// nothing; an empty one does nothing.
+/// At most MAX_TRANSACT_ACTIONS actions, one action per key and 4 MB of items; invalid
+/// transactions write nothing; an empty one does nothing.
 pub async fn transaction_validation(table: &dyn Table) {
     let ns = Ns::new();
     let what = "transaction_validation";
@@ -640,6 +640,16 @@ pub async fn transaction_validation(table: &dyn Table) {
     assert_eq!(get(table, &key, what).await, None, "{what}: an invalid transaction wrote");
     assert_eq!(get(table, &other, what).await, None, "{what}: an invalid transaction wrote");
     apply(table, vec![], "transaction_validation: an empty transaction").await;
+
+    // At most 4 MB of items in one transaction: 10 items of 390 KB pass, 11 do not.
+    let big = "x".repeat(390 * 1024);
+    let bigs = |pk: &str, n: usize| -> Vec<Action> {
+        (0..n).map(|i| put(Item::new(ns.key(pk, &format!("{i:02}"))).with("big", big.as_str()))).collect()
+    };
+    expect_invalid(table.transact(bigs("too-big", 11)).await, "transaction_validation: over 4 MB");
+    let written = query_all(table, &query(Index::Base, &ns.pk("too-big"), SortKeyCondition::All, 2, false), what).await;
+    assert!(written.is_empty(), "{what}: a transaction over 4 MB wrote");
+    apply(table, bigs("big", 10), "transaction_validation: under 4 MB").await;
 }
 
 /// Keys and index keys are non-empty strings within DynamoDB's sizes, `pk` / `sk` are not
