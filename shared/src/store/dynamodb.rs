@@ -27,7 +27,21 @@
 //! full-jitter exponential backoff (at most 1.55 s of waiting), retrying TransactionConflict,
 //! throttling, a transaction with the same token still in progress, server errors and lost
 //! answers; then [`StoreError::Busy`] (contention) or [`StoreError::Other`] (no answer).
-//! Note: moto ignores ClientRequestToken; real DynamoDB honours it.
+//!
+//! Where DynamoDB is more permissive than the port, the engine adds guards to the condition:
+//! an `Add` must keep the number within i64 (DynamoDB's numbers have 38 digits). Such an
+//! action asks for the item as it was when its condition fails, and the engine judges the
+//! caller's condition on it ([`super::eval`]) to report either `ConditionFailed` or
+//! `Invalid`, exactly as the embedded engine would.
+//!
+//! Tested against moto (`shared/tests/dynamodb_conformance.rs`), which deviates from DynamoDB
+//! in ways the tests and scripts account for, never the engine: it ignores ClientRequestToken
+//! (a retried write is applied again), does not isolate concurrent transactions
+//! (`scripts/moto-server.py` serialises its requests), never reports TransactionConflict
+//! (the retry path is tested by injecting throttling), does not enforce the 4 MB transaction
+//! limit (the port validates it), and fails `<` between a string and a number with an error
+//! where DynamoDB is false (the expressions check types first, as the port defines `<` on
+//! numbers only).
 
 mod convert;
 mod errors;
