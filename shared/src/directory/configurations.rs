@@ -184,18 +184,26 @@ impl Directory {
     /// disabled ones, and wrong or missing credentials all give the same 401.
     pub async fn authenticate(&self, tenant: &str, authorization: Option<&str>) -> Result<Configuration, ScimError> {
         let presented = authorization.and_then(Presented::parse).ok_or_else(ScimError::unauthorized)?;
-        let credentials = match self.credentials.get(tenant) {
-            Some(cached) => cached,
-            None => {
-                let loaded = self.load_credentials(tenant).await?;
-                self.credentials.put(tenant, loaded.clone());
-                loaded
+        let opened = |credentials: &Option<Credentials>| match credentials {
+            Some(c) if c.configuration.enabled && presented.opens(&c.configuration, &c.verifier) => {
+                Some(c.configuration.clone())
             }
+            _ => None,
         };
-        match credentials {
-            Some(c) if c.configuration.enabled && presented.opens(&c.configuration, &c.verifier) => Ok(c.configuration),
-            _ => Err(ScimError::unauthorized()),
+        if let Some(cached) = self.credentials.get(tenant) {
+            if let Some(configuration) = opened(&cached) {
+                return Ok(configuration);
+            }
+            // The secret may be one rotated in another process since this entry was read:
+            // read again, unless the entry is too young to be worth it (wrong secrets must not
+            // cost a secret-store call each). Unknown tenants stay cached as absent.
+            if cached.is_none() || self.credentials.get_younger_than(tenant, auth::MISMATCH_RELOAD).is_some() {
+                return Err(ScimError::unauthorized());
+            }
         }
+        let loaded = self.load_credentials(tenant).await?;
+        self.credentials.put(tenant, loaded.clone());
+        opened(&loaded).ok_or_else(ScimError::unauthorized)
     }
 
     async fn load_credentials(&self, tenant: &str) -> Result<Option<Credentials>, StoreError> {
@@ -299,9 +307,34 @@ mod tests {
         let rotated = admin.rotate_secret(&tenant).await.unwrap();
         // Within VERIFIER_TTL the warm process still accepts the old secret (the stated bound)…
         serving.authenticate(&tenant, Some(&bearer(&created.client_secret))).await.unwrap();
-        // …and once its entry expires (forgotten here instead of waiting 60 s) only the new one.
-        serving.credentials.forget(&tenant);
+        // …and once its entry expires (backdated here instead of waiting 60 s) only the new one.
+        serving.credentials.backdate(&tenant, auth::VERIFIER_TTL);
         assert!(serving.authenticate(&tenant, Some(&bearer(&created.client_secret))).await.is_err());
         serving.authenticate(&tenant, Some(&bearer(&rotated.client_secret))).await.unwrap();
+    }
+
+    #[tokio::test]
+    async fn a_secret_rotated_elsewhere_works_once_the_cached_verifier_is_old_enough_to_reread() {
+        let table: Arc<dyn crate::store::Table> = Arc::new(SqliteTable::in_memory());
+        let secrets = Arc::new(CountingSecrets { inner: TableSecrets::new(table.clone()), reads: AtomicUsize::new(0) });
+        let serving = Directory::new(table.clone(), secrets.clone());
+        let admin = Directory::new(table.clone(), Arc::new(TableSecrets::new(table.clone())));
+        let created = admin.create_configuration("sub", "A", LicenseType::Named).await.unwrap();
+        let tenant = created.configuration.tenant.clone();
+        serving.authenticate(&tenant, Some(&bearer(&created.client_secret))).await.unwrap();
+        let rotated = admin.rotate_secret(&tenant).await.unwrap();
+
+        // A fresh entry is trusted: the new secret is refused without a read…
+        assert!(serving.authenticate(&tenant, Some(&bearer(&rotated.client_secret))).await.is_err());
+        assert_eq!(secrets.reads.load(Ordering::SeqCst), 1);
+        // …once it is MISMATCH_RELOAD old, a mismatch reads again: the new secret works, the
+        // old one stops, and wrong secrets are refused from the new entry without more reads.
+        serving.credentials.backdate(&tenant, auth::MISMATCH_RELOAD);
+        serving.authenticate(&tenant, Some(&bearer(&rotated.client_secret))).await.unwrap();
+        assert!(serving.authenticate(&tenant, Some(&bearer(&created.client_secret))).await.is_err());
+        for _ in 0..50 {
+            assert!(serving.authenticate(&tenant, Some(&bearer("wrong"))).await.is_err());
+        }
+        assert_eq!(secrets.reads.load(Ordering::SeqCst), 2);
     }
 }
