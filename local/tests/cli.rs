@@ -1,7 +1,7 @@
 //! The `local-api` binary as a newcomer uses it: first start prints working credentials, the
 //! data survives a restart, `configuration create --json` and `rotate-secret` work beside a
 //! running server, the request log is JSON that never holds a secret, and `--store dynamodb`
-//! serves from a moto server (when the test command provides one).
+//! serves from a moto server (`SCIM_TEST_DYNAMODB_ENDPOINT`, which the test command sets).
 
 use std::io::{BufRead, BufReader, Read};
 use std::path::{Path, PathBuf};
@@ -206,10 +206,13 @@ async fn rotate_secret_beside_a_running_server() {
 /// the first start makes the table and a tenant, and the CLI works beside it on the same table.
 #[tokio::test]
 async fn serve_on_dynamodb_through_moto() {
-    let Ok(endpoint) = std::env::var("SCIM_TEST_DYNAMODB_ENDPOINT") else {
-        eprintln!("SCIM_TEST_DYNAMODB_ENDPOINT is not set: local-api on DynamoDB not tested (scripts/test sets it)");
-        return;
-    };
+    let endpoint = std::env::var("SCIM_TEST_DYNAMODB_ENDPOINT").ok().filter(|e| !e.trim().is_empty());
+    let endpoint = endpoint.unwrap_or_else(|| {
+        panic!(
+            "SCIM_TEST_DYNAMODB_ENDPOINT is not set, so local-api --store dynamodb cannot be tested: \
+             eval \"$(scripts/moto start)\" exports it, or run scripts/test"
+        )
+    });
     let table = format!("scim-cli-{}", std::process::id());
     let prefix = format!("scim-cli/{}/", std::process::id());
     let aws = |command: &mut Command| {

@@ -123,26 +123,29 @@ where
 mod tests {
     use super::*;
 
-    /// The moto server of the test command (`scripts/test` sets it); without one these tests
-    /// say so and pass, so a plain `cargo test` works offline.
-    async fn moto_client() -> Option<Client> {
-        let Ok(endpoint) = std::env::var("SCIM_TEST_DYNAMODB_ENDPOINT") else {
-            eprintln!("SCIM_TEST_DYNAMODB_ENDPOINT is not set: Secrets Manager tests not run (scripts/test sets it)");
-            return None;
-        };
-        Some(Client::new(&crate::settings::moto_config(&endpoint).await))
+    /// The moto server of the test command (`scripts/test` sets the variable). Without it the
+    /// test fails: a suite that cannot run must never look like one that passed.
+    async fn moto_client() -> Client {
+        let endpoint = std::env::var("SCIM_TEST_DYNAMODB_ENDPOINT").ok().filter(|e| !e.trim().is_empty());
+        let endpoint = endpoint.unwrap_or_else(|| {
+            panic!(
+                "SCIM_TEST_DYNAMODB_ENDPOINT is not set, so the Secrets Manager adapter cannot be tested: \
+                 eval \"$(scripts/moto start)\" exports it, or run scripts/test"
+            )
+        });
+        Client::new(&crate::settings::moto_config(&endpoint).await)
     }
 
     #[tokio::test]
     async fn secrets_manager_semantics_on_moto() {
-        let Some(client) = moto_client().await else { return };
+        let client = moto_client().await;
         let prefix = format!("scim-test-{}/", uuid::Uuid::new_v4().simple());
         super::super::check_semantics(&SecretsManagerSecrets::new(client, prefix)).await;
     }
 
     #[tokio::test]
     async fn one_secret_per_tenant_holding_only_the_verifier() {
-        let Some(client) = moto_client().await else { return };
+        let client = moto_client().await;
         let prefix = format!("scim-test-{}/", uuid::Uuid::new_v4().simple());
         let store = SecretsManagerSecrets::new(client.clone(), prefix.clone());
         store.put_verifier("tenant1", "0123abcd").await.unwrap();
