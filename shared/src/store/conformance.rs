@@ -63,6 +63,10 @@ where
     race_conditional_put(&*make().await).await;
     race_counter(&*make().await).await;
     concurrent_writers_one_partition(&*make().await).await;
+    set_updates(&*make().await).await;
+    set_validation(&*make().await).await;
+    set_round_trips(&*make().await).await;
+    concurrent_set_additions(&*make().await).await;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -137,6 +141,23 @@ fn add(name: &str, delta: i64) -> Update {
 
 fn unset(name: &str) -> Update {
     Update::Remove(name.to_owned())
+}
+
+/// A string set of these elements.
+fn ss(elements: &[&str]) -> AttrValue {
+    AttrValue::Ss(elements.iter().map(|e| (*e).to_owned()).collect())
+}
+
+fn elements(elements: &[&str]) -> BTreeSet<String> {
+    elements.iter().map(|e| (*e).to_owned()).collect()
+}
+
+fn add_to_set(name: &str, added: &[&str]) -> Update {
+    Update::AddToSet(name.to_owned(), elements(added))
+}
+
+fn delete_from_set(name: &str, deleted: &[&str]) -> Update {
+    Update::DeleteFromSet(name.to_owned(), elements(deleted))
 }
 
 async fn apply(table: &dyn Table, actions: Vec<Action>, what: &str) {
@@ -331,6 +352,7 @@ pub async fn conditions_on_present_item(table: &dyn Table) {
         .with("t", true)
         .with("lo", 1)
         .with("hi", 2)
+        .with("s2", "y")
         .with(GSI1_PK, ns.pk("G"))
         .with(GSI1_SK, "g");
     apply(table, vec![put(item.clone())], "conditions_on_present_item").await;
@@ -374,6 +396,8 @@ pub async fn conditions_on_present_item(table: &dyn Table) {
         (lt_attr("missing", "hi"), false),
         (lt_attr("s", "hi"), false),
         (lt_attr("lo", "s"), false),
+        // Only numbers compare: two strings in order are still not "less than".
+        (lt_attr("s", "s2"), false),
         (Condition::And(vec![]), true),
         (Condition::And(vec![Condition::Exists, eq("s", "x"), lt_attr("lo", "hi")]), true),
         (Condition::And(vec![Condition::Exists, eq("s", "y")]), false),
@@ -1009,4 +1033,137 @@ pub async fn concurrent_writers_one_partition(table: &dyn Table) {
     let mut expected: Vec<String> = (0..25).map(|i| format!("one-{i:02}")).collect();
     expected.extend((0..25).map(|i| format!("two-{i:02}")));
     assert_eq!(sort_keys(&got), expected, "{what}");
+}
+
+// ---------------------------------------------------------------------------------------------
+// String sets
+
+/// AddToSet creates a set (on a missing item or attribute) and extends it; DeleteFromSet
+/// removes elements, quietly ignores absent ones, and removes the attribute it empties;
+/// conditions compare whole sets.
+pub async fn set_updates(table: &dyn Table) {
+    let ns = Ns::new();
+    let what = "set_updates";
+    let key = ns.key("P", "item");
+    apply(table, vec![update(key.clone(), vec![add_to_set("tags", &["b", "a"])])], what).await;
+    let created = Item::new(key.clone()).with("tags", ss(&["a", "b"]));
+    assert_eq!(get(table, &key, what).await, Some(created), "{what}: AddToSet on a missing item");
+
+    apply(table, vec![update(key.clone(), vec![add_to_set("tags", &["b", "c"]), set("v", 1)])], what).await;
+    let item = get(table, &key, what).await.expect("the item");
+    assert_eq!(item.set("tags"), Some(&elements(&["a", "b", "c"])), "{what}: AddToSet extends, once per element");
+    assert_eq!(item.i64("v"), Some(1), "{what}: AddToSet beside a Set");
+
+    apply(table, vec![update(key.clone(), vec![add_to_set("other", &["x"])])], what).await;
+    let item = get(table, &key, what).await.expect("the item");
+    assert_eq!(item.set("other"), Some(&elements(&["x"])), "{what}: AddToSet on an absent attribute");
+
+    let cases: Vec<(Condition, bool)> = vec![
+        (eq("tags", ss(&["c", "b", "a"])), true),
+        (eq("tags", ss(&["a", "b"])), false),
+        (eq("tags", "a"), false),
+        (ne("tags", ss(&["a", "b", "c"])), false),
+        (ne("tags", ss(&["a"])), true),
+    ];
+    for (condition, expected) in cases {
+        assert_eq!(holds(table, &key, &condition, what).await, expected, "{what}: {condition:?}");
+    }
+
+    apply(table, vec![update(key.clone(), vec![delete_from_set("tags", &["a", "not-there"])])], what).await;
+    let item = get(table, &key, what).await.expect("the item");
+    assert_eq!(item.set("tags"), Some(&elements(&["b", "c"])), "{what}: DeleteFromSet");
+
+    apply(table, vec![update(key.clone(), vec![delete_from_set("never-there", &["a"])])], what).await;
+    assert_eq!(get(table, &key, what).await, Some(item), "{what}: DeleteFromSet of an absent attribute");
+
+    apply(table, vec![update(key.clone(), vec![delete_from_set("tags", &["b", "c"])])], what).await;
+    let expected = Item::new(key.clone()).with("v", 1).with("other", ss(&["x"]));
+    assert_eq!(get(table, &key, what).await, Some(expected), "{what}: a set emptied is removed");
+
+    let guarded = update_if(key.clone(), vec![add_to_set("tags", &["z"])], eq("v", 2));
+    expect_condition_failed(table, vec![guarded], 0, "set_updates: a condition guards AddToSet").await;
+    assert_eq!(get(table, &key, what).await.and_then(|i| i.set("tags").cloned()), None, "{what}: guarded write");
+}
+
+/// An empty set cannot be written, a set update names at least one element, and sets and
+/// other types do not mix.
+pub async fn set_validation(table: &dyn Table) {
+    let ns = Ns::new();
+    let what = "set_validation";
+    let key = ns.key("P", "item");
+    let empty = AttrValue::Ss(BTreeSet::new());
+    let r = table.transact(vec![put(Item::new(key.clone()).with("tags", empty.clone()))]).await;
+    expect_invalid(r, "set_validation: Put of an empty set");
+    expect_invalid(table.transact(vec![update(key.clone(), vec![set("tags", empty)])]).await, "Set of an empty set");
+    let r = table.transact(vec![update(key.clone(), vec![add_to_set("tags", &[])])]).await;
+    expect_invalid(r, "set_validation: AddToSet naming no element");
+    let r = table.transact(vec![update(key.clone(), vec![delete_from_set("tags", &[])])]).await;
+    expect_invalid(r, "set_validation: DeleteFromSet naming no element");
+    let r = table.transact(vec![update(key.clone(), vec![add_to_set("pk", &["x"])])]).await;
+    expect_invalid(r, "set_validation: AddToSet on the key");
+    let r =
+        table.transact(vec![update(key.clone(), vec![add_to_set("t", &["x"]), delete_from_set("t", &["y"])])]).await;
+    expect_invalid(r, "set_validation: one set updated twice");
+    assert_eq!(get(table, &key, what).await, None, "{what}: an invalid update wrote");
+
+    let item = Item::new(key.clone()).with("s", "text").with("n", 1).with("tags", ss(&["a"]));
+    apply(table, vec![put(item.clone())], what).await;
+    let wrong_types: Vec<(&str, Update)> = vec![
+        ("AddToSet on a string", add_to_set("s", &["x"])),
+        ("AddToSet on a number", add_to_set("n", &["x"])),
+        ("DeleteFromSet on a string", delete_from_set("s", &["text"])),
+        ("Add to a set", add("tags", 1)),
+    ];
+    for (case, u) in wrong_types {
+        expect_invalid(table.transact(vec![update(key.clone(), vec![u])]).await, &format!("{what}: {case}"));
+    }
+    assert_eq!(get(table, &key, what).await, Some(item), "{what}: a refused update wrote");
+}
+
+/// Sets come back whole through get, batch_get and queries of the table and the index.
+pub async fn set_round_trips(table: &dyn Table) {
+    let ns = Ns::new();
+    let what = "set_round_trips";
+    let g = ns.pk("G");
+    let items: Vec<Item> = (0..3)
+        .map(|i| {
+            Item::new(ns.key("P", &format!("{i}")))
+                .with("one", ss(&["only"]))
+                .with("many", ss(&["", "a", "Zoë 😀", "\u{10FFFF}", "b", &format!("item-{i}")]))
+                .with(GSI1_PK, g.as_str())
+                .with(GSI1_SK, format!("{i}"))
+        })
+        .collect();
+    put_all(table, items.clone(), what).await;
+    for item in &items {
+        assert_eq!(get(table, &item.key, what).await.as_ref(), Some(item), "{what}: get");
+    }
+    let keys: Vec<Key> = items.iter().map(|item| item.key.clone()).collect();
+    assert_eq!(snapshot(table, &keys, what).await, items, "{what}: batch_get");
+    let queried = query_all(table, &query(Index::Base, &ns.pk("P"), SortKeyCondition::All, 2, false), what).await;
+    assert_eq!(queried, items, "{what}: query");
+    let expected: BTreeSet<Key> = keys.iter().cloned().collect();
+    let indexed = index_settled(table, &query(Index::Gsi1, &g, SortKeyCondition::All, 2, false), &expected, what).await;
+    assert_eq!(indexed, items, "{what}: index query");
+}
+
+/// 16 writers add one element each to one set at once: all succeed and every element is there
+/// (AddToSet is commutative, so no writer needs a condition or a retry of its own).
+pub async fn concurrent_set_additions(table: &dyn Table) {
+    let ns = Ns::new();
+    let what = "concurrent_set_additions";
+    let key = ns.key("P", "set");
+    let writers = (0..16).map(|i| {
+        let key = key.clone();
+        async move {
+            let element = format!("member-{i:02}");
+            (i, table.transact(vec![update(key, vec![add_to_set("members", &[element.as_str()])])]).await)
+        }
+    });
+    for (i, result) in join_all(writers).await {
+        assert_eq!(result, Ok(()), "{what}: writer {i}");
+    }
+    let expected: BTreeSet<String> = (0..16).map(|i| format!("member-{i:02}")).collect();
+    let item = get(table, &key, what).await.expect("concurrent_set_additions: no item");
+    assert_eq!(item.set("members"), Some(&expected), "{what}: an element is missing");
 }

@@ -13,6 +13,7 @@
 pub mod conformance;
 pub mod dynamodb;
 pub mod sqlite;
+mod validate;
 
 use std::collections::{BTreeMap, BTreeSet};
 

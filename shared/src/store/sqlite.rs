@@ -25,12 +25,11 @@
 //! callers may rely only on "no cursor means no more items"). A cursor is the last item's key
 //! (and index sort key), so paging is stable while other writers insert or delete.
 //!
-//! Validation mirrors DynamoDB, so what one engine accepts the other does too: keys and index
-//! keys are non-empty strings (at most 2048 bytes for a partition key, 1024 for a sort key),
-//! `pk` / `sk` are not attribute names, an item is at most 400 KB (DynamoDB's size formula),
-//! and `Add` only adds to numbers.
+//! Validation mirrors DynamoDB, so what one engine accepts the other does too: the rules both
+//! engines share are in [`super::validate`] and run before any work; here only what needs the
+//! stored item (`Add` only adds to numbers and does not overflow, set updates only touch sets,
+//! an updated item stays within 400 KB).
 
-use std::collections::HashSet;
 use std::fmt;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex, MutexGuard};
@@ -41,9 +40,12 @@ use rusqlite::types::Value;
 use rusqlite::{params, params_from_iter, Connection, ErrorCode, OpenFlags, OptionalExtension, TransactionBehavior};
 use serde::{Deserialize, Serialize};
 
+use super::validate::{
+    condition_of, invalid, validate_batch_get, validate_key, validate_query, validate_size, validate_transaction,
+};
 use super::{
     Action, AttrValue, Attrs, Condition, Cursor, Index, Item, Key, Page, Query, SortKeyCondition, StoreError, Table,
-    Update, GSI1_PK, GSI1_SK, MAX_TRANSACT_ACTIONS,
+    Update, GSI1_PK, GSI1_SK,
 };
 
 /// The schema this build writes, kept in `PRAGMA user_version`; bump it with a migration step.
@@ -55,14 +57,6 @@ const BUSY_TIMEOUT: Duration = Duration::from_secs(5);
 
 /// Idle read connections kept open; more are opened under load and closed afterwards.
 const MAX_IDLE_READERS: usize = 4;
-
-/// DynamoDB's limits, enforced here so both engines accept the same requests.
-const MAX_PARTITION_KEY_BYTES: usize = 2048;
-const MAX_SORT_KEY_BYTES: usize = 1024;
-const MAX_ITEM_BYTES: usize = 400 * 1024;
-
-/// The attribute names the DynamoDB table uses for its own keys: not available to items.
-const RESERVED_ATTRS: [&str; 2] = ["pk", "sk"];
 
 /// Version 1. `COLLATE BINARY` (SQLite's default, spelled out) compares UTF-8 bytes, which is
 /// how DynamoDB orders string keys. The index is partial: like a DynamoDB GSI it holds only
@@ -244,10 +238,6 @@ fn sql(e: rusqlite::Error) -> StoreError {
     }
 }
 
-fn invalid(message: impl Into<String>) -> StoreError {
-    StoreError::Invalid(message.into())
-}
-
 #[async_trait]
 impl Table for SqliteTable {
     async fn get(&self, key: &Key) -> Result<Option<Item>, StoreError> {
@@ -258,13 +248,7 @@ impl Table for SqliteTable {
     }
 
     async fn batch_get(&self, keys: &[Key]) -> Result<Vec<Item>, StoreError> {
-        let mut seen = HashSet::with_capacity(keys.len());
-        for key in keys {
-            validate_key(key)?;
-            if !seen.insert(key) {
-                return Err(invalid(format!("batch_get names {key:?} twice")));
-            }
-        }
+        validate_batch_get(keys)?;
         if keys.is_empty() {
             return Ok(Vec::new());
         }
@@ -416,15 +400,6 @@ fn remove(conn: &Connection, key: &Key) -> Result<(), StoreError> {
 // ---------------------------------------------------------------------------------------------
 // Transactions
 
-fn condition_of(action: &Action) -> Option<&Condition> {
-    match action {
-        Action::Put { condition, .. } | Action::Update { condition, .. } | Action::Delete { condition, .. } => {
-            condition.as_ref()
-        }
-        Action::ConditionCheck { condition, .. } => Some(condition),
-    }
-}
-
 fn apply_transaction(conn: &mut Connection, actions: &[Action]) -> Result<(), StoreError> {
     // IMMEDIATE takes the write lock up front: the state the conditions see cannot change
     // before the writes land, and waiting for another process happens here, under the busy
@@ -545,12 +520,7 @@ struct QueryPlan {
 
 impl QueryPlan {
     fn new(query: &Query) -> Result<QueryPlan, StoreError> {
-        if query.limit == 0 {
-            return Err(invalid("query limit must be at least 1"));
-        }
-        if query.pk.is_empty() {
-            return Err(invalid("query partition key is empty"));
-        }
+        validate_query(query)?;
         let (pk_col, sk_col) = match query.index {
             Index::Base => ("pk", "sk"),
             Index::Gsi1 => ("gsi1pk", "gsi1sk"),
@@ -574,9 +544,6 @@ impl QueryPlan {
                 }
             }
             SortKeyCondition::Between(low, high) => {
-                if low > high {
-                    return Err(invalid(format!("query range {low:?}..={high:?} is reversed")));
-                }
                 clauses.push(format!("{sk_col} BETWEEN ? AND ?"));
                 params.push(Value::Text(low.clone()));
                 params.push(Value::Text(high.clone()));
@@ -586,19 +553,15 @@ impl QueryPlan {
         if let Some(after) = &query.after {
             match query.index {
                 Index::Base => {
-                    if after.key.pk != query.pk {
-                        return Err(invalid("the cursor belongs to another partition"));
-                    }
                     clauses.push(format!("sk {cmp} ?"));
                     params.push(Value::Text(after.key.sk.clone()));
                 }
                 Index::Gsi1 => {
-                    let Some(index_sk) = &after.index_sk else {
-                        return Err(invalid("an index cursor needs the index sort key"));
-                    };
+                    // validate_query made sure an index cursor has its index sort key.
+                    let index_sk = after.index_sk.as_deref().unwrap_or_default();
                     // Index sort keys need not be unique: ties are ordered by the base key.
                     clauses.push(format!("(gsi1sk, pk, sk) {cmp} (?, ?, ?)"));
-                    params.push(Value::Text(index_sk.clone()));
+                    params.push(Value::Text(index_sk.to_owned()));
                     params.push(Value::Text(after.key.pk.clone()));
                     params.push(Value::Text(after.key.sk.clone()));
                 }
@@ -653,142 +616,6 @@ fn prefix_upper_bound(prefix: &str) -> Option<String> {
         }
     }
     None
-}
-
-// ---------------------------------------------------------------------------------------------
-// Validation (DynamoDB's rules, so both engines accept the same requests)
-
-fn validate_key(key: &Key) -> Result<(), StoreError> {
-    validate_key_part("partition key", &key.pk, MAX_PARTITION_KEY_BYTES)?;
-    validate_key_part("sort key", &key.sk, MAX_SORT_KEY_BYTES)
-}
-
-fn validate_key_part(what: &str, value: &str, max: usize) -> Result<(), StoreError> {
-    if value.is_empty() {
-        return Err(invalid(format!("the {what} is empty")));
-    }
-    if value.len() > max {
-        return Err(invalid(format!("the {what} is {} bytes, more than {max}", value.len())));
-    }
-    Ok(())
-}
-
-fn validate_attr_name(name: &str) -> Result<(), StoreError> {
-    if name.is_empty() {
-        return Err(invalid("an attribute name is empty"));
-    }
-    if RESERVED_ATTRS.contains(&name) {
-        return Err(invalid(format!("{name} is the table's key, not an attribute")));
-    }
-    Ok(())
-}
-
-fn validate_attr(name: &str, value: &AttrValue) -> Result<(), StoreError> {
-    validate_attr_name(name)?;
-    if matches!(value, AttrValue::Ss(set) if set.is_empty()) {
-        return Err(invalid(format!("{name} is an empty string set, which DynamoDB cannot store")));
-    }
-    let max = match name {
-        GSI1_PK => MAX_PARTITION_KEY_BYTES,
-        GSI1_SK => MAX_SORT_KEY_BYTES,
-        _ => return Ok(()),
-    };
-    match value {
-        AttrValue::S(s) => validate_key_part(name, s, max),
-        other => Err(invalid(format!("{name} is an index key and must be a string, not {other:?}"))),
-    }
-}
-
-fn validate_item(item: &Item) -> Result<(), StoreError> {
-    validate_key(&item.key)?;
-    for (name, value) in &item.attrs {
-        validate_attr(name, value)?;
-    }
-    validate_size(item)
-}
-
-/// DynamoDB's item size: names and values, numbers about one byte per two digits plus one.
-fn validate_size(item: &Item) -> Result<(), StoreError> {
-    let value_size = |value: &AttrValue| match value {
-        AttrValue::S(s) => s.len(),
-        AttrValue::N(n) => (n.unsigned_abs().checked_ilog10().unwrap_or(0) as usize + 1).div_ceil(2) + 1,
-        AttrValue::Bool(_) => 1,
-        AttrValue::Ss(set) => set.iter().map(String::len).sum(),
-    };
-    let size = "pk".len()
-        + item.key.pk.len()
-        + "sk".len()
-        + item.key.sk.len()
-        + item.attrs.iter().map(|(name, value)| name.len() + value_size(value)).sum::<usize>();
-    if size > MAX_ITEM_BYTES {
-        return Err(invalid(format!("item {:?} is {size} bytes, more than {MAX_ITEM_BYTES}", item.key)));
-    }
-    Ok(())
-}
-
-fn validate_condition(condition: &Condition) -> Result<(), StoreError> {
-    match condition {
-        Condition::NotExists | Condition::Exists => Ok(()),
-        Condition::AttrEq(name, _) | Condition::AttrNe(name, _) | Condition::AttrLessThan(name, _) => {
-            validate_attr_name(name)
-        }
-        Condition::AttrLessThanAttr(a, b) => validate_attr_name(a).and_then(|()| validate_attr_name(b)),
-        Condition::And(conditions) => conditions.iter().try_for_each(validate_condition),
-    }
-}
-
-fn validate_updates(updates: &[Update]) -> Result<(), StoreError> {
-    if updates.is_empty() {
-        return Err(invalid("an update changes nothing"));
-    }
-    let mut names = HashSet::with_capacity(updates.len());
-    for update in updates {
-        let name = match update {
-            Update::Set(name, value) => {
-                validate_attr(name, value)?;
-                name
-            }
-            Update::Add(name, _) | Update::Remove(name) => {
-                validate_attr_name(name)?;
-                name
-            }
-            Update::AddToSet(name, elements) | Update::DeleteFromSet(name, elements) => {
-                validate_attr_name(name)?;
-                if elements.is_empty() {
-                    return Err(invalid(format!("an update of the set {name} names no element")));
-                }
-                name
-            }
-        };
-        if !names.insert(name) {
-            return Err(invalid(format!("one update changes {name} twice")));
-        }
-    }
-    Ok(())
-}
-
-fn validate_transaction(actions: &[Action]) -> Result<(), StoreError> {
-    if actions.len() > MAX_TRANSACT_ACTIONS {
-        return Err(invalid(format!("{} actions in one transaction, more than {MAX_TRANSACT_ACTIONS}", actions.len())));
-    }
-    let mut keys = HashSet::with_capacity(actions.len());
-    for action in actions {
-        match action {
-            Action::Put { item, .. } => validate_item(item)?,
-            Action::Update { key, updates, .. } => {
-                validate_key(key)?;
-                validate_updates(updates)?;
-            }
-            Action::Delete { key, .. } | Action::ConditionCheck { key, .. } => validate_key(key)?,
-        }
-        if let Some(condition) = condition_of(action) {
-            validate_condition(condition)?;
-        }
-        if !keys.insert(action.key()) {
-            return Err(invalid(format!("two actions on {:?} in one transaction", action.key())));
-        }
-    }
-    Ok(())
 }
 
 #[cfg(test)]
@@ -1114,18 +941,5 @@ mod tests {
                 assert_eq!(in_range, s.starts_with(prefix), "{s:?} against prefix {prefix:?}");
             }
         }
-    }
-
-    #[test]
-    fn item_size_follows_dynamodb() {
-        let key = Key::new("p", "s");
-        // "pk" + "p" + "sk" + "s" = 6 bytes of key; the rest is the one attribute.
-        let at = |n: usize| Item::new(key.clone()).with("a", "x".repeat(n));
-        assert!(validate_size(&at(MAX_ITEM_BYTES - 7)).is_ok());
-        assert!(validate_size(&at(MAX_ITEM_BYTES - 6)).is_err());
-        let number = |n: i64| Item::new(key.clone()).with("a", "x".repeat(MAX_ITEM_BYTES - 10)).with("n", n);
-        // Up to 2 digits cost 2 bytes, a 19-digit number 11.
-        assert!(validate_size(&number(99)).is_ok());
-        assert!(validate_size(&number(i64::MIN)).is_err());
     }
 }
