@@ -50,6 +50,7 @@ where
     conditions_on_missing_item(&*make().await).await;
     conditions_guard_every_action(&*make().await).await;
     update_semantics(&*make().await).await;
+    add_stays_within_i64(&*make().await).await;
     transactions_are_all_or_nothing(&*make().await).await;
     transaction_validation(&*make().await).await;
     item_validation(&*make().await).await;
@@ -509,6 +510,50 @@ pub async fn update_semantics(table: &dyn Table) {
     assert_eq!(get(table, &key, what).await, Some(expected), "{what}: an invalid Update wrote");
 }
 
+/// An Add that would take a number outside i64 is Invalid and writes nothing; a failed
+/// condition, of that action or another, is reported first (conditions are judged before any
+/// update applies).
+pub async fn add_stays_within_i64(table: &dyn Table) {
+    let ns = Ns::new();
+    let what = "add_stays_within_i64";
+    let key = ns.key("P", "counters");
+    let other = ns.key("P", "missing");
+    let item = Item::new(key.clone()).with("hi", i64::MAX - 1).with("lo", i64::MIN + 1).with("s", "x");
+    apply(table, vec![put(item)], what).await;
+    apply(table, vec![update(key.clone(), vec![add("hi", 1), add("lo", -1)])], what).await;
+    let at_limits = Item::new(key.clone()).with("hi", i64::MAX).with("lo", i64::MIN).with("s", "x");
+    assert_eq!(get(table, &key, what).await, Some(at_limits.clone()), "{what}: adding up to the limits");
+
+    expect_invalid(
+        table.transact(vec![update(key.clone(), vec![add("hi", 1)])]).await,
+        "add_stays_within_i64: MAX + 1",
+    );
+    expect_invalid(
+        table.transact(vec![update(key.clone(), vec![add("lo", -1)])]).await,
+        "add_stays_within_i64: MIN - 1",
+    );
+    let r = table.transact(vec![update(key.clone(), vec![add("hi", i64::MIN), add("lo", i64::MAX)])]).await;
+    assert_eq!(r, Ok(()), "{what}: adding towards zero from both limits");
+    apply(table, vec![put(at_limits.clone())], what).await;
+    let r = table.transact(vec![update_if(key.clone(), vec![add("hi", i64::MAX)], eq("s", "x"))]).await;
+    expect_invalid(r, "add_stays_within_i64: an overflow whose condition holds");
+    let r = table.transact(vec![update_if(key.clone(), vec![add("hi", 1)], eq("s", "y"))]).await;
+    assert_eq!(r, Err(StoreError::ConditionFailed { index: 0 }), "{what}: the failed condition comes first");
+    let r =
+        table.transact(vec![update(key.clone(), vec![add("hi", 1)]), check(other.clone(), Condition::Exists)]).await;
+    assert_eq!(
+        r,
+        Err(StoreError::ConditionFailed { index: 1 }),
+        "{what}: another action's failed condition comes first"
+    );
+    assert_eq!(get(table, &key, what).await, Some(at_limits), "{what}: a refused Add wrote");
+
+    let fresh = ns.key("P", "fresh");
+    apply(table, vec![update(fresh.clone(), vec![add("max", i64::MAX), add("min", i64::MIN)])], what).await;
+    let expected = Item::new(fresh.clone()).with("max", i64::MAX).with("min", i64::MIN);
+    assert_eq!(get(table, &fresh, what).await, Some(expected), "{what}: the limits added to absent attributes");
+}
+
 // ---------------------------------------------------------------------------------------------
 // Transactions
 
@@ -558,8 +603,8 @@ pub async fn transactions_are_all_or_nothing(table: &dyn Table) {
     assert_eq!(get(table, &a.key, what).await, Some(expected[0].clone()), "{what}: a ConditionCheck wrote");
 }
 
-/// At most MAX_TRANSACT_ACTIONS actions and one action per key; invalid transactions write
-/// nothing; an empty one does nothing.
+/// At most MAX_TRANSACT_ACTIONS actions, one action per key and 4 MB of items; invalid
+/// transactions write nothing; an empty one does nothing.
 pub async fn transaction_validation(table: &dyn Table) {
     let ns = Ns::new();
     let what = "transaction_validation";
@@ -595,6 +640,16 @@ pub async fn transaction_validation(table: &dyn Table) {
     assert_eq!(get(table, &key, what).await, None, "{what}: an invalid transaction wrote");
     assert_eq!(get(table, &other, what).await, None, "{what}: an invalid transaction wrote");
     apply(table, vec![], "transaction_validation: an empty transaction").await;
+
+    // At most 4 MB of items in one transaction: 10 items of 390 KB pass, 11 do not.
+    let big = "x".repeat(390 * 1024);
+    let bigs = |pk: &str, n: usize| -> Vec<Action> {
+        (0..n).map(|i| put(Item::new(ns.key(pk, &format!("{i:02}"))).with("big", big.as_str()))).collect()
+    };
+    expect_invalid(table.transact(bigs("too-big", 11)).await, "transaction_validation: over 4 MB");
+    let written = query_all(table, &query(Index::Base, &ns.pk("too-big"), SortKeyCondition::All, 2, false), what).await;
+    assert!(written.is_empty(), "{what}: a transaction over 4 MB wrote");
+    apply(table, bigs("big", 10), "transaction_validation: under 4 MB").await;
 }
 
 /// Keys and index keys are non-empty strings within DynamoDB's sizes, `pk` / `sk` are not

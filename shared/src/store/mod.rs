@@ -7,11 +7,13 @@
 //! with typed conditions and updates. A failed transaction says which action's condition
 //! failed, so the directory can tell "userName taken" from "stale version".
 //!
-//! Engines: [`sqlite::SqliteTable`] (embedded, the default; durable file or in-memory).
-//! Every engine must pass [`conformance`], the suite of the port's semantics.
+//! Engines: [`sqlite::SqliteTable`] (embedded, the default; durable file or in-memory) and
+//! [`dynamodb::DynamoTable`] (AWS). Both run the same validation before any work, and every
+//! engine must pass [`conformance`], the suite of the port's semantics.
 
 pub mod conformance;
 pub mod dynamodb;
+mod eval;
 pub mod sqlite;
 mod validate;
 

@@ -40,12 +40,13 @@ use rusqlite::types::Value;
 use rusqlite::{params, params_from_iter, Connection, ErrorCode, OpenFlags, OptionalExtension, TransactionBehavior};
 use serde::{Deserialize, Serialize};
 
+use super::eval::holds;
 use super::validate::{
     condition_of, invalid, validate_batch_get, validate_key, validate_query, validate_size, validate_transaction,
 };
 use super::{
-    Action, AttrValue, Attrs, Condition, Cursor, Index, Item, Key, Page, Query, SortKeyCondition, StoreError, Table,
-    Update, GSI1_PK, GSI1_SK,
+    Action, AttrValue, Attrs, Cursor, Index, Item, Key, Page, Query, SortKeyCondition, StoreError, Table, Update,
+    GSI1_PK, GSI1_SK,
 };
 
 /// The schema this build writes, kept in `PRAGMA user_version`; bump it with a migration step.
@@ -437,24 +438,6 @@ fn apply_transaction(conn: &mut Connection, actions: &[Action]) -> Result<(), St
     tx.commit().map_err(sql)
 }
 
-/// Whether `condition` holds for `item` (None: no item has the key, so it has no attributes).
-fn holds(condition: &Condition, item: Option<&Item>) -> bool {
-    let attr = |name: &str| item.and_then(|item| item.attrs.get(name));
-    match condition {
-        Condition::NotExists => item.is_none(),
-        Condition::Exists => item.is_some(),
-        Condition::AttrEq(name, value) => attr(name) == Some(value),
-        // DynamoDB's `<>` is true for an absent attribute and for a value of another type.
-        Condition::AttrNe(name, value) => attr(name) != Some(value),
-        Condition::AttrLessThan(name, bound) => matches!(attr(name), Some(AttrValue::N(n)) if n < bound),
-        Condition::AttrLessThanAttr(a, b) => match (attr(a), attr(b)) {
-            (Some(AttrValue::N(a)), Some(AttrValue::N(b))) => a < b,
-            _ => false,
-        },
-        Condition::And(conditions) => conditions.iter().all(|c| holds(c, item)),
-    }
-}
-
 /// The item after `updates`; a missing item starts as just its key, as in DynamoDB. (So an
 /// Update of only `Remove`s on a missing item leaves a bare item; the conformance suite does
 /// not pin that corner, and the directory should not rely on it.)
@@ -623,7 +606,7 @@ mod tests {
     use std::path::PathBuf;
 
     use super::*;
-    use crate::store::conformance;
+    use crate::store::{conformance, Condition};
 
     /// A directory under the system temp dir, removed when dropped.
     struct TempDir(PathBuf);

@@ -5,7 +5,7 @@
 //! index keys are non-empty strings of at most 2048 bytes (partition) or 1024 bytes (sort),
 //! `pk` / `sk` are not attribute names, an empty string set cannot be stored, an item is at
 //! most 400 KB by DynamoDB's size formula, a transaction has at most
-//! [`MAX_TRANSACT_ACTIONS`] actions on distinct keys, an update names each attribute once and
+//! [`MAX_TRANSACT_ACTIONS`] actions on distinct keys and its Puts at most 4 MB of items, an update names each attribute once and
 //! a set update names at least one element. Queries ask for at least one item, a `Between`
 //! is not reversed, and a cursor belongs to the query it resumes (same partition, a sort key
 //! inside the query's range), as DynamoDB refuses an `ExclusiveStartKey` outside the query's
@@ -23,6 +23,8 @@ use super::{
 pub(crate) const MAX_PARTITION_KEY_BYTES: usize = 2048;
 pub(crate) const MAX_SORT_KEY_BYTES: usize = 1024;
 pub(crate) const MAX_ITEM_BYTES: usize = 400 * 1024;
+/// The most item data one TransactWriteItems may carry.
+pub(crate) const MAX_TRANSACTION_BYTES: usize = 4 * 1024 * 1024;
 
 /// The attribute names the DynamoDB table uses for its own keys: not available to items.
 pub(crate) const RESERVED_ATTRS: [&str; 2] = ["pk", "sk"];
@@ -95,18 +97,22 @@ pub(crate) fn validate_item(item: &Item) -> Result<(), StoreError> {
 }
 
 /// DynamoDB's item size: names and values, numbers about one byte per two digits plus one.
-pub(crate) fn validate_size(item: &Item) -> Result<(), StoreError> {
+fn item_size(item: &Item) -> usize {
     let value_size = |value: &AttrValue| match value {
         AttrValue::S(s) => s.len(),
         AttrValue::N(n) => (n.unsigned_abs().checked_ilog10().unwrap_or(0) as usize + 1).div_ceil(2) + 1,
         AttrValue::Bool(_) => 1,
         AttrValue::Ss(set) => set.iter().map(String::len).sum(),
     };
-    let size = "pk".len()
+    "pk".len()
         + item.key.pk.len()
         + "sk".len()
         + item.key.sk.len()
-        + item.attrs.iter().map(|(name, value)| name.len() + value_size(value)).sum::<usize>();
+        + item.attrs.iter().map(|(name, value)| name.len() + value_size(value)).sum::<usize>()
+}
+
+pub(crate) fn validate_size(item: &Item) -> Result<(), StoreError> {
+    let size = item_size(item);
     if size > MAX_ITEM_BYTES {
         return Err(invalid(format!("item {:?} is {size} bytes, more than {MAX_ITEM_BYTES}", item.key)));
     }
@@ -159,9 +165,13 @@ pub(crate) fn validate_transaction(actions: &[Action]) -> Result<(), StoreError>
         return Err(invalid(format!("{} actions in one transaction, more than {MAX_TRANSACT_ACTIONS}", actions.len())));
     }
     let mut keys = HashSet::with_capacity(actions.len());
+    let mut put_bytes = 0;
     for action in actions {
         match action {
-            Action::Put { item, .. } => validate_item(item)?,
+            Action::Put { item, .. } => {
+                validate_item(item)?;
+                put_bytes += item_size(item);
+            }
             Action::Update { key, updates, .. } => {
                 validate_key(key)?;
                 validate_updates(updates)?;
@@ -174,6 +184,13 @@ pub(crate) fn validate_transaction(actions: &[Action]) -> Result<(), StoreError>
         if !keys.insert(action.key()) {
             return Err(invalid(format!("two actions on {:?} in one transaction", action.key())));
         }
+    }
+    // DynamoDB refuses a transaction carrying more than 4 MB; the items of its Puts are what
+    // make a request that large.
+    if put_bytes > MAX_TRANSACTION_BYTES {
+        return Err(invalid(format!(
+            "the transaction's items are {put_bytes} bytes, more than {MAX_TRANSACTION_BYTES}"
+        )));
     }
     Ok(())
 }

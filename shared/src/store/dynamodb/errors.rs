@@ -14,6 +14,7 @@ use aws_sdk_dynamodb::error::{DisplayErrorContext, ProvideErrorMetadata, SdkErro
 use aws_sdk_dynamodb::operation::transact_write_items::TransactWriteItemsError;
 use rand::Rng;
 
+use super::convert::Dynamo;
 use crate::store::StoreError;
 
 /// Most attempts of one transaction (or of one batch of unprocessed keys) before giving up.
@@ -84,12 +85,34 @@ pub(super) fn from_cancellation(reasons: &[(Option<&str>, Option<&str>)]) -> Out
 /// The meaning of a failed TransactWriteItems call. Transport failures (no answer, a timeout,
 /// an unreadable answer) are retried too: the request may or may not have been applied, and
 /// the same ClientRequestToken makes DynamoDB apply it at most once.
-pub(super) fn from_transact<R: std::fmt::Debug>(err: &SdkError<TransactWriteItemsError, R>) -> Outcome {
+///
+/// `guard_failure(index, item)` tells, for a failed condition of action `index` (with the item
+/// as it was, when DynamoDB returned it), whether the engine's own guard failed rather than
+/// the caller's condition: such a failure counts as a `ValidationError` with that message.
+pub(super) fn from_transact<R: std::fmt::Debug>(
+    err: &SdkError<TransactWriteItemsError, R>,
+    guard_failure: impl Fn(usize, Option<&Dynamo>) -> Option<String>,
+) -> Outcome {
     match err {
         SdkError::ServiceError(service) => match service.err() {
             TransactWriteItemsError::TransactionCanceledException(cancelled) => {
+                let reasons: Vec<(Option<String>, Option<String>)> = cancelled
+                    .cancellation_reasons()
+                    .iter()
+                    .enumerate()
+                    .map(|(index, reason)| {
+                        let guard = match reason.code() {
+                            Some("ConditionalCheckFailed") => guard_failure(index, reason.item()),
+                            _ => None,
+                        };
+                        match guard {
+                            Some(message) => (Some("ValidationError".to_owned()), Some(message)),
+                            None => (reason.code().map(str::to_owned), reason.message().map(str::to_owned)),
+                        }
+                    })
+                    .collect();
                 let reasons: Vec<(Option<&str>, Option<&str>)> =
-                    cancelled.cancellation_reasons().iter().map(|r| (r.code(), r.message())).collect();
+                    reasons.iter().map(|(code, message)| (code.as_deref(), message.as_deref())).collect();
                 from_cancellation(&reasons)
             }
             // Matched by variant, not only by code, so the mapping does not hang on metadata.
@@ -202,15 +225,18 @@ mod tests {
             .cancellation_reasons(CancellationReason::builder().code("ConditionalCheckFailed").build())
             .build();
         let err = service_error(TransactWriteItemsError::TransactionCanceledException(cancelled));
-        assert_eq!(from_transact(&err), Outcome::Fail(StoreError::ConditionFailed { index: 1 }));
+        assert_eq!(from_transact(&err, |_, _| None), Outcome::Fail(StoreError::ConditionFailed { index: 1 }));
+        let guard = |index: usize, _: Option<&Dynamo>| (index == 1).then(|| "overflow".to_owned());
+        let outcome = from_transact(&err, guard);
+        assert!(matches!(outcome, Outcome::Fail(StoreError::Invalid(ref m)) if m.contains("overflow")), "{outcome:?}");
 
         let throttled = ProvisionedThroughputExceededException::builder().message("slow down").build();
         let err = service_error(TransactWriteItemsError::ProvisionedThroughputExceededException(throttled));
-        assert!(matches!(from_transact(&err), Outcome::Retry(StoreError::Busy(_))));
+        assert!(matches!(from_transact(&err, |_, _| None), Outcome::Retry(StoreError::Busy(_))));
 
         let err: SdkError<TransactWriteItemsError, ()> =
             SdkError::timeout_error(std::io::Error::new(std::io::ErrorKind::TimedOut, "timed out"));
-        let outcome = from_transact(&err);
+        let outcome = from_transact(&err, |_, _| None);
         assert!(matches!(outcome, Outcome::Retry(StoreError::Other(_))), "a lost answer is retried: {outcome:?}");
     }
 

@@ -15,12 +15,17 @@ use super::convert::to_dynamo;
 use super::PK;
 use crate::store::{AttrValue, Condition, Index, SortKeyCondition, Update, GSI1_PK, GSI1_SK};
 
+/// `ExpressionAttributeNames`: placeholder → attribute name.
+pub(super) type Names = HashMap<String, String>;
+/// `ExpressionAttributeValues`: placeholder → value.
+pub(super) type Values = HashMap<String, AttributeValue>;
+
 /// The placeholders of one request's expressions.
 #[derive(Debug, Default)]
 pub(super) struct Placeholders {
-    names: HashMap<String, String>,
+    names: Names,
     by_name: HashMap<String, String>,
-    values: HashMap<String, AttributeValue>,
+    values: Values,
 }
 
 impl Placeholders {
@@ -44,7 +49,7 @@ impl Placeholders {
 
     /// `ExpressionAttributeNames` and `ExpressionAttributeValues`, each None when empty
     /// (DynamoDB refuses an empty map).
-    pub(super) fn into_maps(self) -> (Option<HashMap<String, String>>, Option<HashMap<String, AttributeValue>>) {
+    pub(super) fn into_maps(self) -> (Option<Names>, Option<Values>) {
         let names = (!self.names.is_empty()).then_some(self.names);
         let values = (!self.values.is_empty()).then_some(self.values);
         (names, values)
@@ -127,6 +132,32 @@ pub(super) fn update(updates: &[Update], p: &mut Placeholders) -> String {
         .join(" ")
 }
 
+/// Guards that keep each `Add` within i64, as the port requires (the embedded engine refuses
+/// an overflowing `Add` as Invalid; DynamoDB's numbers have 38 digits and would take it, and
+/// the result could then not be read back). None when no `Add` can overflow. A guard only
+/// judges numbers: on another type, DynamoDB's own type check refuses the `ADD`.
+pub(super) fn add_guards(updates: &[Update], p: &mut Placeholders) -> Option<String> {
+    let guards: Vec<String> = updates
+        .iter()
+        .filter_map(|update| match update {
+            Update::Add(name, delta) if *delta != 0 => Some((name, *delta)),
+            _ => None,
+        })
+        .map(|(name, delta)| {
+            let (op, limit) = if delta > 0 { ("<=", i64::MAX - delta) } else { (">=", i64::MIN - delta) };
+            let name = p.name(name);
+            let number = p.value(AttributeValue::S("N".to_owned()));
+            let limit = p.value(to_dynamo(&AttrValue::N(limit)));
+            format!("(attribute_not_exists({name}) OR NOT attribute_type({name}, {number}) OR {name} {op} {limit})")
+        })
+        .collect();
+    match guards.len() {
+        0 => None,
+        1 => guards.into_iter().next(),
+        _ => Some(format!("({})", guards.join(" AND "))),
+    }
+}
+
 /// The KeyConditionExpression of a query of partition `pk`; None when no item can match (a
 /// `Between("", "")`: key attributes are never empty, and DynamoDB refuses an empty string
 /// as a key value).
@@ -177,7 +208,7 @@ mod tests {
         AttrValue::S(value.to_owned())
     }
 
-    fn maps(p: Placeholders) -> (HashMap<String, String>, HashMap<String, AttributeValue>) {
+    fn maps(p: Placeholders) -> (Names, Values) {
         let (names, values) = p.into_maps();
         (names.unwrap_or_default(), values.unwrap_or_default())
     }
@@ -248,6 +279,30 @@ mod tests {
         assert_eq!(values.get(":v1"), Some(&AttributeValue::S(HOSTILE_VALUE.into())));
         assert_eq!(values.get(":v2"), Some(&AttributeValue::Ss(vec!["a".into(), "b".into()])));
         assert_eq!(values.get(":v4"), Some(&AttributeValue::Bool(true)));
+    }
+
+    #[test]
+    fn add_guards_bound_the_sum_within_i64() {
+        let mut p = Placeholders::default();
+        let updates = vec![
+            Update::Add("up".into(), 5),
+            Update::Add("zero".into(), 0),
+            Update::Add("down".into(), -5),
+            Update::Remove("x".into()),
+        ];
+        let guard = add_guards(&updates, &mut p).expect("guards");
+        assert_eq!(
+            guard,
+            "((attribute_not_exists(#n0) OR NOT attribute_type(#n0, :v0) OR #n0 <= :v1) AND \
+             (attribute_not_exists(#n1) OR NOT attribute_type(#n1, :v2) OR #n1 >= :v3))"
+        );
+        let (names, values) = maps(p);
+        assert_eq!(names.get("#n1").map(String::as_str), Some("down"));
+        assert_eq!(values.get(":v1"), Some(&AttributeValue::N((i64::MAX - 5).to_string())));
+        assert_eq!(values.get(":v3"), Some(&AttributeValue::N((i64::MIN + 5).to_string())));
+        let mut p = Placeholders::default();
+        assert_eq!(add_guards(&[Update::Add("n".into(), 0), Update::Set("s".into(), s("x"))], &mut p), None);
+        assert_eq!(p.into_maps(), (None, None));
     }
 
     #[test]
