@@ -5,11 +5,15 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 use std::sync::Arc;
 
-use clap::{Parser, Subcommand};
-use shared::directory::LicenseType;
+use clap::{Args, Parser, Subcommand};
+use shared::directory::{LicenseType, NewConfiguration};
+use shared::settings::Settings;
 
 #[derive(Parser)]
-#[command(name = "local-api", about = "The SCIM provisioning service in one local process, on an embedded store.")]
+#[command(
+    name = "local-api",
+    about = "The SCIM provisioning service in one local process, on an embedded store or on DynamoDB."
+)]
 struct Cli {
     #[command(subcommand)]
     command: Command,
@@ -21,9 +25,8 @@ enum Command {
     Serve {
         #[arg(long, default_value = "127.0.0.1:3000")]
         addr: SocketAddr,
-        /// Where the embedded store keeps its data.
-        #[arg(long, default_value = ".data")]
-        data_dir: PathBuf,
+        #[command(flatten)]
+        store: StoreArgs,
     },
     /// Manage provisioning configurations.
     Configuration {
@@ -41,25 +44,87 @@ enum ConfigurationCommand {
         /// named, concurrent, read-only or none.
         #[arg(long)]
         default_license: LicenseType,
-        #[arg(long, default_value = ".data")]
-        data_dir: PathBuf,
-        /// Base URL the tenant URL is printed under.
-        #[arg(long, default_value = "http://127.0.0.1:3000")]
-        base_url: String,
-        /// Print one JSON object instead of text.
-        #[arg(long)]
-        json: bool,
+        #[command(flatten)]
+        out: Output,
+        #[command(flatten)]
+        store: StoreArgs,
     },
+    /// Give a configuration a new client secret (shown once). The old one stops working at
+    /// once in this process and within 60 s in running servers (their credential cache).
+    RotateSecret {
+        /// The tenant id (the last segment of the tenant URL).
+        #[arg(long)]
+        tenant: String,
+        #[command(flatten)]
+        out: Output,
+        #[command(flatten)]
+        store: StoreArgs,
+    },
+}
+
+/// Where the data lives. Unset flags fall back to the variables the functions read
+/// (`SCIM_STORE`, `SCIM_TABLE_NAME`, `SCIM_SECRET_PREFIX`), so both follow one set of rules.
+#[derive(Args)]
+struct StoreArgs {
+    /// embedded (SQLite in --data-dir) or dynamodb (DynamoDB + Secrets Manager at
+    /// AWS_ENDPOINT_URL, or AWS). Default: $SCIM_STORE, else dynamodb when a table is named.
+    #[arg(long, value_parser = ["embedded", "dynamodb"])]
+    store: Option<String>,
+    /// Where the embedded store keeps its data.
+    #[arg(long, default_value = ".data")]
+    data_dir: PathBuf,
+    /// The DynamoDB table (default: $SCIM_TABLE_NAME).
+    #[arg(long)]
+    table: Option<String>,
+    /// Prefix of the per-tenant Secrets Manager secrets (default: $SCIM_SECRET_PREFIX, else scim/).
+    #[arg(long)]
+    secret_prefix: Option<String>,
+    /// Create the DynamoDB table first unless it exists (for a fresh moto server).
+    #[arg(long)]
+    create_table: bool,
+}
+
+impl StoreArgs {
+    fn settings(&self) -> Result<Settings, String> {
+        Settings::from_vars(|name| {
+            let flag = match name {
+                "SCIM_STORE" => self.store.clone(),
+                "SCIM_TABLE_NAME" => self.table.clone(),
+                "SCIM_SECRET_PREFIX" => self.secret_prefix.clone(),
+                "SCIM_DATA_DIR" => return Some(self.data_dir.display().to_string()),
+                _ => None,
+            };
+            flag.or_else(|| std::env::var(name).ok())
+        })
+    }
+
+    async fn open(&self) -> Result<(shared::http::App, Settings), String> {
+        let settings = self.settings()?;
+        Ok((local::open(&settings, self.create_table).await?, settings))
+    }
+}
+
+#[derive(Args)]
+struct Output {
+    /// Base URL the tenant URL is printed under.
+    #[arg(long, default_value = "http://127.0.0.1:3000")]
+    base_url: String,
+    /// Print one JSON object instead of text.
+    #[arg(long)]
+    json: bool,
 }
 
 #[tokio::main]
 async fn main() -> ExitCode {
     shared::http::init_logging();
     let result = match Cli::parse().command {
-        Command::Serve { addr, data_dir } => serve(addr, data_dir).await,
-        Command::Configuration {
-            command: ConfigurationCommand::Create { name, default_license, data_dir, base_url, json },
-        } => create(&name, default_license, &data_dir, &base_url, json).await,
+        Command::Serve { addr, store } => serve(addr, &store).await,
+        Command::Configuration { command: ConfigurationCommand::Create { name, default_license, out, store } } => {
+            create(&name, default_license, &out, &store).await
+        }
+        Command::Configuration { command: ConfigurationCommand::RotateSecret { tenant, out, store } } => {
+            rotate(&tenant, &out, &store).await
+        }
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
@@ -70,12 +135,13 @@ async fn main() -> ExitCode {
     }
 }
 
-async fn serve(addr: SocketAddr, data_dir: PathBuf) -> Result<(), String> {
-    let app = Arc::new(local::open_app(&data_dir)?);
+async fn serve(addr: SocketAddr, store: &StoreArgs) -> Result<(), String> {
+    let (app, settings) = store.open().await?;
+    let app = Arc::new(app);
     let listener = tokio::net::TcpListener::bind(addr).await.map_err(|e| format!("cannot listen on {addr}: {e}"))?;
     let addr = listener.local_addr().map_err(|e| e.to_string())?;
     let existing = app.directory.configurations(local::LOCAL_SUBSCRIPTION).await.map_err(|e| e.to_string())?;
-    println!("local-api listening on http://{addr} (data in {})", data_dir.display());
+    println!("local-api listening on http://{addr} ({})", local::describe(&settings));
     if existing.is_empty() {
         let created = local::create_configuration(&app, "Default", LicenseType::Named).await?;
         println!();
@@ -95,27 +161,33 @@ async fn serve(addr: SocketAddr, data_dir: PathBuf) -> Result<(), String> {
     local::serve(listener, app).await.map_err(|e| format!("server stopped: {e}"))
 }
 
-async fn create(
-    name: &str,
-    license: LicenseType,
-    data_dir: &std::path::Path,
-    base_url: &str,
-    json: bool,
-) -> Result<(), String> {
-    let app = local::open_app(data_dir)?;
+async fn create(name: &str, license: LicenseType, out: &Output, store: &StoreArgs) -> Result<(), String> {
+    let (app, _) = store.open().await?;
     let created = local::create_configuration(&app, name, license).await?;
-    let tenant_url = format!("{}/scim/v2/{}", base_url.trim_end_matches('/'), created.configuration.tenant);
-    if json {
-        let out = serde_json::json!({
+    print_credentials(&created, out);
+    Ok(())
+}
+
+async fn rotate(tenant: &str, out: &Output, store: &StoreArgs) -> Result<(), String> {
+    let (app, _) = store.open().await?;
+    let rotated = app.directory.rotate_secret(tenant).await.map_err(|e| format!("cannot rotate the secret: {e}"))?;
+    print_credentials(&rotated, out);
+    Ok(())
+}
+
+/// The credentials of a configuration whose secret was just made: the only time it is shown.
+fn print_credentials(made: &NewConfiguration, out: &Output) {
+    let tenant_url = format!("{}/scim/v2/{}", out.base_url.trim_end_matches('/'), made.configuration.tenant);
+    if out.json {
+        let json = serde_json::json!({
             "tenant_url": tenant_url,
-            "client_id": created.configuration.client_id,
-            "client_secret": created.client_secret,
+            "client_id": made.configuration.client_id,
+            "client_secret": made.client_secret,
         });
-        println!("{out}");
+        println!("{json}");
     } else {
         println!("SCIM tenant URL: {tenant_url}");
-        println!("Client ID:       {}", created.configuration.client_id);
-        println!("Client secret:   {} (shown only this once)", created.client_secret);
+        println!("Client ID:       {}", made.configuration.client_id);
+        println!("Client secret:   {} (shown only this once)", made.client_secret);
     }
-    Ok(())
 }

@@ -4,7 +4,11 @@
 //! A secret is 256 random bits behind a fixed prefix (so secret scanners recognise it); only
 //! its SHA-256 verifier is stored. With 256 bits of entropy a plain hash cannot be brute-forced,
 //! so no slow KDF is needed on the request path. Verifiers are cached in memory for
-//! [`VERIFIER_TTL`]: a rotated or deleted secret stops working within that bound.
+//! [`VERIFIER_TTL`]: a rotated or deleted secret stops working within that bound, and a warm
+//! process makes no secret-store (Secrets Manager) call per request. A secret the cached
+//! verifier does not open may be one rotated by another process, so the verifier is read
+//! again then — at most once per [`MISMATCH_RELOAD`] per tenant, so wrong secrets cannot
+//! drive a read per request — and a new secret works at once.
 
 use std::collections::HashMap;
 use std::sync::Mutex;
@@ -21,6 +25,8 @@ use crate::directory::Configuration;
 pub const SECRET_PREFIX: &str = "scimsk-";
 /// How long a verifier (or a tenant's absence) is trusted from the cache.
 pub const VERIFIER_TTL: Duration = Duration::from_secs(60);
+/// How old a cached verifier must be before a secret it does not open makes it read again.
+pub const MISMATCH_RELOAD: Duration = Duration::from_secs(2);
 /// Most tenants kept in the cache; past it the cache is cleared (a cold cache only costs reads).
 const CACHE_CAPACITY: usize = 10_000;
 
@@ -114,8 +120,22 @@ pub struct CredentialCache {
 impl CredentialCache {
     /// The cached answer for `tenant` when it is younger than the TTL.
     pub fn get(&self, tenant: &str) -> Option<Option<Credentials>> {
+        self.get_younger_than(tenant, VERIFIER_TTL)
+    }
+
+    /// The cached answer for `tenant` when it is younger than `age`.
+    pub fn get_younger_than(&self, tenant: &str, age: Duration) -> Option<Option<Credentials>> {
         let entries = self.entries.lock().unwrap_or_else(|e| e.into_inner());
-        entries.get(tenant).filter(|(at, _)| at.elapsed() < VERIFIER_TTL).map(|(_, c)| c.clone())
+        entries.get(tenant).filter(|(at, _)| at.elapsed() < age).map(|(_, c)| c.clone())
+    }
+
+    /// Makes `tenant`'s entry look `by` older, so tests need not sleep.
+    #[cfg(test)]
+    pub(crate) fn backdate(&self, tenant: &str, by: Duration) {
+        let mut entries = self.entries.lock().unwrap_or_else(|e| e.into_inner());
+        if let Some((at, _)) = entries.get_mut(tenant) {
+            *at = at.checked_sub(by).expect("an instant that far back");
+        }
     }
 
     pub fn put(&self, tenant: &str, credentials: Option<Credentials>) {

@@ -6,11 +6,13 @@
 //! - [`directory`]: the provisioning domain (users, groups, memberships, configurations)
 //!   written once against the [`store::Table`] port.
 //! - [`scim`]: the SCIM 2.0 protocol itself: schemas, filters, PATCH, errors. No I/O.
-//! - [`store`]: the Table port and its engines.
+//! - [`store`]: the Table port and its engines; [`secrets`]: where verifiers live.
+//! - [`settings`]: which engine a process runs on, from its environment.
 
 pub mod auth;
 pub mod directory;
 pub mod http;
 pub mod scim;
 pub mod secrets;
+pub mod settings;
 pub mod store;

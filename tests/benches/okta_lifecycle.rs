@@ -297,7 +297,11 @@ async fn run(config: Config) -> i32 {
                     .encode(format!("{}:{}", tenant.client_id, tenant.client_secret))
             );
             _service = Some(svc);
-            (tenant.tenant_url.clone(), auth, "in-process TestService (in-memory store)".to_string())
+            let store = match local::testing::TestStore::from_env() {
+                local::testing::TestStore::Embedded => "in-memory store",
+                local::testing::TestStore::DynamoDb => "DynamoDB on moto",
+            };
+            (tenant.tenant_url.clone(), auth, format!("in-process TestService ({store})"))
         }
     };
     check_loopback(&url);

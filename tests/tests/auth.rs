@@ -150,3 +150,20 @@ async fn tenants_are_isolated() {
     assert_eq!(b.users_total().await, 1);
     assert_eq!(a.find_users("userName eq \"shared.name@example.com\"").await.len(), 1);
 }
+
+/// A rotated secret: the new one works at once, the old one is a 401 at once in the process
+/// that rotated (other processes: within the credential cache's 60 s bound), and the
+/// tenant's data and client ID stay.
+#[tokio::test]
+async fn a_rotated_secret_replaces_the_old_one() {
+    let svc = TestService::start().await;
+    let old = svc.create_tenant("rotating", "named").await;
+    let user = id_of(&Scim::basic(&old).create_okta_user("rotated@example.com").await);
+    let new = svc.rotate_secret(&old).await;
+    assert_ne!(new.client_secret, old.client_secret);
+    assert_eq!((new.client_id.as_str(), new.tenant_url.as_str()), (old.client_id.as_str(), old.tenant_url.as_str()));
+    Scim::basic(&old).get(&format!("/Users/{user}")).await.expect_scim_error(401);
+    Scim::bearer(&old).get("/Users").await.expect_scim_error(401);
+    Scim::basic(&new).get(&format!("/Users/{user}")).await.expect(200);
+    Scim::bearer(&new).get("/Users").await.expect(200);
+}

@@ -7,7 +7,7 @@ use lambda_http::{run, service_fn, Error, Request};
 #[tokio::main]
 async fn main() -> Result<(), Error> {
     shared::http::init_logging();
-    let app = Arc::new(shared::http::App::from_env()?);
+    let app = Arc::new(shared::http::App::from_env().await?);
     run(service_fn(move |req: Request| {
         let app = app.clone();
         async move { Ok::<_, Error>(users::handle(&app, req).await) }

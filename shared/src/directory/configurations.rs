@@ -54,7 +54,7 @@ pub struct Configuration {
     pub created: String,
 }
 
-/// A configuration just created, with the secret that is shown this once.
+/// A configuration with a client secret just made (created or rotated): shown this once.
 #[derive(Debug)]
 pub struct NewConfiguration {
     pub configuration: Configuration,
@@ -95,6 +95,8 @@ pub enum ConfigurationError {
     NameTaken(String),
     #[error("the configuration name must be 1 to 200 characters")]
     InvalidName,
+    #[error("no configuration has the tenant id {0:?}")]
+    UnknownTenant(String),
     #[error(transparent)]
     Store(#[from] StoreError),
 }
@@ -146,6 +148,24 @@ impl Directory {
         }
     }
 
+    /// The configuration of `tenant`, if there is one.
+    pub async fn configuration(&self, tenant: &str) -> Result<Option<Configuration>, StoreError> {
+        let item = self.table.get(&keys::tenant(tenant)).await?;
+        Ok(item.as_ref().and_then(Configuration::from_item))
+    }
+
+    /// Gives `tenant` a new client secret, returned this once. The old one stops working at
+    /// once in this process, and within [`auth::VERIFIER_TTL`] in every other (their cached
+    /// verifiers expire); the client ID stays.
+    pub async fn rotate_secret(&self, tenant: &str) -> Result<NewConfiguration, ConfigurationError> {
+        let configuration =
+            self.configuration(tenant).await?.ok_or_else(|| ConfigurationError::UnknownTenant(tenant.to_owned()))?;
+        let client_secret = auth::new_secret();
+        self.secrets.put_verifier(tenant, &auth::verifier(&client_secret)).await?;
+        self.credentials.forget(tenant);
+        Ok(NewConfiguration { configuration, client_secret })
+    }
+
     /// The configurations of a subscription, by name.
     pub async fn configurations(&self, subscription: &str) -> Result<Vec<Configuration>, StoreError> {
         let mut query = Query::new(Index::Gsi1, keys::configurations_index(subscription));
@@ -164,18 +184,26 @@ impl Directory {
     /// disabled ones, and wrong or missing credentials all give the same 401.
     pub async fn authenticate(&self, tenant: &str, authorization: Option<&str>) -> Result<Configuration, ScimError> {
         let presented = authorization.and_then(Presented::parse).ok_or_else(ScimError::unauthorized)?;
-        let credentials = match self.credentials.get(tenant) {
-            Some(cached) => cached,
-            None => {
-                let loaded = self.load_credentials(tenant).await?;
-                self.credentials.put(tenant, loaded.clone());
-                loaded
+        let opened = |credentials: &Option<Credentials>| match credentials {
+            Some(c) if c.configuration.enabled && presented.opens(&c.configuration, &c.verifier) => {
+                Some(c.configuration.clone())
             }
+            _ => None,
         };
-        match credentials {
-            Some(c) if c.configuration.enabled && presented.opens(&c.configuration, &c.verifier) => Ok(c.configuration),
-            _ => Err(ScimError::unauthorized()),
+        if let Some(cached) = self.credentials.get(tenant) {
+            if let Some(configuration) = opened(&cached) {
+                return Ok(configuration);
+            }
+            // The secret may be one rotated in another process since this entry was read:
+            // read again, unless the entry is too young to be worth it (wrong secrets must not
+            // cost a secret-store call each). Unknown tenants stay cached as absent.
+            if cached.is_none() || self.credentials.get_younger_than(tenant, auth::MISMATCH_RELOAD).is_some() {
+                return Err(ScimError::unauthorized());
+            }
         }
+        let loaded = self.load_credentials(tenant).await?;
+        self.credentials.put(tenant, loaded.clone());
+        opened(&loaded).ok_or_else(ScimError::unauthorized)
     }
 
     async fn load_credentials(&self, tenant: &str) -> Result<Option<Credentials>, StoreError> {
@@ -187,5 +215,126 @@ impl Directory {
         };
         let verifier = self.secrets.verifier(tenant).await?;
         Ok(verifier.map(|verifier| Credentials { configuration, verifier }))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    use std::sync::Arc;
+
+    use async_trait::async_trait;
+
+    use super::*;
+    use crate::secrets::{SecretStore, TableSecrets};
+    use crate::store::sqlite::SqliteTable;
+
+    /// A SecretStore that counts the reads reaching it (what would be Secrets Manager calls).
+    struct CountingSecrets {
+        inner: TableSecrets,
+        reads: AtomicUsize,
+    }
+
+    #[async_trait]
+    impl SecretStore for CountingSecrets {
+        async fn put_verifier(&self, tenant: &str, verifier: &str) -> Result<(), StoreError> {
+            self.inner.put_verifier(tenant, verifier).await
+        }
+        async fn verifier(&self, tenant: &str) -> Result<Option<String>, StoreError> {
+            self.reads.fetch_add(1, Ordering::SeqCst);
+            self.inner.verifier(tenant).await
+        }
+        async fn delete_verifier(&self, tenant: &str) -> Result<(), StoreError> {
+            self.inner.delete_verifier(tenant).await
+        }
+    }
+
+    fn directory() -> (Directory, Arc<CountingSecrets>) {
+        let table: Arc<dyn crate::store::Table> = Arc::new(SqliteTable::in_memory());
+        let secrets = Arc::new(CountingSecrets { inner: TableSecrets::new(table.clone()), reads: AtomicUsize::new(0) });
+        (Directory::new(table, secrets.clone()), secrets)
+    }
+
+    fn bearer(secret: &str) -> String {
+        format!("Bearer {secret}")
+    }
+
+    #[tokio::test]
+    async fn a_warm_process_reads_each_verifier_once_per_ttl() {
+        let (directory, secrets) = directory();
+        let a = directory.create_configuration("sub", "A", LicenseType::Named).await.unwrap();
+        let b = directory.create_configuration("sub", "B", LicenseType::Named).await.unwrap();
+        for _ in 0..100 {
+            directory.authenticate(&a.configuration.tenant, Some(&bearer(&a.client_secret))).await.unwrap();
+            directory.authenticate(&b.configuration.tenant, Some(&bearer(&b.client_secret))).await.unwrap();
+            // Wrong secrets and unknown tenants are answered from the cache too.
+            assert!(directory.authenticate(&a.configuration.tenant, Some(&bearer("wrong"))).await.is_err());
+            assert!(directory.authenticate("no-such-tenant", Some(&bearer("x"))).await.is_err());
+        }
+        // One read per tenant; the unknown tenant never reaches the secret store.
+        assert_eq!(secrets.reads.load(Ordering::SeqCst), 2);
+    }
+
+    #[tokio::test]
+    async fn rotation_replaces_the_secret_at_once_in_this_process() {
+        let (directory, secrets) = directory();
+        let created = directory.create_configuration("sub", "A", LicenseType::Named).await.unwrap();
+        let tenant = created.configuration.tenant.clone();
+        directory.authenticate(&tenant, Some(&bearer(&created.client_secret))).await.unwrap();
+
+        let rotated = directory.rotate_secret(&tenant).await.unwrap();
+        assert_ne!(rotated.client_secret, created.client_secret);
+        assert_eq!(rotated.configuration, created.configuration, "the client ID stays");
+        assert!(directory.authenticate(&tenant, Some(&bearer(&created.client_secret))).await.is_err());
+        directory.authenticate(&tenant, Some(&bearer(&rotated.client_secret))).await.unwrap();
+        assert_eq!(secrets.reads.load(Ordering::SeqCst), 2, "one read before and one after the rotation");
+
+        assert!(matches!(
+            directory.rotate_secret("no-such-tenant").await,
+            Err(ConfigurationError::UnknownTenant(t)) if t == "no-such-tenant"
+        ));
+    }
+
+    #[tokio::test]
+    async fn another_process_keeps_the_old_verifier_until_its_cache_expires() {
+        // Two directories on one store: a Lambda instance and the CLI that rotates.
+        let table: Arc<dyn crate::store::Table> = Arc::new(SqliteTable::in_memory());
+        let serving = Directory::new(table.clone(), Arc::new(TableSecrets::new(table.clone())));
+        let admin = Directory::new(table.clone(), Arc::new(TableSecrets::new(table.clone())));
+        let created = admin.create_configuration("sub", "A", LicenseType::Named).await.unwrap();
+        let tenant = created.configuration.tenant.clone();
+        serving.authenticate(&tenant, Some(&bearer(&created.client_secret))).await.unwrap();
+        let rotated = admin.rotate_secret(&tenant).await.unwrap();
+        // Within VERIFIER_TTL the warm process still accepts the old secret (the stated bound)…
+        serving.authenticate(&tenant, Some(&bearer(&created.client_secret))).await.unwrap();
+        // …and once its entry expires (backdated here instead of waiting 60 s) only the new one.
+        serving.credentials.backdate(&tenant, auth::VERIFIER_TTL);
+        assert!(serving.authenticate(&tenant, Some(&bearer(&created.client_secret))).await.is_err());
+        serving.authenticate(&tenant, Some(&bearer(&rotated.client_secret))).await.unwrap();
+    }
+
+    #[tokio::test]
+    async fn a_secret_rotated_elsewhere_works_once_the_cached_verifier_is_old_enough_to_reread() {
+        let table: Arc<dyn crate::store::Table> = Arc::new(SqliteTable::in_memory());
+        let secrets = Arc::new(CountingSecrets { inner: TableSecrets::new(table.clone()), reads: AtomicUsize::new(0) });
+        let serving = Directory::new(table.clone(), secrets.clone());
+        let admin = Directory::new(table.clone(), Arc::new(TableSecrets::new(table.clone())));
+        let created = admin.create_configuration("sub", "A", LicenseType::Named).await.unwrap();
+        let tenant = created.configuration.tenant.clone();
+        serving.authenticate(&tenant, Some(&bearer(&created.client_secret))).await.unwrap();
+        let rotated = admin.rotate_secret(&tenant).await.unwrap();
+
+        // A fresh entry is trusted: the new secret is refused without a read…
+        assert!(serving.authenticate(&tenant, Some(&bearer(&rotated.client_secret))).await.is_err());
+        assert_eq!(secrets.reads.load(Ordering::SeqCst), 1);
+        // …once it is MISMATCH_RELOAD old, a mismatch reads again: the new secret works, the
+        // old one stops, and wrong secrets are refused from the new entry without more reads.
+        serving.credentials.backdate(&tenant, auth::MISMATCH_RELOAD);
+        serving.authenticate(&tenant, Some(&bearer(&rotated.client_secret))).await.unwrap();
+        assert!(serving.authenticate(&tenant, Some(&bearer(&created.client_secret))).await.is_err());
+        for _ in 0..50 {
+            assert!(serving.authenticate(&tenant, Some(&bearer("wrong"))).await.is_err());
+        }
+        assert_eq!(secrets.reads.load(Ordering::SeqCst), 2);
     }
 }

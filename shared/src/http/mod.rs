@@ -21,7 +21,9 @@ pub use route::{Endpoint, Route};
 
 use crate::directory::{Directory, Tenant};
 use crate::scim::ScimError;
-use crate::secrets::{SecretStore, TableSecrets};
+use crate::secrets::{SecretStore, SecretsManagerSecrets, TableSecrets};
+use crate::settings::{Settings, Store};
+use crate::store::dynamodb::DynamoTable;
 use crate::store::Table;
 
 /// Largest request body accepted, in bytes.
@@ -37,20 +39,40 @@ impl App {
         App { directory: Directory::new(table, secrets) }
     }
 
-    /// The app a function builds at cold start, from its environment: the embedded store in
-    /// `SCIM_DATA_DIR` (default `/tmp/scim`). The DynamoDB engine is selected here once it exists.
-    pub fn from_env() -> Result<App, String> {
-        let dir = std::env::var("SCIM_DATA_DIR").unwrap_or_else(|_| "/tmp/scim".to_owned());
-        let path = std::path::Path::new(&dir).join("scim.sqlite3");
-        let table = crate::store::sqlite::SqliteTable::open(&path)
-            .map_err(|e| format!("cannot open the embedded store at {}: {e}", path.display()))?;
-        Ok(App::embedded(Arc::new(table)))
+    /// The app a function builds at cold start, from its environment ([`Settings`]): the
+    /// embedded store in `SCIM_DATA_DIR`, or DynamoDB and Secrets Manager when
+    /// `SCIM_TABLE_NAME` is set. The error tells the operator what to set.
+    pub async fn from_env() -> Result<App, String> {
+        App::from_settings(&Settings::from_env()?).await
+    }
+
+    /// The app `settings` describe; AWS clients are built here, once, from the SDK's own
+    /// environment (region, credentials, `AWS_ENDPOINT_URL`).
+    pub async fn from_settings(settings: &Settings) -> Result<App, String> {
+        match &settings.store {
+            Store::Embedded { data_dir } => {
+                let path = data_dir.join("scim.sqlite3");
+                let table = crate::store::sqlite::SqliteTable::open(&path)
+                    .map_err(|e| format!("cannot open the embedded store at {}: {e}", path.display()))?;
+                Ok(App::embedded(Arc::new(table)))
+            }
+            Store::DynamoDb { table, secret_prefix } => {
+                Ok(App::on_aws(&crate::settings::aws_config().await?, table, secret_prefix))
+            }
+        }
     }
 
     /// An app whose secrets live in the same embedded table.
     pub fn embedded(table: Arc<dyn Table>) -> App {
         let secrets = Arc::new(TableSecrets::new(table.clone()));
         App::new(table, secrets)
+    }
+
+    /// An app on the DynamoDB table `table`, with verifiers in Secrets Manager under `secret_prefix`.
+    pub fn on_aws(config: &aws_config::SdkConfig, table: &str, secret_prefix: &str) -> App {
+        let table = DynamoTable::new(aws_sdk_dynamodb::Client::new(config), table);
+        let secrets = SecretsManagerSecrets::new(aws_sdk_secretsmanager::Client::new(config), secret_prefix);
+        App::new(Arc::new(table), Arc::new(secrets))
     }
 }
 

@@ -129,15 +129,23 @@ fn in_operation(index: usize, mut e: ScimError) -> ScimError {
 /// | replace, path `members`, value `[…]` | `Replace(ids)` |
 /// | path-less add / replace whose value has a `members` key | `Add(ids)` / `Replace(ids)`; the rest of the value stays an operation |
 ///
+/// Consecutive adds (or consecutive removes) become one change with every id, in order: the
+/// result is the same, and Entra's and Okta's one-operation-per-member PATCHes cost one
+/// batch of transactions instead of one transaction per member.
+///
 /// Errors (400): another filter on members (`invalidFilter`); a filter in an add or replace
 /// or a members sub-attribute path (`invalidPath`); a member without a string `value`
 /// (`invalidValue`).
 pub fn split_member_changes(ops: &mut Vec<PatchOperation>) -> Result<Vec<MemberChange>, ScimError> {
-    let mut changes = Vec::new();
+    let mut changes: Vec<MemberChange> = Vec::new();
     let mut kept = Vec::with_capacity(ops.len());
     for (i, op) in ops.iter().enumerate() {
         let (change, rest) = member_change(op).map_err(|e| in_operation(i, e))?;
-        changes.extend(change);
+        match (changes.last_mut(), change) {
+            (Some(MemberChange::Add(ids)), Some(MemberChange::Add(more)))
+            | (Some(MemberChange::Remove(ids)), Some(MemberChange::Remove(more))) => ids.extend(more),
+            (_, change) => changes.extend(change),
+        }
         kept.extend(rest);
     }
     *ops = kept;
@@ -485,6 +493,32 @@ mod tests {
     }
 
     #[test]
+    fn consecutive_adds_and_removes_are_one_change_each() {
+        let (changes, _) = split(json!([
+            {"op": "remove", "path": "members[value eq \"u1\"]"},
+            {"op": "remove", "path": "members[value eq \"u2\"]"},
+            {"op": "Remove", "path": "members", "value": [{"value": "u3"}]},
+            {"op": "add", "path": "members", "value": [{"value": "u1"}]},
+            {"op": "add", "path": "members", "value": [{"value": "u4"}]},
+            {"op": "replace", "path": "displayName", "value": "x"},
+            {"op": "add", "path": "members", "value": [{"value": "u5"}]},
+            {"op": "remove", "path": "members"},
+            {"op": "remove", "path": "members"},
+        ]));
+        assert_eq!(
+            changes,
+            vec![
+                MemberChange::Remove(ids(&["u1", "u2", "u3"])),
+                // A document operation in between does not separate member changes: they are
+                // applied after the document anyway.
+                MemberChange::Add(ids(&["u1", "u4", "u5"])),
+                MemberChange::RemoveAll,
+                MemberChange::RemoveAll,
+            ]
+        );
+    }
+
+    #[test]
     fn okta_adds_and_removes_members_in_one_patch() {
         let (changes, rest) = split(json!([
             {"op": "remove", "path": "members[value eq \"00u1\"]"},
@@ -535,7 +569,7 @@ mod tests {
             {"op": "remove", "path": "members[value eq \"a\" or value eq \"b\" or VALUE eq \"c\"]"},
             {"op": "remove", "path": "urn:ietf:params:scim:schemas:core:2.0:Group:members[value eq \"d\"]"},
         ]));
-        assert_eq!(changes, vec![MemberChange::Remove(ids(&["a", "b", "c"])), MemberChange::Remove(ids(&["d"]))]);
+        assert_eq!(changes, vec![MemberChange::Remove(ids(&["a", "b", "c", "d"]))]);
         for path in
             ["members[display eq \"a\"]", "members[value ne \"a\"]", "members[value eq \"a\" and type eq \"User\"]"]
         {

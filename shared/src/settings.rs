@@ -1,0 +1,168 @@
+//! Which engine a process runs on, read once at cold start from the environment.
+//!
+//! | variable | meaning | default |
+//! |---|---|---|
+//! | `SCIM_STORE` | `embedded` or `dynamodb` | `dynamodb` when `SCIM_TABLE_NAME` is set, else `embedded` |
+//! | `SCIM_TABLE_NAME` | the DynamoDB table (dynamodb) | — (required for dynamodb) |
+//! | `SCIM_SECRET_PREFIX` | prefix of the per-tenant Secrets Manager secrets (dynamodb) | `scim/` |
+//! | `SCIM_DATA_DIR` | directory of the SQLite file (embedded) | `/tmp/scim` |
+//! | `AWS_REGION`, `AWS_ENDPOINT_URL`, credentials | read by aws-config itself (dynamodb) | the SDK's chain |
+//!
+//! `AWS_ENDPOINT_URL` is the SDK's standard endpoint override: pointed at a moto server it
+//! sends both DynamoDB and Secrets Manager there (moto serves every service on one port).
+//! Errors name the variable to set, since the person reading them is an operator.
+
+use std::path::PathBuf;
+
+/// Default of `SCIM_SECRET_PREFIX`; the SAM template scopes IAM to the same prefix.
+pub const DEFAULT_SECRET_PREFIX: &str = "scim/";
+/// Default of `SCIM_DATA_DIR`: Lambda's only writable directory.
+pub const DEFAULT_DATA_DIR: &str = "/tmp/scim";
+
+/// The engine behind the Table and SecretStore ports.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Store {
+    /// SQLite in `data_dir`; verifiers in the same table.
+    Embedded { data_dir: PathBuf },
+    /// DynamoDB table `table`; verifiers in Secrets Manager as `{secret_prefix}{tenant}`.
+    DynamoDb { table: String, secret_prefix: String },
+}
+
+/// What a process reads from its environment at start-up.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Settings {
+    pub store: Store,
+}
+
+impl Settings {
+    /// The settings in this process's environment.
+    pub fn from_env() -> Result<Settings, String> {
+        Settings::from_vars(|name| std::env::var(name).ok())
+    }
+
+    /// The settings given by `var` (a variable's value, if set), so callers such as
+    /// `local-api` can lay command-line flags over the environment and get the same rules.
+    pub fn from_vars(var: impl Fn(&str) -> Option<String>) -> Result<Settings, String> {
+        let var = |name: &str| var(name).map(|v| v.trim().to_owned()).filter(|v| !v.is_empty());
+        let table = var("SCIM_TABLE_NAME");
+        let store = match var("SCIM_STORE").map(|s| s.to_ascii_lowercase()).as_deref() {
+            Some("embedded") => false,
+            Some("dynamodb") => true,
+            None => table.is_some(),
+            Some(other) => {
+                return Err(format!("SCIM_STORE must be `embedded` or `dynamodb`, not {other:?}"));
+            }
+        };
+        let store = if store {
+            let table = table.ok_or(
+                "SCIM_STORE=dynamodb needs SCIM_TABLE_NAME, the name of the DynamoDB table \
+                 (local-api: --table NAME)",
+            )?;
+            validate_table_name(&table)?;
+            let secret_prefix = var("SCIM_SECRET_PREFIX").unwrap_or_else(|| DEFAULT_SECRET_PREFIX.to_owned());
+            validate_secret_prefix(&secret_prefix)?;
+            Store::DynamoDb { table, secret_prefix }
+        } else {
+            Store::Embedded { data_dir: var("SCIM_DATA_DIR").unwrap_or_else(|| DEFAULT_DATA_DIR.to_owned()).into() }
+        };
+        Ok(Settings { store })
+    }
+}
+
+/// DynamoDB's rule: 3 to 255 of `[A-Za-z0-9_.-]`.
+fn validate_table_name(name: &str) -> Result<(), String> {
+    let ok = (3..=255).contains(&name.len())
+        && name.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '.' | '-'));
+    if ok {
+        Ok(())
+    } else {
+        Err(format!("SCIM_TABLE_NAME {name:?} is not a DynamoDB table name: 3 to 255 of A-Z a-z 0-9 _ . -"))
+    }
+}
+
+/// Secrets Manager names allow `[A-Za-z0-9/_+=.@-]`; the tenant id (32 hex digits) follows the
+/// prefix, and a whole name may be 512 characters.
+fn validate_secret_prefix(prefix: &str) -> Result<(), String> {
+    let ok = prefix.len() <= 256
+        && prefix.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, '/' | '_' | '+' | '=' | '.' | '@' | '-'));
+    if ok {
+        Ok(())
+    } else {
+        Err(format!(
+            "SCIM_SECRET_PREFIX {prefix:?} cannot start a Secrets Manager name: \
+             at most 256 of A-Z a-z 0-9 / _ + = . @ -"
+        ))
+    }
+}
+
+/// The AWS SDK configuration from the environment (region, credentials, `AWS_ENDPOINT_URL`),
+/// loaded once per process; an error when no region is known, since every call would fail.
+pub async fn aws_config() -> Result<aws_config::SdkConfig, String> {
+    let config = aws_config::load_defaults(aws_config::BehaviorVersion::latest()).await;
+    if config.region().is_none() {
+        return Err("no AWS region: set AWS_REGION (Lambda sets it; for moto any region works, \
+                    e.g. AWS_REGION=us-east-1)"
+            .to_owned());
+    }
+    Ok(config)
+}
+
+/// An SDK configuration for a local moto server at `endpoint`: fixed region and dummy
+/// credentials (moto accepts any), so tests never reach for a real account's credentials.
+pub async fn moto_config(endpoint: &str) -> aws_config::SdkConfig {
+    let credentials = aws_sdk_dynamodb::config::Credentials::new("test", "test", None, None, "moto");
+    aws_config::defaults(aws_config::BehaviorVersion::latest())
+        .region(aws_config::Region::new("us-east-1"))
+        .endpoint_url(endpoint)
+        .credentials_provider(credentials)
+        .load()
+        .await
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn settings(vars: &[(&str, &str)]) -> Result<Settings, String> {
+        Settings::from_vars(|name| vars.iter().find(|(k, _)| *k == name).map(|(_, v)| v.to_string()))
+    }
+
+    #[test]
+    fn embedded_is_the_default_and_a_table_name_selects_dynamodb() {
+        assert_eq!(settings(&[]).unwrap().store, Store::Embedded { data_dir: DEFAULT_DATA_DIR.into() });
+        assert_eq!(
+            settings(&[("SCIM_DATA_DIR", "/var/scim")]).unwrap().store,
+            Store::Embedded { data_dir: "/var/scim".into() }
+        );
+        assert_eq!(
+            settings(&[("SCIM_TABLE_NAME", "scim-prod")]).unwrap().store,
+            Store::DynamoDb { table: "scim-prod".into(), secret_prefix: "scim/".into() }
+        );
+        assert_eq!(
+            settings(&[("SCIM_TABLE_NAME", "t-1"), ("SCIM_SECRET_PREFIX", "prod/scim/")]).unwrap().store,
+            Store::DynamoDb { table: "t-1".into(), secret_prefix: "prod/scim/".into() }
+        );
+        // An explicit choice wins over the table name.
+        assert!(matches!(
+            settings(&[("SCIM_STORE", "embedded"), ("SCIM_TABLE_NAME", "t-1")]).unwrap().store,
+            Store::Embedded { .. }
+        ));
+    }
+
+    #[test]
+    fn errors_name_what_to_set() {
+        let e = settings(&[("SCIM_STORE", "dynamodb")]).unwrap_err();
+        assert!(e.contains("SCIM_TABLE_NAME"), "{e}");
+        let e = settings(&[("SCIM_STORE", "dynamo")]).unwrap_err();
+        assert!(e.contains("`embedded` or `dynamodb`"), "{e}");
+        let e = settings(&[("SCIM_TABLE_NAME", "no spaces")]).unwrap_err();
+        assert!(e.contains("SCIM_TABLE_NAME"), "{e}");
+        let e = settings(&[("SCIM_TABLE_NAME", "t-1"), ("SCIM_SECRET_PREFIX", "scim/*")]).unwrap_err();
+        assert!(e.contains("SCIM_SECRET_PREFIX"), "{e}");
+        // Blank counts as unset.
+        assert!(matches!(
+            settings(&[("SCIM_STORE", " "), ("SCIM_TABLE_NAME", "")]).unwrap().store,
+            Store::Embedded { .. }
+        ));
+    }
+}
