@@ -45,7 +45,7 @@ impl Settings {
     pub fn from_vars(var: impl Fn(&str) -> Option<String>) -> Result<Settings, String> {
         let var = |name: &str| var(name).map(|v| v.trim().to_owned()).filter(|v| !v.is_empty());
         let table = var("SCIM_TABLE_NAME");
-        let store = match var("SCIM_STORE").map(|s| s.to_ascii_lowercase()).as_deref() {
+        let dynamodb = match var("SCIM_STORE").map(|s| s.to_ascii_lowercase()).as_deref() {
             Some("embedded") => false,
             Some("dynamodb") => true,
             None => table.is_some(),
@@ -53,7 +53,7 @@ impl Settings {
                 return Err(format!("SCIM_STORE must be `embedded` or `dynamodb`, not {other:?}"));
             }
         };
-        let store = if store {
+        let store = if dynamodb {
             let table = table.ok_or(
                 "SCIM_STORE=dynamodb needs SCIM_TABLE_NAME, the name of the DynamoDB table \
                  (local-api: --table NAME)",

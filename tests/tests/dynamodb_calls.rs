@@ -1,0 +1,159 @@
+//! DynamoDB calls per SCIM operation, counted at the SDK (one count per HTTP request the
+//! client sends), on a local moto server. Prints the table the README quotes and asserts what
+//! the design promises: no Scan anywhere, a single-resource read costs at most 2 calls, and
+//! adding one member to a 10,000-member group costs what adding one to an empty group costs.
+//!
+//! Needs `SCIM_TEST_DYNAMODB_ENDPOINT` (scripts/test starts moto and sets it).
+
+mod common;
+
+use std::collections::BTreeMap;
+use std::sync::{Arc, Mutex};
+
+use aws_sdk_dynamodb::config::interceptors::BeforeTransmitInterceptorContextRef;
+use aws_sdk_dynamodb::config::{ConfigBag, Intercept, RuntimeComponents};
+use aws_smithy_runtime_api::box_error::BoxError;
+use aws_smithy_runtime_api::client::orchestrator::Metadata;
+use common::*;
+use futures::stream::{self, StreamExt};
+use serde_json::json;
+use shared::http::App;
+use shared::secrets::TableSecrets;
+use shared::store::dynamodb::DynamoTable;
+
+/// Counts the requests the SDK sends, by operation name.
+#[derive(Debug, Default, Clone)]
+struct CallCounter(Arc<Mutex<BTreeMap<String, usize>>>);
+
+impl CallCounter {
+    fn take(&self) -> BTreeMap<String, usize> {
+        std::mem::take(&mut *self.0.lock().unwrap())
+    }
+}
+
+impl Intercept for CallCounter {
+    fn name(&self) -> &'static str {
+        "CallCounter"
+    }
+
+    fn read_before_transmit(
+        &self,
+        _context: &BeforeTransmitInterceptorContextRef<'_>,
+        _runtime_components: &RuntimeComponents,
+        cfg: &mut ConfigBag,
+    ) -> Result<(), BoxError> {
+        let name = cfg.load::<Metadata>().map(|m| m.name().to_owned()).unwrap_or_else(|| "?".into());
+        *self.0.lock().unwrap().entry(name).or_default() += 1;
+        Ok(())
+    }
+}
+
+struct Measured {
+    operation: &'static str,
+    calls: BTreeMap<String, usize>,
+}
+
+impl Measured {
+    fn total(&self) -> usize {
+        self.calls.values().sum()
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn dynamodb_calls_per_scim_operation() {
+    let endpoint = std::env::var("SCIM_TEST_DYNAMODB_ENDPOINT")
+        .expect("SCIM_TEST_DYNAMODB_ENDPOINT is not set: run scripts/test, or `scripts/moto start` and export what it prints");
+    let counter = CallCounter::default();
+    let sdk = aws_config::defaults(aws_config::BehaviorVersion::latest())
+        .endpoint_url(&endpoint)
+        .region(aws_config::Region::new("us-east-1"))
+        .credentials_provider(aws_sdk_dynamodb::config::Credentials::new("test", "test", None, None, "test"))
+        .load()
+        .await;
+    let config = aws_sdk_dynamodb::config::Builder::from(&sdk).interceptor(counter.clone()).build();
+    let client = aws_sdk_dynamodb::Client::from_conf(config);
+    let name = format!("calls-{}", uuid::Uuid::new_v4().simple());
+    DynamoTable::create_table(&client, &name).await.expect("create the table");
+    let table: Arc<dyn shared::store::Table> = Arc::new(DynamoTable::new(client, name));
+    let app = Arc::new(App::new(table.clone(), Arc::new(TableSecrets::new(table))));
+    let svc = TestService::start_with(app).await;
+    let scim = Scim::basic(&svc.create_tenant("calls", "named").await);
+
+    // Warm up: the first request reads the tenant's credentials, then they are cached.
+    scim.get("/Users?startIndex=1&count=1").await.expect(200);
+    let users = scim.create_users("member", 1100, 16).await;
+    let big = users[..].to_vec();
+    counter.take();
+
+    let mut table_rows: Vec<Measured> = Vec::new();
+    let measure = |operation: &'static str| Measured { operation, calls: counter.take() };
+
+    let user = scim.create_okta_user("counted@example.com").await;
+    table_rows.push(measure("create user"));
+    let id = id_of(&user);
+    scim.get(&format!("/Users?filter={}", enc("userName eq \"COUNTED@example.com\""))).await.expect(200);
+    table_rows.push(measure("lookup by userName"));
+    scim.get(&format!("/Users/{id}")).await.expect(200);
+    table_rows.push(measure("get user"));
+    let mut replaced = user.clone();
+    replaced["displayName"] = json!("Counted Again");
+    scim.put(&format!("/Users/{id}"), &replaced).await.expect(200);
+    table_rows.push(measure("replace user (PUT)"));
+    scim.patch(&format!("/Users/{id}"), &patch_op(json!([{"op": "replace", "value": {"active": false}}]))).await.expect(200);
+    table_rows.push(measure("deactivate user (PATCH)"));
+    let empty = id_of(&scim.create_group("Counted Empty").await);
+    table_rows.push(measure("create group"));
+    let add_one = |uid: &str| patch_op(json!([{"op": "add", "path": "members", "value": [{"value": uid}]}]));
+    scim.patch(&format!("/Groups/{empty}"), &add_one(&id)).await.expect(204);
+    table_rows.push(measure("add 1 member (empty group)"));
+    let many = id_of(&scim.create_group("Counted Many").await);
+    counter.take();
+    let values: Vec<_> = big[..256].iter().map(|u| json!({"value": u})).collect();
+    scim.patch(&format!("/Groups/{many}"), &patch_op(json!([{"op": "add", "path": "members", "value": values}])))
+        .await
+        .expect(204);
+    table_rows.push(measure("add 256 members"));
+    scim.get("/Users?startIndex=1&count=100").await.expect(200);
+    table_rows.push(measure("list users, page 1 (count 100)"));
+    scim.get("/Users?startIndex=1001&count=100").await.expect(200);
+    table_rows.push(measure("list users, page 11, cold (count 100)"));
+    for page in 0..11 {
+        scim.get(&format!("/Users?startIndex={}&count=100", page * 100 + 1)).await.expect(200);
+    }
+    counter.take();
+    scim.get("/Users?startIndex=1101&count=100").await.expect(200);
+    table_rows.push(measure("list users, next page while walking (count 100)"));
+
+    // A 10,000-member group: add members in Okta-sized pushes, then one more member.
+    let huge = id_of(&scim.create_group("Counted Huge").await);
+    let more = scim.create_users("bulk", 10_000 - big.len() + 1, 16).await;
+    let all: Vec<String> = big.iter().chain(more.iter()).cloned().collect();
+    let (members, extra) = all.split_at(10_000);
+    stream::iter(members.chunks(256))
+        .for_each_concurrent(4, |chunk| {
+            let scim = scim.clone();
+            let path = format!("/Groups/{huge}");
+            let values: Vec<_> = chunk.iter().map(|u| json!({"value": u})).collect();
+            async move {
+                scim.patch(&path, &patch_op(json!([{"op": "add", "path": "members", "value": values}]))).await.expect(204);
+            }
+        })
+        .await;
+    counter.take();
+    scim.patch(&format!("/Groups/{huge}"), &add_one(&extra[0])).await.expect(204);
+    table_rows.push(measure("add 1 member (10,000-member group)"));
+
+    println!("\n| SCIM operation | DynamoDB calls | by API |\n|---|---|---|");
+    for row in &table_rows {
+        let by_api: Vec<String> = row.calls.iter().map(|(op, n)| format!("{op} {n}")).collect();
+        println!("| {} | {} | {} |", row.operation, row.total(), by_api.join(", "));
+    }
+
+    for row in &table_rows {
+        assert!(!row.calls.contains_key("Scan"), "{} used a Scan", row.operation);
+    }
+    let row = |name: &str| table_rows.iter().find(|r| r.operation == name).unwrap().total();
+    assert!(row("get user") <= 2, "get user costs {}", row("get user"));
+    assert!(row("lookup by userName") <= 2, "lookup costs {}", row("lookup by userName"));
+    assert_eq!(row("add 1 member (10,000-member group)"), row("add 1 member (empty group)"));
+}
