@@ -11,7 +11,7 @@
 //! `--bin PATH` (COLD_START_BIN; default: the release build of that function beside this
 //! benchmark, `<target>/release/<function>`), `--runs N` (COLD_START_RUNS, 20).
 //!
-//! Method. A small HTTP/1.1 server on 127.0.0.1 plays the Lambda Runtime API
+//! Method. A small HTTP/1.1 server on 127.0.0.1 (a new port per run) plays the Lambda Runtime API
 //! (`GET /2018-06-01/runtime/invocation/next`, `POST …/invocation/{id}/response`). Per run the
 //! binary is spawned afresh with `AWS_LAMBDA_RUNTIME_API` pointing at it and the embedded store
 //! in a temporary `SCIM_DATA_DIR` holding one configuration (made before the runs, so no AWS
@@ -29,6 +29,7 @@ use std::io::{BufRead, BufReader, Write};
 use std::net::{TcpListener, TcpStream};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::mpsc::{channel, Receiver, RecvTimeoutError, Sender};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
@@ -99,25 +100,44 @@ enum Seen {
     Error(usize, String),
 }
 
-/// The fake Runtime API's state: which run is current and how far it got.
+/// One run's fake Runtime API. Every run gets its own listener (a new port), so nothing the
+/// previous, killed process had in flight can be taken for the new one's.
 struct Api {
     run: usize,
-    polls: usize,
+    polls: Mutex<usize>,
     event: String,
+    done: AtomicBool,
 }
 
-fn serve(listener: TcpListener, api: Arc<Mutex<Api>>, seen: Sender<Seen>) {
-    for stream in listener.incoming() {
-        let Ok(stream) = stream else { continue };
-        let (api, seen) = (api.clone(), seen.clone());
-        std::thread::spawn(move || {
-            let _ = connection(stream, &api, &seen);
-        });
-    }
+/// Starts the run's Runtime API on a free loopback port; returns it and its `host:port`.
+fn start_api(run: usize, event: &str, seen: &Sender<Seen>) -> (Arc<Api>, String) {
+    let listener = TcpListener::bind("127.0.0.1:0").expect("bind 127.0.0.1");
+    let address = listener.local_addr().unwrap().to_string();
+    let api = Arc::new(Api { run, polls: Mutex::new(0), event: event.to_owned(), done: AtomicBool::new(false) });
+    let (state, seen) = (api.clone(), seen.clone());
+    std::thread::spawn(move || {
+        for stream in listener.incoming() {
+            if state.done.load(Ordering::SeqCst) {
+                return;
+            }
+            let Ok(stream) = stream else { continue };
+            let (state, seen) = (state.clone(), seen.clone());
+            std::thread::spawn(move || {
+                let _ = connection(stream, &state, &seen);
+            });
+        }
+    });
+    (api, address)
+}
+
+/// Ends a run's Runtime API: its accept loop sees `done` on one last connection.
+fn stop_api(api: &Api, address: &str) {
+    api.done.store(true, Ordering::SeqCst);
+    let _ = TcpStream::connect(address);
 }
 
 /// One keep-alive connection from the runtime client.
-fn connection(stream: TcpStream, api: &Mutex<Api>, seen: &Sender<Seen>) -> std::io::Result<()> {
+fn connection(stream: TcpStream, api: &Api, seen: &Sender<Seen>) -> std::io::Result<()> {
     stream.set_nodelay(true)?;
     let mut reader = BufReader::new(stream.try_clone()?);
     let mut writer = stream;
@@ -125,10 +145,11 @@ fn connection(stream: TcpStream, api: &Mutex<Api>, seen: &Sender<Seen>) -> std::
         let Some((method, path, body)) = read_request(&mut reader)? else { return Ok(()) };
         let now = Instant::now();
         if method == "GET" && path == NEXT {
-            let (run, poll, event) = {
-                let mut api = api.lock().unwrap();
-                api.polls += 1;
-                (api.run, api.polls, api.event.clone())
+            let (run, event) = (api.run, &api.event);
+            let poll = {
+                let mut polls = api.polls.lock().unwrap();
+                *polls += 1;
+                *polls
             };
             let _ = seen.send(Seen::Next(run, poll, now));
             if poll > 2 {
@@ -148,7 +169,7 @@ fn connection(stream: TcpStream, api: &Mutex<Api>, seen: &Sender<Seen>) -> std::
             )?;
         } else if method == "POST" && path.ends_with("/response") {
             let invocation = path.rsplit('/').nth(1).and_then(|id| id.rsplit('-').next()?.parse().ok()).unwrap_or(0);
-            let run = api.lock().unwrap().run;
+            let run = api.run;
             let status = serde_json::from_slice::<Value>(&body)
                 .ok()
                 .and_then(|v| v["statusCode"].as_u64())
@@ -156,7 +177,7 @@ fn connection(stream: TcpStream, api: &Mutex<Api>, seen: &Sender<Seen>) -> std::
             let _ = seen.send(Seen::Response(run, invocation, now, status));
             writer.write_all(b"HTTP/1.1 202 Accepted\r\nContent-Length: 16\r\n\r\n{\"status\":\"OK\"}\n")?;
         } else {
-            let run = api.lock().unwrap().run;
+            let run = api.run;
             let _ = seen.send(Seen::Error(run, format!("{method} {path}: {}", String::from_utf8_lossy(&body))));
             writer.write_all(b"HTTP/1.1 202 Accepted\r\nContent-Length: 16\r\n\r\n{\"status\":\"OK\"}\n")?;
         }
@@ -277,16 +298,13 @@ struct Sample {
     warm: Duration,
 }
 
-fn one_run(bin: &Path, data_dir: &Path, address: &str, api: &Mutex<Api>, seen: &Receiver<Seen>, run: usize) -> Sample {
-    {
-        let mut api = api.lock().unwrap();
-        api.run = run;
-        api.polls = 0;
-    }
+fn one_run(bin: &Path, data_dir: &Path, event: &str, seen: (&Sender<Seen>, &Receiver<Seen>), run: usize) -> Sample {
+    let (api, address) = start_api(run, event, seen.0);
+    let seen = seen.1;
     let started = Instant::now();
     let mut child = Command::new(bin)
         .env_clear()
-        .env("AWS_LAMBDA_RUNTIME_API", address)
+        .env("AWS_LAMBDA_RUNTIME_API", &address)
         .env("AWS_LAMBDA_FUNCTION_NAME", "cold-start")
         .env("AWS_LAMBDA_FUNCTION_MEMORY_SIZE", "256")
         .env("AWS_LAMBDA_FUNCTION_VERSION", "$LATEST")
@@ -325,6 +343,7 @@ fn one_run(bin: &Path, data_dir: &Path, address: &str, api: &Mutex<Api>, seen: &
         }
     };
     stop(&mut child);
+    stop_api(&api, &address);
     if let Err(e) = outcome {
         eprintln!("cold_start: run {run} failed: {e}");
         std::process::exit(1)
@@ -364,24 +383,18 @@ fn main() {
     std::fs::create_dir_all(&data_dir).expect("temporary data dir");
     let event = prepare(&data_dir, &options.function);
 
-    let listener = TcpListener::bind("127.0.0.1:0").expect("bind 127.0.0.1");
-    let address = listener.local_addr().unwrap().to_string();
-    let api = Arc::new(Mutex::new(Api { run: 0, polls: 0, event }));
-    let (sender, seen) = channel();
-    {
-        let api = api.clone();
-        std::thread::spawn(move || serve(listener, api, sender));
-    }
+    let (sender, receiver) = channel();
+    let seen = (&sender, &receiver);
 
     println!(
-        "cold start of {} ({}), {} runs against a fake Runtime API on {address}",
+        "cold start of {} ({}), {} runs against a fake Runtime API on 127.0.0.1",
         options.function,
         options.bin.display(),
         options.runs
     );
-    one_run(&options.bin, &data_dir, &address, &api, &seen, 0); // warms the page cache; not counted
+    one_run(&options.bin, &data_dir, &event, seen, 0); // warms the page cache; not counted
     let samples: Vec<Sample> =
-        (1..=options.runs).map(|run| one_run(&options.bin, &data_dir, &address, &api, &seen, run)).collect();
+        (1..=options.runs).map(|run| one_run(&options.bin, &data_dir, &event, seen, run)).collect();
     let _ = std::fs::remove_dir_all(&data_dir);
 
     summary("ready (spawn -> first `next` poll)", samples.iter().map(|s| s.ready).collect());
