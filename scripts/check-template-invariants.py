@@ -1,0 +1,169 @@
+"""Checks what template.yaml must keep true, on the CloudFormation the SAM transform makes of it.
+
+    python scripts/sam-translate.py template.yaml > translated.json
+    python scripts/check-template-invariants.py template.yaml translated.json
+
+Linters check that the template is well formed; this checks that it is the service's
+template: the routes go to the right functions, each function is built from its own Cargo
+package and binary, IAM holds only the calls the code makes (never a Scan, never `*`), the
+table has the keys and index the DynamoDB engine uses and cannot be lost with the stack.
+Prints every broken rule and exits 1 if there is one.
+"""
+
+import json
+import sys
+
+from samtranslator.yaml_helper import yaml_parse
+
+ROUTES = {
+    "/scim/v2/{tenant}": "DiscoveryFunction",
+    "/scim/v2/{tenant}/{proxy+}": "DiscoveryFunction",
+    "/scim/v2/{tenant}/Users": "UsersFunction",
+    "/scim/v2/{tenant}/Users/{id}": "UsersFunction",
+    "/scim/v2/{tenant}/Groups": "GroupsFunction",
+    "/scim/v2/{tenant}/Groups/{id}": "GroupsFunction",
+}
+BINARIES = {"UsersFunction": "users", "GroupsFunction": "groups", "DiscoveryFunction": "discovery"}
+READS = {"dynamodb:GetItem", "dynamodb:BatchGetItem", "dynamodb:Query", "secretsmanager:GetSecretValue"}
+WRITES = {"dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:DeleteItem", "dynamodb:ConditionCheckItem"}
+LOGS = {"logs:CreateLogStream", "logs:PutLogEvents"}
+ALLOWED = {
+    "UsersFunction": READS | WRITES | LOGS,
+    "GroupsFunction": READS | WRITES | LOGS,
+    "DiscoveryFunction": READS | LOGS,
+}
+ENV = {"SCIM_STORE", "SCIM_TABLE_NAME", "SCIM_SECRET_PREFIX", "LOG_LEVEL"}
+
+problems = []
+
+
+def check(ok, message):
+    if not ok:
+        problems.append(message)
+
+
+def as_list(value):
+    return value if isinstance(value, list) else [value]
+
+
+def ref_name(value):
+    """The logical id a {"Ref": X} or {"Fn::GetAtt": [X, ...]} names."""
+    if isinstance(value, dict):
+        if "Ref" in value:
+            return value["Ref"]
+        if "Fn::GetAtt" in value:
+            return value["Fn::GetAtt"][0]
+    return None
+
+
+def statements(resources, role_id):
+    """Every IAM statement a role grants: inline, and from the template's managed policies."""
+    role = resources[role_id]["Properties"]
+    found = [s for p in role.get("Policies", []) for s in as_list(p["PolicyDocument"]["Statement"])]
+    for arn in role.get("ManagedPolicyArns", []):
+        name = ref_name(arn)
+        check(name in resources, f"{role_id}: managed policy {arn} is not one of the template's own")
+        if name in resources:
+            found += as_list(resources[name]["Properties"]["PolicyDocument"]["Statement"])
+    return found
+
+
+def main(template_path, translated_path):
+    with open(template_path, encoding="utf-8") as f:
+        source = yaml_parse(f.read())["Resources"]
+    with open(translated_path, encoding="utf-8") as f:
+        resources = json.load(f)["Resources"]
+
+    # Functions.
+    functions = {k: v for k, v in resources.items() if v["Type"] == "AWS::Lambda::Function"}
+    check(set(functions) == set(BINARIES), f"functions are {sorted(functions)}, expected {sorted(BINARIES)}")
+    for fid, fn in functions.items():
+        p = fn["Properties"]
+        check(p.get("Runtime") == "provided.al2023", f"{fid}: Runtime {p.get('Runtime')}")
+        check(p.get("Architectures") == ["arm64"], f"{fid}: Architectures {p.get('Architectures')}")
+        check(p.get("Handler") == "bootstrap", f"{fid}: Handler {p.get('Handler')}")
+        check(isinstance(p.get("Timeout"), int) and p["Timeout"] < 29, f"{fid}: Timeout must be below 29 s")
+        meta = fn.get("Metadata", {})
+        binary = meta.get("BuildProperties", {}).get("Binary")
+        check(meta.get("BuildMethod") == "rust-cargolambda", f"{fid}: BuildMethod {meta.get('BuildMethod')}")
+        check(binary == BINARIES.get(fid), f"{fid}: Binary {binary}, expected {BINARIES.get(fid)}")
+        code_uri = source.get(fid, {}).get("Properties", {}).get("CodeUri")
+        check(code_uri == f"functions/{binary}", f"{fid}: CodeUri {code_uri}, expected functions/{binary}")
+        env = p.get("Environment", {}).get("Variables", {})
+        check(ENV <= set(env), f"{fid}: environment lacks {sorted(ENV - set(env))}")
+        check(env.get("SCIM_STORE") == "dynamodb", f"{fid}: SCIM_STORE {env.get('SCIM_STORE')}")
+        check(ref_name(env.get("SCIM_TABLE_NAME")) == "Table", f"{fid}: SCIM_TABLE_NAME is not the table")
+        logging = p.get("LoggingConfig", {})
+        check(logging.get("LogFormat") == "JSON", f"{fid}: LogFormat {logging.get('LogFormat')}")
+        group = ref_name(logging.get("LogGroup"))
+        check(
+            group in resources and "RetentionInDays" in resources[group]["Properties"],
+            f"{fid}: log group {group} is not a template log group with a retention",
+        )
+
+        # IAM.
+        role = ref_name(p.get("Role"))
+        check(role in resources and resources[role]["Type"] == "AWS::IAM::Role", f"{fid}: no role of its own")
+        if role not in resources:
+            continue
+        for s in statements(resources, role):
+            actions = set(as_list(s["Action"]))
+            check(s.get("Effect") == "Allow", f"{role}: a statement that is not Allow: {s}")
+            check(actions <= ALLOWED[fid], f"{role}: actions beyond what the code uses: {sorted(actions - ALLOWED[fid])}")
+            check(not any("*" in a for a in actions), f"{role}: wildcard action in {sorted(actions)}")
+            for r in as_list(s["Resource"]):
+                check(r != "*", f"{role}: Resource * for {sorted(actions)}")
+                if any(a.startswith("logs:") for a in actions):
+                    check(ref_name(r) == group, f"{role}: logs go to {r}, not to its own group {group}")
+
+    # Routes.
+    api = next(v for v in resources.values() if v["Type"] == "AWS::ApiGatewayV2::Api")
+    paths = api["Properties"]["Body"]["paths"]
+    routes = {}
+    for path, methods in paths.items():
+        for method, op in methods.items():
+            uri = op["x-amazon-apigateway-integration"]["uri"]["Fn::Sub"]
+            target = next((f for f in BINARIES if "${" + f + ".Arn}" in uri), uri)
+            check(method == "x-amazon-apigateway-any-method", f"{path}: method {method}, expected ANY")
+            routes[path] = target
+    check(routes == ROUTES, f"routes are {routes}, expected {ROUTES}")
+    stage = next(v for v in resources.values() if v["Type"] == "AWS::ApiGatewayV2::Stage")["Properties"]
+    throttle = stage.get("DefaultRouteSettings", {})
+    check(
+        "ThrottlingBurstLimit" in throttle and "ThrottlingRateLimit" in throttle,
+        "the stage has no default throttling",
+    )
+
+    # Table.
+    table = resources.get("Table", {})
+    tp = table.get("Properties", {})
+    check(table.get("DeletionPolicy") == "Retain", "Table: DeletionPolicy is not Retain")
+    check(table.get("UpdateReplacePolicy") == "Retain", "Table: UpdateReplacePolicy is not Retain")
+    check(tp.get("BillingMode") == "PAY_PER_REQUEST", "Table: not on-demand")
+    check(tp.get("DeletionProtectionEnabled") is True, "Table: no deletion protection")
+    check(
+        tp.get("PointInTimeRecoverySpecification", {}).get("PointInTimeRecoveryEnabled") is True,
+        "Table: no point-in-time recovery",
+    )
+    check(tp.get("SSESpecification", {}).get("SSEEnabled") is True, "Table: SSE not enabled")
+    keys = {k["AttributeName"]: k["KeyType"] for k in tp.get("KeySchema", [])}
+    check(keys == {"pk": "HASH", "sk": "RANGE"}, f"Table: key schema {keys}")
+    indexes = {i["IndexName"]: i for i in tp.get("GlobalSecondaryIndexes", [])}
+    check(set(indexes) == {"gsi1"}, f"Table: indexes {sorted(indexes)}, expected gsi1")
+    if "gsi1" in indexes:
+        gsi = indexes["gsi1"]
+        gkeys = {k["AttributeName"]: k["KeyType"] for k in gsi["KeySchema"]}
+        check(gkeys == {"gsi1pk": "HASH", "gsi1sk": "RANGE"}, f"gsi1: key schema {gkeys}")
+        check(gsi["Projection"]["ProjectionType"] == "ALL", "gsi1: projection is not ALL")
+    types = {a["AttributeName"]: a["AttributeType"] for a in tp.get("AttributeDefinitions", [])}
+    check(types == {"pk": "S", "sk": "S", "gsi1pk": "S", "gsi1sk": "S"}, f"Table: attribute types {types}")
+
+    for p in problems:
+        print(f"template invariant broken: {p}")
+    if not problems:
+        print(f"template invariants hold ({len(functions)} functions, {len(routes)} routes, table, IAM)")
+    return 1 if problems else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(*sys.argv[1:3]))
