@@ -24,6 +24,10 @@ impl Directory {
         self.check_users_exist(tenant, members.iter().map(|m| m.id.as_str())).await?;
         let item = self.create_resource(&GROUPS, tenant, doc, vec![("members", 0i64.into())]).await?;
         let id = GROUPS.id_of(&item);
+        if members.is_empty() {
+            // Group Push creates groups empty: the answer is what was just written.
+            return Ok(render::resource(&GROUP_TYPE, tenant, id, &item, Some(("members", Value::Array(vec![]))))?);
+        }
         self.add_members(tenant, id, &members).await?;
         self.get_group(tenant, id, true).await
     }
