@@ -341,39 +341,20 @@ fn parse_list(list: Option<&str>) -> Result<Vec<AttrPath>, ScimError> {
 /// with an immutable, an integer, a decimal, a dateTime and a `returned: request` attribute.
 #[cfg(test)]
 pub(crate) mod testing {
-    use crate::scim::schema::{
-        AttrType, Attribute, Mutability, ResourceType, Returned, Schema, Uniqueness, USER_SCHEMA,
-    };
+    use crate::scim::schema::{attr, AttrType, Attribute, Mutability, ResourceType, Returned, Schema, USER_SCHEMA};
 
     pub const BADGE_URN: &str = "urn:example:params:scim:schemas:extension:badge:2.0:User";
-
-    const fn attr(name: &'static str, kind: AttrType) -> Attribute {
-        Attribute {
-            name,
-            kind,
-            multi_valued: false,
-            required: false,
-            case_exact: false,
-            mutability: Mutability::ReadWrite,
-            returned: Returned::Default,
-            uniqueness: Uniqueness::None,
-            description: "test",
-            canonical_values: &[],
-            reference_types: &[],
-            sub_attributes: &[],
-        }
-    }
 
     pub static BADGE_SCHEMA: Schema = Schema {
         id: BADGE_URN,
         name: "Badge",
         description: "test",
         attributes: &[
-            Attribute { mutability: Mutability::Immutable, ..attr("badge", AttrType::String) },
-            attr("floor", AttrType::Integer),
-            attr("score", AttrType::Decimal),
-            attr("hired", AttrType::DateTime),
-            Attribute { returned: Returned::Request, ..attr("pin", AttrType::String) },
+            Attribute { mutability: Mutability::Immutable, ..attr("badge", AttrType::String, "test") },
+            attr("floor", AttrType::Integer, "test"),
+            attr("score", AttrType::Decimal, "test"),
+            attr("hired", AttrType::DateTime, "test"),
+            Attribute { returned: Returned::Request, ..attr("pin", AttrType::String, "test") },
         ],
     };
 

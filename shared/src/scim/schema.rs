@@ -62,7 +62,8 @@ pub struct Attribute {
     pub sub_attributes: &'static [Attribute],
 }
 
-const fn attr(name: &'static str, kind: AttrType, description: &'static str) -> Attribute {
+/// An attribute with RFC 7643's default characteristics (§2.2).
+pub(crate) const fn attr(name: &'static str, kind: AttrType, description: &'static str) -> Attribute {
     Attribute {
         name,
         kind,
