@@ -19,7 +19,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 
 use base64::Engine;
-use common::{assert_list_response, assert_no_password, enc, member_set, set, ENTERPRISE, ERROR, GROUP, USER};
+use common::{assert_list_response, assert_no_password, enc, member_set, set, Resp, ENTERPRISE, ERROR, GROUP, USER};
 use lambda_http::request::RequestContext;
 use lambda_http::{Body, Context, Request, RequestExt, Response};
 use serde::Deserialize;
@@ -202,7 +202,7 @@ impl World {
 
     /// Sends a request as an API Gateway v2 event, with Bearer auth, to the function its path
     /// is routed to. `target` is relative to the tenant and may carry an encoded query.
-    async fn send(&self, method: &str, target: &str, body: Option<Value>) -> Answer {
+    async fn send(&self, method: &str, target: &str, body: Option<Value>) -> Resp {
         let (path, query) = target.split_once('?').unwrap_or((target, ""));
         let raw_path = format!("/scim/v2/{}{path}", self.var("tenant"));
         let mut event = json!({
@@ -229,10 +229,10 @@ impl World {
         }
         let function = Function::for_path(&raw_path);
         let response = function.handle(&self.app, to_request(&event.to_string())).await;
-        Answer::read(format!("{method} {target}"), response)
+        read_answer(format!("{method} {target}"), response)
     }
 
-    async fn get(&self, target: &str) -> Answer {
+    async fn get(&self, target: &str) -> Resp {
         self.send("GET", target, None).await
     }
 
@@ -303,46 +303,16 @@ fn to_request(event: &str) -> Request {
 // ---------------------------------------------------------------------------------------------
 // Answers
 
-/// A handler's answer, read whole.
-struct Answer {
-    /// What was sent, for failure messages.
-    what: String,
-    status: u16,
-    headers: http::HeaderMap,
-    text: String,
-}
-
-impl Answer {
-    fn read(what: String, response: Response<Body>) -> Answer {
-        let (parts, body) = response.into_parts();
-        let text = match body {
-            Body::Empty => String::new(),
-            Body::Text(t) => t,
-            Body::Binary(b) => String::from_utf8(b).expect("a UTF-8 body"),
-            _ => panic!("{what}: an unexpected body kind"),
-        };
-        Answer { what, status: parts.status.as_u16(), headers: parts.headers, text }
-    }
-
-    #[track_caller]
-    fn expect(self, status: u16) -> Answer {
-        assert_eq!(
-            self.status, status,
-            "{}: expected {status}, got {} with body {}",
-            self.what, self.status, self.text
-        );
-        self
-    }
-
-    #[track_caller]
-    fn json(&self) -> Value {
-        serde_json::from_str(&self.text)
-            .unwrap_or_else(|e| panic!("{}: body is not JSON ({e}): {}", self.what, self.text))
-    }
-
-    fn header(&self, name: &str) -> Option<&str> {
-        self.headers.get(name).and_then(|v| v.to_str().ok())
-    }
+/// A handler's answer, read whole, as the HTTP tests' [`Resp`].
+fn read_answer(what: String, response: Response<Body>) -> Resp {
+    let (parts, body) = response.into_parts();
+    let text = match body {
+        Body::Empty => String::new(),
+        Body::Text(t) => t,
+        Body::Binary(b) => String::from_utf8(b).expect("a UTF-8 body"),
+        _ => panic!("{what}: an unexpected body kind"),
+    };
+    Resp { what, status: parts.status.as_u16(), headers: parts.headers, text }
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -447,7 +417,7 @@ async fn run(entry: Entry) {
     assert_eq!(req.method().as_str(), event["requestContext"]["http"]["method"], "method as the runtime sees it");
     assert_eq!(req.uri().path(), event["rawPath"], "path as the runtime sees it");
     let what = format!("{} {}", req.method(), req.uri());
-    let answer = Answer::read(what, entry.function.handle(&world.app, req).await).expect(entry.status);
+    let answer = read_answer(what, entry.function.handle(&world.app, req).await).expect(entry.status);
     check_common(&answer);
     check_event(&entry.file, &world, &answer).await;
 }
@@ -514,7 +484,7 @@ fn check_shape(entry: &Entry, event: &Value) {
 
 /// What every answer must satisfy: SCIM media type on bodies, no body on 204, a SCIM Error
 /// on errors, a Location on 201, never a password.
-fn check_common(answer: &Answer) {
+fn check_common(answer: &Resp) {
     if answer.status == 204 {
         assert!(answer.text.is_empty(), "204 has no body: {}", answer.text);
         return;
@@ -529,12 +499,16 @@ fn check_common(answer: &Answer) {
         assert!(body["detail"].as_str().is_some_and(|d| !d.is_empty()), "{body}");
     }
     if answer.status == 201 {
-        assert_eq!(answer.header("location"), body["meta"]["location"].as_str(), "Location is meta.location");
+        assert_eq!(
+            answer.header("location").as_deref(),
+            body["meta"]["location"].as_str(),
+            "Location is meta.location"
+        );
     }
 }
 
 /// A ListResponse's body, checked for its shape.
-fn list(answer: &Answer) -> Value {
+fn list(answer: &Resp) -> Value {
     let body = answer.json();
     assert_list_response(&body);
     body
@@ -545,15 +519,15 @@ fn ids_of(list: &Value) -> Vec<String> {
 }
 
 /// A single resource's body, with `ETag` = `meta.version` and `meta.location` = `url`.
-fn resource(answer: &Answer, url: &str) -> Value {
+fn resource(answer: &Resp, url: &str) -> Value {
     let body = answer.json();
-    assert_eq!(answer.header("etag"), body["meta"]["version"].as_str(), "ETag is meta.version: {body}");
+    assert_eq!(answer.header("etag").as_deref(), body["meta"]["version"].as_str(), "ETag is meta.version: {body}");
     assert_eq!(body["meta"]["location"], url, "{body}");
     body
 }
 
 /// What each event must achieve, beyond its status.
-async fn check_event(file: &str, w: &World, a: &Answer) {
+async fn check_event(file: &str, w: &World, a: &Resp) {
     let user_id = w.var("user_id");
     let group_id = w.var("group_id");
     let entra_user_id = w.var("entra_user_id");
