@@ -5,7 +5,7 @@
 //! [`Settings`] rules as the functions.
 
 use std::net::SocketAddr;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::sync::Arc;
 
 use aws_sdk_dynamodb::error::DisplayErrorContext;
@@ -23,16 +23,9 @@ use tokio::net::TcpListener;
 /// The subscription every local configuration belongs to.
 pub const LOCAL_SUBSCRIPTION: &str = "local";
 
-/// The database file inside a data directory.
-pub fn database_path(data_dir: &Path) -> PathBuf {
-    data_dir.join("scim.sqlite3")
-}
-
 /// An app over the durable embedded store in `data_dir`.
 pub fn open_app(data_dir: &Path) -> Result<App, String> {
-    let table = SqliteTable::open(&database_path(data_dir))
-        .map_err(|e| format!("cannot open the store in {}: {e}", data_dir.display()))?;
-    Ok(App::embedded(Arc::new(table)))
+    App::open_embedded(data_dir)
 }
 
 /// The app `settings` describe; with `create_table`, the DynamoDB table is created first

@@ -50,16 +50,19 @@ impl App {
     /// environment (region, credentials, `AWS_ENDPOINT_URL`).
     pub async fn from_settings(settings: &Settings) -> Result<App, String> {
         match &settings.store {
-            Store::Embedded { data_dir } => {
-                let path = data_dir.join("scim.sqlite3");
-                let table = crate::store::sqlite::SqliteTable::open(&path)
-                    .map_err(|e| format!("cannot open the embedded store at {}: {e}", path.display()))?;
-                Ok(App::embedded(Arc::new(table)))
-            }
+            Store::Embedded { data_dir } => App::open_embedded(data_dir),
             Store::DynamoDb { table, secret_prefix } => {
                 Ok(App::on_aws(&crate::settings::aws_config().await?, table, secret_prefix))
             }
         }
+    }
+
+    /// An app on the durable embedded store in `data_dir` (its SQLite file is `scim.sqlite3`).
+    pub fn open_embedded(data_dir: &std::path::Path) -> Result<App, String> {
+        let path = data_dir.join("scim.sqlite3");
+        let table = crate::store::sqlite::SqliteTable::open(&path)
+            .map_err(|e| format!("cannot open the embedded store at {}: {e}", path.display()))?;
+        Ok(App::embedded(Arc::new(table)))
     }
 
     /// An app whose secrets live in the same embedded table.
