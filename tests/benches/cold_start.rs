@@ -5,26 +5,37 @@
 //! cargo build --release -p users && cargo bench -p tests --bench cold_start
 //! cargo bench -p tests --bench cold_start -- --function groups --runs 50
 //! cargo bench -p tests --bench cold_start -- --bin target/lambda/users/bootstrap   # any build
+//! eval "$(scripts/moto start)" && cargo bench -p tests --bench cold_start -- --store dynamodb
 //! ```
 //!
 //! Options (or environment): `--function users|groups|discovery` (COLD_START_FUNCTION, users),
 //! `--bin PATH` (COLD_START_BIN; default: the release build of that function beside this
-//! benchmark, `<target>/release/<function>`), `--runs N` (COLD_START_RUNS, 20).
+//! benchmark, `<target>/release/<function>`), `--runs N` (COLD_START_RUNS, 20),
+//! `--store embedded|dynamodb` (COLD_START_STORE, embedded).
 //!
 //! Method. A small HTTP/1.1 server on 127.0.0.1 (a new port per run) plays the Lambda Runtime API
 //! (`GET /2018-06-01/runtime/invocation/next`, `POST …/invocation/{id}/response`). Per run the
-//! binary is spawned afresh with `AWS_LAMBDA_RUNTIME_API` pointing at it and the embedded store
-//! in a temporary `SCIM_DATA_DIR` holding one configuration (made before the runs, so no AWS
-//! service or moto is involved). The clock starts just before `spawn` and reads:
-//! - *ready*: the first `next` poll arrives, i.e. `main` has set up logging, opened the store
-//!   (`App::from_env`) and started the runtime loop;
+//! binary is spawned afresh with `AWS_LAMBDA_RUNTIME_API` pointing at it and its store holding
+//! one configuration, made before the runs:
+//! - `embedded`: SQLite in a temporary `SCIM_DATA_DIR`; no AWS service or moto is involved;
+//! - `dynamodb`: a fresh table (random name) and Secrets Manager secrets under a random prefix on
+//!   the moto server at `SCIM_TEST_DYNAMODB_ENDPOINT` (required), which the function reaches
+//!   through `AWS_ENDPOINT_URL` with test credentials: plain HTTP on loopback, so no TLS
+//!   handshake and no network latency, but moto's own response time. The table is left to moto
+//!   (in memory; `scripts/moto stop` drops it).
+//!
+//! The clock starts just before `spawn` and reads:
+//! - *ready*: the first `next` poll arrives, i.e. `main` has set up logging, opened the store or
+//!   built the AWS clients (`App::from_env`) and started the runtime loop;
 //! - *first served*: the response to the first invocation arrives — an authenticated
 //!   `GET /Users?count=1` in an API Gateway HTTP API (payload 2.0) event, so it includes the
-//!   first credential load and verifier check;
+//!   first credential load and verifier check (on `dynamodb`: the SDK's first requests to moto,
+//!   a DynamoDB GetItem, a Secrets Manager GetSecretValue, then the listing's own calls);
 //! - *warm*: for comparison, the same request as the process's second invocation.
 //!
 //! Then the process is killed. One unrecorded run first warms the page cache.
 
+use std::ffi::OsString;
 use std::io::{BufRead, BufReader, Write};
 use std::net::{TcpListener, TcpStream};
 use std::path::{Path, PathBuf};
@@ -36,20 +47,41 @@ use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use base64::Engine;
 use serde_json::{json, Value};
+use shared::http::App;
+use shared::store::dynamodb::DynamoTable;
 
 const NEXT: &str = "/2018-06-01/runtime/invocation/next";
 const LIMIT: Duration = Duration::from_secs(30);
+
+/// The store the function runs on (`SCIM_STORE`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum StoreKind {
+    Embedded,
+    DynamoDb,
+}
+
+impl StoreKind {
+    fn parse(name: &str) -> StoreKind {
+        match name {
+            "embedded" => StoreKind::Embedded,
+            "dynamodb" => StoreKind::DynamoDb,
+            _ => usage(),
+        }
+    }
+}
 
 struct Options {
     function: String,
     bin: PathBuf,
     runs: usize,
+    store: StoreKind,
 }
 
 fn usage() -> ! {
     eprintln!(
-        "cold_start [--function users|groups|discovery] [--bin PATH] [--runs N]\n\
-         env: COLD_START_FUNCTION COLD_START_BIN COLD_START_RUNS"
+        "cold_start [--function users|groups|discovery] [--bin PATH] [--runs N] [--store embedded|dynamodb]\n\
+         env: COLD_START_FUNCTION COLD_START_BIN COLD_START_RUNS COLD_START_STORE\n\
+         --store dynamodb needs SCIM_TEST_DYNAMODB_ENDPOINT (eval \"$(scripts/moto start)\")"
     );
     std::process::exit(2)
 }
@@ -59,6 +91,7 @@ fn options() -> Options {
     let mut function = env("COLD_START_FUNCTION").unwrap_or_else(|| "users".to_owned());
     let mut bin = env("COLD_START_BIN").map(PathBuf::from);
     let mut runs = env("COLD_START_RUNS").map(|v| v.parse().unwrap_or_else(|_| usage())).unwrap_or(20);
+    let mut store = env("COLD_START_STORE").map_or(StoreKind::Embedded, |v| StoreKind::parse(&v));
     let mut args = std::env::args().skip(1);
     while let Some(arg) = args.next() {
         let (key, inline) = match arg.split_once('=') {
@@ -70,6 +103,7 @@ fn options() -> Options {
             "--function" => function = value(),
             "--bin" => bin = Some(PathBuf::from(value())),
             "--runs" => runs = value().parse().unwrap_or_else(|_| usage()),
+            "--store" => store = StoreKind::parse(&value()),
             // `cargo bench` passes --bench to every benchmark binary.
             "--bench" => {}
             _ => usage(),
@@ -87,7 +121,7 @@ fn options() -> Options {
         eprintln!("cold_start: no binary at {}: build it first (cargo build --release -p {function})", bin.display());
         std::process::exit(1)
     }
-    Options { function, bin, runs }
+    Options { function, bin, runs, store }
 }
 
 /// What the fake Runtime API saw, tagged with the run it belongs to.
@@ -271,17 +305,29 @@ fn event(path: &str, query: &str, authorization: &str) -> String {
     .to_string()
 }
 
-/// Makes a data directory holding one configuration; returns the event of an authenticated
-/// request to the function's resource.
-fn prepare(data_dir: &Path, function: &str) -> String {
+/// The function's store for the runs: the variables that select it, laid over the Lambda ones
+/// in every run, and a temporary directory to remove afterwards.
+struct Store {
+    description: String,
+    env: Vec<(&'static str, OsString)>,
+    temporary: Option<PathBuf>,
+}
+
+/// Makes the store `options` name with one configuration in it; returns it and the event of an
+/// authenticated request to the function's resource.
+fn prepare(options: &Options) -> (Store, String) {
     let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
-    let made = runtime.block_on(async {
-        let app = local::open_app(data_dir).expect("open the embedded store");
-        local::create_configuration(&app, "cold-start", shared::directory::LicenseType::Named)
+    let (store, made) = runtime.block_on(async {
+        let (store, app) = match options.store {
+            StoreKind::Embedded => embedded(),
+            StoreKind::DynamoDb => dynamodb().await,
+        };
+        let made = local::create_configuration(&app, "cold-start", shared::directory::LicenseType::Named)
             .await
-            .expect("create a configuration")
+            .expect("create a configuration");
+        (store, made)
     });
-    let resource = match function {
+    let resource = match options.function.as_str() {
         "groups" => "Groups",
         "discovery" => "ServiceProviderConfig",
         _ => "Users",
@@ -289,7 +335,52 @@ fn prepare(data_dir: &Path, function: &str) -> String {
     let tenant = &made.configuration.tenant;
     let basic = base64::engine::general_purpose::STANDARD
         .encode(format!("{}:{}", made.configuration.client_id, made.client_secret));
-    event(&format!("/scim/v2/{tenant}/{resource}"), "count=1", &format!("Basic {basic}"))
+    (store, event(&format!("/scim/v2/{tenant}/{resource}"), "count=1", &format!("Basic {basic}")))
+}
+
+/// SQLite in a new temporary data directory.
+fn embedded() -> (Store, App) {
+    let data_dir = std::env::temp_dir().join(format!("scim-cold-start-{}", std::process::id()));
+    std::fs::create_dir_all(&data_dir).expect("temporary data dir");
+    let app = local::open_app(&data_dir).expect("open the embedded store");
+    let store = Store {
+        description: format!("embedded store in {}", data_dir.display()),
+        env: vec![("SCIM_STORE", "embedded".into()), ("SCIM_DATA_DIR", data_dir.clone().into())],
+        temporary: Some(data_dir),
+    };
+    (store, app)
+}
+
+/// A new table, and secrets under a new prefix, on the moto server at SCIM_TEST_DYNAMODB_ENDPOINT.
+async fn dynamodb() -> (Store, App) {
+    let endpoint = std::env::var("SCIM_TEST_DYNAMODB_ENDPOINT").unwrap_or_default().trim().to_owned();
+    assert!(
+        !endpoint.is_empty(),
+        "--store dynamodb needs SCIM_TEST_DYNAMODB_ENDPOINT, the URL of a moto server \
+         (eval \"$(scripts/moto start)\")"
+    );
+    let run = uuid::Uuid::new_v4().simple().to_string();
+    let (table, secret_prefix) = (format!("scim-cold-start-{run}"), format!("scim-cold-start/{run}/"));
+    // The same endpoint, region and test credentials the function gets below.
+    let config = shared::settings::moto_config(&endpoint).await;
+    DynamoTable::create_table(&aws_sdk_dynamodb::Client::new(&config), &table)
+        .await
+        .unwrap_or_else(|e| panic!("cannot create the table {table} on moto at {endpoint}: {e}"));
+    // What `App::from_env` builds for SCIM_STORE=dynamodb.
+    let app = App::on_aws(&config, &table, &secret_prefix);
+    let store = Store {
+        description: format!("DynamoDB table {table} on moto at {endpoint}"),
+        env: vec![
+            ("SCIM_STORE", "dynamodb".into()),
+            ("SCIM_TABLE_NAME", table.into()),
+            ("SCIM_SECRET_PREFIX", secret_prefix.into()),
+            ("AWS_ENDPOINT_URL", endpoint.into()),
+            ("AWS_ACCESS_KEY_ID", "test".into()),
+            ("AWS_SECRET_ACCESS_KEY", "test".into()),
+        ],
+        temporary: None,
+    };
+    (store, app)
 }
 
 struct Sample {
@@ -298,7 +389,7 @@ struct Sample {
     warm: Duration,
 }
 
-fn one_run(bin: &Path, data_dir: &Path, event: &str, seen: (&Sender<Seen>, &Receiver<Seen>), run: usize) -> Sample {
+fn one_run(bin: &Path, store: &Store, event: &str, seen: (&Sender<Seen>, &Receiver<Seen>), run: usize) -> Sample {
     let (api, address) = start_api(run, event, seen.0);
     let seen = seen.1;
     let started = Instant::now();
@@ -309,9 +400,8 @@ fn one_run(bin: &Path, data_dir: &Path, event: &str, seen: (&Sender<Seen>, &Rece
         .env("AWS_LAMBDA_FUNCTION_MEMORY_SIZE", "256")
         .env("AWS_LAMBDA_FUNCTION_VERSION", "$LATEST")
         .env("AWS_REGION", "us-east-1")
-        .env("SCIM_STORE", "embedded")
-        .env("SCIM_DATA_DIR", data_dir)
         .env("LOG_LEVEL", "info")
+        .envs(store.env.iter().map(|(name, value)| (name, value)))
         .stdin(Stdio::null())
         .stdout(Stdio::null())
         .stderr(Stdio::null())
@@ -379,23 +469,23 @@ fn summary(name: &str, mut values: Vec<Duration>) {
 
 fn main() {
     let options = options();
-    let data_dir = std::env::temp_dir().join(format!("scim-cold-start-{}", std::process::id()));
-    std::fs::create_dir_all(&data_dir).expect("temporary data dir");
-    let event = prepare(&data_dir, &options.function);
+    let (store, event) = prepare(&options);
 
     let (sender, receiver) = channel();
     let seen = (&sender, &receiver);
 
     println!(
-        "cold start of {} ({}), {} runs against a fake Runtime API on 127.0.0.1",
+        "cold start of {} ({}), {} runs against a fake Runtime API on 127.0.0.1; {}",
         options.function,
         options.bin.display(),
-        options.runs
+        options.runs,
+        store.description
     );
-    one_run(&options.bin, &data_dir, &event, seen, 0); // warms the page cache; not counted
-    let samples: Vec<Sample> =
-        (1..=options.runs).map(|run| one_run(&options.bin, &data_dir, &event, seen, run)).collect();
-    let _ = std::fs::remove_dir_all(&data_dir);
+    one_run(&options.bin, &store, &event, seen, 0); // warms the page cache; not counted
+    let samples: Vec<Sample> = (1..=options.runs).map(|run| one_run(&options.bin, &store, &event, seen, run)).collect();
+    if let Some(temporary) = &store.temporary {
+        let _ = std::fs::remove_dir_all(temporary);
+    }
 
     summary("ready (spawn -> first `next` poll)", samples.iter().map(|s| s.ready).collect());
     summary("first request served (spawn -> response)", samples.iter().map(|s| s.served).collect());
