@@ -145,10 +145,10 @@ impl World {
         world.vars.insert("authorization_basic", format!("Basic {basic}"));
         world.vars.insert("authorization_bearer", format!("Bearer {secret}"));
 
-        let jane = world.create("/Users", okta_user("jane.doe@example.com", "Jane", "Doe", true)).await;
-        let john = world.create("/Users", okta_user("john.smith@example.com", "John", "Smith", true)).await;
+        let jane = world.create("/Users", fixture_user("jane.doe@example.com", "Jane", "Doe", true)).await;
+        let john = world.create("/Users", fixture_user("john.smith@example.com", "John", "Smith", true)).await;
         let former =
-            world.create("/Users", okta_user("former.employee@example.com", "Former", "Employee", false)).await;
+            world.create("/Users", fixture_user("former.employee@example.com", "Former", "Employee", false)).await;
         let adele = world
             .create(
                 "/Users",
@@ -269,21 +269,12 @@ impl World {
     }
 }
 
-/// The body Okta sends on create.
-fn okta_user(user_name: &str, given: &str, family: &str, active: bool) -> Value {
-    json!({
-        "schemas": [USER, ENTERPRISE],
-        "userName": user_name,
-        "name": {"givenName": given, "familyName": family},
-        "emails": [{"primary": true, "value": user_name, "type": "work"}],
-        "displayName": format!("{given} {family}"),
-        "locale": "en-US",
-        "externalId": format!("00u-example-{}", user_name.split('@').next().unwrap().replace('.', "-")),
-        "groups": [],
-        "password": "fixture-Pa55word",
-        "active": active,
-        ENTERPRISE: {"employeeNumber": "1001", "department": "Engineering", "costCenter": "CC-17"}
-    })
+/// The body Okta sends on create (the shared one), with the fixture's externalId and state.
+fn fixture_user(user_name: &str, given: &str, family: &str, active: bool) -> Value {
+    let mut body = common::okta_user(user_name, given, family);
+    body["externalId"] = json!(format!("00u-example-{}", user_name.split('@').next().unwrap().replace('.', "-")));
+    body["active"] = json!(active);
+    body
 }
 
 /// An API Gateway event as the Lambda runtime turns it into a request: `lambda_http`'s

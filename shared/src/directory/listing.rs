@@ -97,7 +97,7 @@ async fn render(
     with_related: bool,
 ) -> Result<Resource, ScimError> {
     if kind.rt.id == USERS.rt.id {
-        directory.render_user(tenant, item, with_related).await
+        directory.render_user(tenant, item, with_related)
     } else {
         directory.render_group(tenant, item, with_related).await
     }

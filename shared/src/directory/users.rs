@@ -24,12 +24,7 @@ impl Directory {
     }
 
     /// Renders a user item, with its groups when the client wants them.
-    pub(super) async fn render_user(
-        &self,
-        tenant: &Tenant,
-        item: &Item,
-        with_groups: bool,
-    ) -> Result<Resource, ScimError> {
+    pub(super) fn render_user(&self, tenant: &Tenant, item: &Item, with_groups: bool) -> Result<Resource, ScimError> {
         let id = USERS.id_of(item);
         let groups = with_groups.then(|| ("groups", render::user_groups(tenant, group_ids(item))));
         Ok(render::resource(&USER_TYPE, tenant, id, item, groups)?)
@@ -37,7 +32,7 @@ impl Directory {
 
     pub async fn get_user(&self, tenant: &Tenant, id: &str, with_groups: bool) -> Result<Resource, ScimError> {
         let item = self.read_resource(&USERS, tenant, id).await?;
-        self.render_user(tenant, &item, with_groups).await
+        self.render_user(tenant, &item, with_groups)
     }
 
     /// PUT: the body replaces every client-owned attribute.
@@ -50,7 +45,7 @@ impl Directory {
     ) -> Result<Resource, ScimError> {
         let doc = USERS.check_doc(validate(body, &USER_TYPE)?)?;
         let item = self.update_resource(&USERS, tenant, id, precondition, |_| Ok(doc.clone())).await?;
-        self.render_user(tenant, &item, true).await
+        self.render_user(tenant, &item, true)
     }
 
     /// PATCH: RFC 7644 §3.5.2 operations applied to the stored document.
@@ -63,16 +58,15 @@ impl Directory {
     ) -> Result<Resource, ScimError> {
         let ops = patch::parse(body)?;
         let item = self.update_resource(&USERS, tenant, id, precondition, |current| patched(current, &ops)).await?;
-        self.render_user(tenant, &item, true).await
+        self.render_user(tenant, &item, true)
     }
 
     /// DELETE: the user leaves the SCIM view and its groups; the subscription keeps a copy
     /// for its history.
     pub async fn delete_user(&self, tenant: &Tenant, id: &str, precondition: &Precondition) -> Result<(), ScimError> {
-        let item = self.read_resource(&USERS, tenant, id).await?;
+        let mut item = self.read_resource(&USERS, tenant, id).await?;
         precondition.check(render::version(&item)?)?;
         for _ in 0..WRITE_ATTEMPTS {
-            let item = self.read_resource(&USERS, tenant, id).await?;
             let id = USERS.id_of(&item).to_owned();
             let groups: Vec<String> = group_ids(&item).cloned().collect();
             if !groups.is_empty() {
@@ -80,6 +74,7 @@ impl Directory {
                 for group_id in groups {
                     self.remove_members(tenant, &group_id, std::slice::from_ref(&id)).await?;
                 }
+                item = self.read_resource(&USERS, tenant, &id).await?;
                 continue;
             }
             let mut kept = item.clone();
@@ -88,6 +83,8 @@ impl Directory {
             if self.delete_resource(&USERS, tenant, &item, Some(kept)).await? {
                 return Ok(());
             }
+            // Changed meanwhile (a PUT, a new group): read it again.
+            item = self.read_resource(&USERS, tenant, &id).await?;
         }
         Err(ScimError::unavailable(1))
     }
