@@ -6,8 +6,10 @@ use std::process::ExitCode;
 use std::sync::Arc;
 
 use clap::{Args, Parser, Subcommand};
-use shared::directory::{LicenseType, NewConfiguration};
+use shared::edge::routes::ROUTES;
+use shared::licenses::LicenseType;
 use shared::settings::Settings;
+use shared::tenants::NewConfiguration;
 
 #[derive(Parser)]
 #[command(
@@ -32,6 +34,13 @@ enum Command {
     Configuration {
         #[command(subcommand)]
         command: ConfigurationCommand,
+    },
+    /// Print the route table: which function serves which route (as `template.yaml` declares
+    /// them to API Gateway, and as this process dispatches).
+    Routes {
+        /// One JSON array of {"method", "path", "function"} instead of text.
+        #[arg(long)]
+        json: bool,
     },
 }
 
@@ -98,7 +107,7 @@ impl StoreArgs {
         })
     }
 
-    async fn open(&self) -> Result<(shared::http::App, Settings), String> {
+    async fn open(&self) -> Result<(shared::app::App, Settings), String> {
         let settings = self.settings()?;
         Ok((local::open(&settings, self.create_table).await?, settings))
     }
@@ -116,8 +125,12 @@ struct Output {
 
 #[tokio::main]
 async fn main() -> ExitCode {
-    shared::http::init_logging();
+    shared::edge::init_logging();
     let result = match Cli::parse().command {
+        Command::Routes { json } => {
+            print_routes(json);
+            Ok(())
+        }
         Command::Serve { addr, store } => serve(addr, &store).await,
         Command::Configuration { command: ConfigurationCommand::Create { name, default_license, out, store } } => {
             create(&name, default_license, &out, &store).await
@@ -140,7 +153,7 @@ async fn serve(addr: SocketAddr, store: &StoreArgs) -> Result<(), String> {
     let app = Arc::new(app);
     let listener = tokio::net::TcpListener::bind(addr).await.map_err(|e| format!("cannot listen on {addr}: {e}"))?;
     let addr = listener.local_addr().map_err(|e| e.to_string())?;
-    let existing = app.directory.configurations(local::LOCAL_SUBSCRIPTION).await.map_err(|e| e.to_string())?;
+    let existing = app.tenants.configurations(local::LOCAL_SUBSCRIPTION).await.map_err(|e| e.to_string())?;
     println!("local-api listening on http://{addr} ({})", local::describe(&settings));
     if existing.is_empty() {
         let created = local::create_configuration(&app, "Default", LicenseType::Named).await?;
@@ -170,9 +183,23 @@ async fn create(name: &str, license: LicenseType, out: &Output, store: &StoreArg
 
 async fn rotate(tenant: &str, out: &Output, store: &StoreArgs) -> Result<(), String> {
     let (app, _) = store.open().await?;
-    let rotated = app.directory.rotate_secret(tenant).await.map_err(|e| format!("cannot rotate the secret: {e}"))?;
+    let rotated = app.tenants.rotate_secret(tenant).await.map_err(|e| format!("cannot rotate the secret: {e}"))?;
     print_credentials(&rotated, out);
     Ok(())
+}
+
+fn print_routes(json: bool) {
+    if json {
+        let routes: Vec<_> = ROUTES
+            .iter()
+            .map(|r| serde_json::json!({"method": r.method, "path": r.path, "function": r.function.name()}))
+            .collect();
+        println!("{}", serde_json::Value::Array(routes));
+    } else {
+        for r in ROUTES {
+            println!("{:<4} {:<32} {}", r.method, r.path, r.function.name());
+        }
+    }
 }
 
 /// The credentials of a configuration whose secret was just made: the only time it is shown.

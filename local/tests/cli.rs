@@ -187,7 +187,7 @@ async fn rotate_secret_beside_a_running_server() {
     assert_eq!(rotated["client_id"].as_str(), Some(server.field("Client ID:").as_str()), "the client ID stays");
     // Once the cached verifier is old enough to be read again on a mismatch, the new secret
     // works and the old one is refused: well within the 60 s bound.
-    tokio::time::sleep(shared::auth::MISMATCH_RELOAD + std::time::Duration::from_millis(200)).await;
+    tokio::time::sleep(shared::tenants::MISMATCH_RELOAD + std::time::Duration::from_millis(200)).await;
     assert_eq!(status(&users, &new).await, 200);
     assert_eq!(status(&users, &old).await, 401);
 

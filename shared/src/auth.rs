@@ -1,34 +1,19 @@
-//! SCIM authentication: client secrets, their verifiers, and checking a request's
-//! `Authorization` header against the tenant named in the URL.
+//! Credentials, free of I/O and of any domain: client secrets and client IDs, their
+//! verifiers, what an `Authorization` header presents, and the constant-time comparison of the
+//! two. Who owns a credential (a tenant) and where verifiers live is the business of
+//! [`crate::tenants`] and [`crate::secrets`].
 //!
 //! A secret is 256 random bits behind a fixed prefix (so secret scanners recognise it); only
 //! its SHA-256 verifier is stored. With 256 bits of entropy a plain hash cannot be brute-forced,
-//! so no slow KDF is needed on the request path. Verifiers are cached in memory for
-//! [`VERIFIER_TTL`]: a rotated or deleted secret stops working within that bound, and a warm
-//! process makes no secret-store (Secrets Manager) call per request. A secret the cached
-//! verifier does not open may be one rotated by another process, so the verifier is read
-//! again then — at most once per [`MISMATCH_RELOAD`] per tenant, so wrong secrets cannot
-//! drive a read per request — and a new secret works at once.
-
-use std::collections::HashMap;
-use std::sync::Mutex;
-use std::time::{Duration, Instant};
+//! so no slow KDF is needed on the request path.
 
 use base64::Engine;
 use rand::RngCore;
 use sha2::{Digest, Sha256};
 use subtle::ConstantTimeEq;
 
-use crate::directory::Configuration;
-
 /// Prefix of every client secret.
 pub const SECRET_PREFIX: &str = "scimsk-";
-/// How long a verifier (or a tenant's absence) is trusted from the cache.
-pub const VERIFIER_TTL: Duration = Duration::from_secs(60);
-/// How old a cached verifier must be before a secret it does not open makes it read again.
-pub const MISMATCH_RELOAD: Duration = Duration::from_secs(2);
-/// Most tenants kept in the cache; past it the cache is cleared (a cold cache only costs reads).
-const CACHE_CAPACITY: usize = 10_000;
 
 /// A new client secret: shown once, never stored.
 pub fn new_secret() -> String {
@@ -93,62 +78,15 @@ impl Presented {
         }
     }
 
-    /// Whether these credentials open `configuration`, whose stored verifier is `stored`.
-    pub fn opens(&self, configuration: &Configuration, stored: &str) -> bool {
-        if let Presented::Basic { client_id, .. } = self {
-            if !bool::from(client_id.as_bytes().ct_eq(configuration.client_id.as_bytes())) {
+    /// Whether these credentials are those of the holder of `client_id` whose stored
+    /// verifier is `stored` (Bearer presents the secret alone). Compared in constant time.
+    pub fn opens(&self, client_id: &str, stored: &str) -> bool {
+        if let Presented::Basic { client_id: presented, .. } = self {
+            if !bool::from(presented.as_bytes().ct_eq(client_id.as_bytes())) {
                 return false;
             }
         }
         bool::from(verifier(self.secret()).as_bytes().ct_eq(stored.as_bytes()))
-    }
-}
-
-/// A tenant's configuration and verifier as last read, or the fact that it had none.
-#[derive(Clone)]
-pub struct Credentials {
-    pub configuration: Configuration,
-    pub verifier: String,
-}
-
-/// Cache of tenants' credentials, bounded in age by [`VERIFIER_TTL`].
-#[derive(Default)]
-pub struct CredentialCache {
-    entries: Mutex<HashMap<String, (Instant, Option<Credentials>)>>,
-}
-
-impl CredentialCache {
-    /// The cached answer for `tenant` when it is younger than the TTL.
-    pub fn get(&self, tenant: &str) -> Option<Option<Credentials>> {
-        self.get_younger_than(tenant, VERIFIER_TTL)
-    }
-
-    /// The cached answer for `tenant` when it is younger than `age`.
-    pub fn get_younger_than(&self, tenant: &str, age: Duration) -> Option<Option<Credentials>> {
-        let entries = self.entries.lock().unwrap_or_else(|e| e.into_inner());
-        entries.get(tenant).filter(|(at, _)| at.elapsed() < age).map(|(_, c)| c.clone())
-    }
-
-    /// Makes `tenant`'s entry look `by` older, so tests need not sleep.
-    #[cfg(test)]
-    pub(crate) fn backdate(&self, tenant: &str, by: Duration) {
-        let mut entries = self.entries.lock().unwrap_or_else(|e| e.into_inner());
-        if let Some((at, _)) = entries.get_mut(tenant) {
-            *at = at.checked_sub(by).expect("an instant that far back");
-        }
-    }
-
-    pub fn put(&self, tenant: &str, credentials: Option<Credentials>) {
-        let mut entries = self.entries.lock().unwrap_or_else(|e| e.into_inner());
-        if entries.len() >= CACHE_CAPACITY {
-            entries.clear();
-        }
-        entries.insert(tenant.to_owned(), (Instant::now(), credentials));
-    }
-
-    /// Forgets `tenant` (after a rotation or deletion made in this process).
-    pub fn forget(&self, tenant: &str) {
-        self.entries.lock().unwrap_or_else(|e| e.into_inner()).remove(tenant);
     }
 }
 
@@ -176,5 +114,17 @@ mod tests {
         assert!(a.starts_with(SECRET_PREFIX) && a.len() > 40);
         let shown = format!("{:?}", Presented::Bearer { secret: a.clone() });
         assert!(!shown.contains(&a));
+    }
+
+    #[test]
+    fn credentials_open_only_their_own_verifier() {
+        let secret = new_secret();
+        let stored = verifier(&secret);
+        let basic = |id: &str, secret: &str| Presented::Basic { client_id: id.into(), secret: secret.into() };
+        assert!(basic("id-1", &secret).opens("id-1", &stored));
+        assert!(!basic("id-2", &secret).opens("id-1", &stored), "another client ID");
+        assert!(!basic("id-1", "scimsk-wrong").opens("id-1", &stored), "another secret");
+        assert!(Presented::Bearer { secret: secret.clone() }.opens("id-1", &stored));
+        assert!(!Presented::Bearer { secret: new_secret() }.opens("id-1", &stored));
     }
 }

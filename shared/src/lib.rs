@@ -1,18 +1,30 @@
 //! The library every function shares.
 //!
-//! Layers, from the edge inwards:
-//! - [`http`]: turns a `lambda_http::Request` into a call on the directory and its answer
-//!   into a SCIM response; resolves the tenant from the path and authenticates it.
-//! - [`directory`]: the provisioning domain (users, groups, memberships, configurations)
-//!   written once against the [`store::Table`] port.
+//! Layers, from the edge inwards (docs/architecture.md draws them):
+//! - [`edge`]: what every API does with a request (body limit, panic guard, request id, one
+//!   log line, error mapping) and the one route table; [`edge::scim`] is the SCIM API on it.
+//! - [`app`]: the composition root, building the services over the engines once per process.
+//! - Services, each with its own error type: [`tenants`] (provisioning configurations, their
+//!   secrets, authentication) and [`directory`] (the SCIM users, groups and memberships).
+//!   They write through the [`transaction`] builder over the key layout of [`keys`].
 //! - [`scim`]: the SCIM 2.0 protocol itself: schemas, filters, PATCH, errors. No I/O.
-//! - [`store`]: the Table port and its engines; [`secrets`]: where verifiers live.
-//! - [`settings`]: which engine a process runs on, from its environment.
+//! - Ports and their engines: [`store`] (the Table), [`secrets`] (where verifiers live).
+//! - Leaves: [`auth`] (credentials), [`licenses`] (license types), [`clock`], [`settings`].
+//!
+//! No module imports one that imports it (`tests/layers.rs` checks).
 
+pub mod app;
 pub mod auth;
+pub mod clock;
 pub mod directory;
-pub mod http;
+pub mod edge;
+pub mod keys;
+pub mod licenses;
 pub mod scim;
 pub mod secrets;
 pub mod settings;
 pub mod store;
+pub mod tenants;
+#[cfg(any(test, feature = "testing"))]
+pub mod testing;
+pub mod transaction;

@@ -107,18 +107,6 @@ pub async fn aws_config() -> Result<aws_config::SdkConfig, String> {
     Ok(config)
 }
 
-/// An SDK configuration for a local moto server at `endpoint`: fixed region and dummy
-/// credentials (moto accepts any), so tests never reach for a real account's credentials.
-pub async fn moto_config(endpoint: &str) -> aws_config::SdkConfig {
-    let credentials = aws_sdk_dynamodb::config::Credentials::new("test", "test", None, None, "moto");
-    aws_config::defaults(aws_config::BehaviorVersion::latest())
-        .region(aws_config::Region::new("us-east-1"))
-        .endpoint_url(endpoint)
-        .credentials_provider(credentials)
-        .load()
-        .await
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -47,7 +47,7 @@ use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use base64::Engine;
 use serde_json::{json, Value};
-use shared::http::App;
+use shared::app::App;
 use shared::store::dynamodb::DynamoTable;
 
 const NEXT: &str = "/2018-06-01/runtime/invocation/next";
@@ -322,7 +322,7 @@ fn prepare(options: &Options) -> (Store, String) {
             StoreKind::Embedded => embedded(),
             StoreKind::DynamoDb => dynamodb().await,
         };
-        let made = local::create_configuration(&app, "cold-start", shared::directory::LicenseType::Named)
+        let made = local::create_configuration(&app, "cold-start", shared::licenses::LicenseType::Named)
             .await
             .expect("create a configuration");
         (store, made)
@@ -362,7 +362,7 @@ async fn dynamodb() -> (Store, App) {
     let run = uuid::Uuid::new_v4().simple().to_string();
     let (table, secret_prefix) = (format!("scim-cold-start-{run}"), format!("scim-cold-start/{run}/"));
     // The same endpoint, region and test credentials the function gets below.
-    let config = shared::settings::moto_config(&endpoint).await;
+    let config = shared::testing::moto_config(&endpoint).await;
     DynamoTable::create_table(&aws_sdk_dynamodb::Client::new(&config), &table)
         .await
         .unwrap_or_else(|e| panic!("cannot create the table {table} on moto at {endpoint}: {e}"));

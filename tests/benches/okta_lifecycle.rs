@@ -289,7 +289,7 @@ async fn run(config: Config) -> i32 {
             (url.trim_end_matches('/').to_string(), auth, format!("local-api at {url}"))
         }
         None => {
-            let svc = local::testing::TestService::start().await;
+            let svc = tests::TestService::start().await;
             let tenant = svc.create_tenant("bench", "named").await;
             let auth = format!(
                 "Basic {}",
@@ -297,9 +297,9 @@ async fn run(config: Config) -> i32 {
                     .encode(format!("{}:{}", tenant.client_id, tenant.client_secret))
             );
             _service = Some(svc);
-            let store = match local::testing::TestStore::from_env() {
-                local::testing::TestStore::Embedded => "in-memory store",
-                local::testing::TestStore::DynamoDb => "DynamoDB on moto",
+            let store = match tests::TestStore::from_env() {
+                tests::TestStore::Embedded => "in-memory store",
+                tests::TestStore::DynamoDb => "DynamoDB on moto",
             };
             (tenant.tenant_url.clone(), auth, format!("in-process TestService ({store})"))
         }

@@ -1,7 +1,13 @@
-//! End-to-end tests of the SCIM service over HTTP, against `local::testing::TestService`
-//! (an in-process server on a fresh store of the engine `SCIM_TEST_STORE` names: `embedded`,
-//! the default, or `dynamodb` on the moto server at `SCIM_TEST_DYNAMODB_ENDPOINT`; the test
-//! command runs them on both). The tests live in `tests/tests/`:
+//! Test support for the end-to-end tests and the benchmarks: an in-process service
+//! ([`TestService`], `local-api`'s router on a free loopback port) on a fresh store of the
+//! engine `SCIM_TEST_STORE` names:
+//! - `embedded` (the default): a fresh in-memory SQLite store;
+//! - `dynamodb`: a fresh DynamoDB table (random name) and Secrets Manager secrets under a
+//!   random prefix, both on the moto server at `SCIM_TEST_DYNAMODB_ENDPOINT` (moto serves
+//!   both services on one port). Without that variable the test panics: a suite asked to
+//!   run on DynamoDB never quietly runs on something else.
+//!
+//! The test command (`scripts/test`) runs the tests on both. They live in `tests/tests/`:
 //!
 //! - `okta.rs`: Okta's requests in Okta's order (Test API Credentials, lookup, create,
 //!   duplicate, get, PUT, deactivate / reactivate, import paging, Group Push).
@@ -12,6 +18,126 @@
 //! - `protocol.rs`: attributes / excludedAttributes, filters, ETag / If-Match, paging, password.
 //! - `concurrency.rs`: racing creates, racing member PATCHes, racing conditional PUTs.
 //! - `bad_input.rs`: malformed and hostile requests: a 4xx SCIM error, nothing changed.
+//! - `events.rs`: every API Gateway event of `events/` through its function's handler.
+//! - `dynamodb_calls.rs`: DynamoDB calls per SCIM operation, counted on moto.
 //! - `common/mod.rs`: the client and assertions they share.
 //!
-//! `benches/okta_lifecycle.rs` is a benchmark, not a test: `cargo bench -p tests`.
+//! This crate is test support only: no function depends on it. `benches/` holds benchmarks,
+//! not tests: `cargo bench -p tests --bench okta_lifecycle`.
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+
+use local::{create_configuration, serve, tenant_url};
+use shared::app::App;
+use shared::store::dynamodb::DynamoTable;
+use shared::store::sqlite::SqliteTable;
+use shared::tenants::NewConfiguration;
+use tokio::net::TcpListener;
+
+/// Credentials of one provisioning configuration (one SCIM tenant).
+#[derive(Debug, Clone)]
+pub struct Tenant {
+    /// `http://127.0.0.1:PORT/scim/v2/<tenant id>`: append `/Users`, `/Groups`, …
+    pub tenant_url: String,
+    pub client_id: String,
+    pub client_secret: String,
+}
+
+/// The engine of the test suite.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TestStore {
+    Embedded,
+    DynamoDb,
+}
+
+impl TestStore {
+    /// The engine `SCIM_TEST_STORE` names; panics on anything but `embedded` or `dynamodb`.
+    pub fn from_env() -> TestStore {
+        match std::env::var("SCIM_TEST_STORE").ok().as_deref().map(str::trim) {
+            None | Some("") | Some("embedded") => TestStore::Embedded,
+            Some("dynamodb") => TestStore::DynamoDb,
+            Some(other) => panic!("SCIM_TEST_STORE={other:?}: use `embedded` (the default) or `dynamodb`"),
+        }
+    }
+}
+
+/// A fresh app on the engine `SCIM_TEST_STORE` names.
+pub async fn test_app() -> Arc<App> {
+    match TestStore::from_env() {
+        TestStore::Embedded => Arc::new(App::embedded(Arc::new(SqliteTable::in_memory()))),
+        TestStore::DynamoDb => {
+            let endpoint = std::env::var("SCIM_TEST_DYNAMODB_ENDPOINT").unwrap_or_default();
+            assert!(
+                !endpoint.trim().is_empty(),
+                "SCIM_TEST_STORE=dynamodb needs SCIM_TEST_DYNAMODB_ENDPOINT, the URL of a moto server \
+                 (`eval \"$(scripts/moto start)\"`, or run scripts/test, which does it)"
+            );
+            let config = shared::testing::moto_config(endpoint.trim()).await;
+            let run = uuid::Uuid::new_v4().simple().to_string();
+            let table = format!("scim-test-{run}");
+            let client = aws_sdk_dynamodb::Client::new(&config);
+            DynamoTable::create_table(&client, &table)
+                .await
+                .unwrap_or_else(|e| panic!("cannot create the table {table} on moto at {endpoint}: {e}"));
+            Arc::new(App::on_aws(&config, &table, &format!("scim-test/{run}/")))
+        }
+    }
+}
+
+/// A running service; it stops when dropped.
+pub struct TestService {
+    /// `http://127.0.0.1:PORT`
+    pub base_url: String,
+    addr: SocketAddr,
+    app: Arc<App>,
+    server: tokio::task::JoinHandle<std::io::Result<()>>,
+}
+
+impl TestService {
+    /// Starts a service on 127.0.0.1 on a free port, on a fresh store of the engine
+    /// `SCIM_TEST_STORE` names ([`test_app`]).
+    pub async fn start() -> TestService {
+        TestService::start_with(test_app().await).await
+    }
+
+    /// Starts a service on 127.0.0.1 on a free port, serving `app`.
+    pub async fn start_with(app: Arc<App>) -> TestService {
+        let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind a loopback port");
+        let addr = listener.local_addr().expect("listener address");
+        let server = tokio::spawn(serve(listener, app.clone()));
+        TestService { base_url: format!("http://{addr}"), addr, app, server }
+    }
+
+    /// The app this service serves.
+    pub fn app(&self) -> &Arc<App> {
+        &self.app
+    }
+
+    /// Creates a provisioning configuration and returns its credentials.
+    pub async fn create_tenant(&self, name: &str, default_license: &str) -> Tenant {
+        let license = default_license.parse().expect("a license type");
+        let created = create_configuration(&self.app, name, license).await.expect("create a configuration");
+        self.tenant(created)
+    }
+
+    /// Gives `tenant` a new client secret (the old one stops working at once here).
+    pub async fn rotate_secret(&self, tenant: &Tenant) -> Tenant {
+        let id = tenant.tenant_url.rsplit('/').next().expect("a tenant URL");
+        self.tenant(self.app.tenants.rotate_secret(id).await.expect("rotate the secret"))
+    }
+
+    fn tenant(&self, made: NewConfiguration) -> Tenant {
+        Tenant {
+            tenant_url: tenant_url(self.addr, &made.configuration.tenant),
+            client_id: made.configuration.client_id,
+            client_secret: made.client_secret,
+        }
+    }
+}
+
+impl Drop for TestService {
+    fn drop(&mut self) {
+        self.server.abort();
+    }
+}

@@ -23,7 +23,7 @@ use aws_smithy_runtime_api::client::orchestrator::Metadata;
 use common::*;
 use futures::stream::{self, StreamExt};
 use serde_json::json;
-use shared::http::App;
+use shared::app::App;
 use shared::secrets::TableSecrets;
 use shared::store::dynamodb::DynamoTable;
 
@@ -62,7 +62,7 @@ async fn write_members(raw: &aws_sdk_dynamodb::Client, table: &str, tenant: &str
     stream::iter(ids.chunks(25))
         .for_each_concurrent(4, |chunk| async move {
             let requests = chunk.iter().map(|user| {
-                let key = shared::directory::keys::member(tenant, group, user);
+                let key = shared::keys::member(tenant, group, user);
                 let item = [("pk", key.pk), ("sk", key.sk), ("user_id", user.clone())]
                     .into_iter()
                     .map(|(k, v)| (k.to_owned(), AttributeValue::S(v)))

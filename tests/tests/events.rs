@@ -24,8 +24,9 @@ use lambda_http::request::RequestContext;
 use lambda_http::{Body, Context, Request, RequestExt, Response};
 use serde::Deserialize;
 use serde_json::{json, Value};
-use shared::directory::LicenseType;
-use shared::http::{App, Endpoint, Route};
+use shared::app::App;
+use shared::edge::routes::{self, Function};
+use shared::licenses::LicenseType;
 use shared::store::sqlite::SqliteTable;
 
 /// The host every event is addressed to.
@@ -68,34 +69,6 @@ struct Entry {
     /// Users to create besides the fixture before the event runs (import paging).
     #[serde(default)]
     extra_users: usize,
-}
-
-/// The Lambda function an event is routed to: its package name under `functions/`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
-#[serde(rename_all = "lowercase")]
-enum Function {
-    Users,
-    Groups,
-    Discovery,
-}
-
-impl Function {
-    async fn handle(self, app: &App, req: Request) -> Response<Body> {
-        match self {
-            Function::Users => users::handle(app, req).await,
-            Function::Groups => groups::handle(app, req).await,
-            Function::Discovery => discovery::handle(app, req).await,
-        }
-    }
-
-    /// The function API Gateway routes `path` to (as `local-api` does).
-    fn for_path(path: &str) -> Function {
-        match Route::parse(path).map(|r| r.endpoint) {
-            Some(Endpoint::Users | Endpoint::User(_)) => Function::Users,
-            Some(Endpoint::Groups | Endpoint::Group(_)) => Function::Groups,
-            _ => Function::Discovery,
-        }
-    }
 }
 
 fn read_index() -> Index {
@@ -227,8 +200,8 @@ impl World {
             event["headers"]["content-type"] = json!("application/scim+json");
             event["body"] = json!(body.to_string());
         }
-        let function = Function::for_path(&raw_path);
-        let response = function.handle(&self.app, to_request(&event.to_string())).await;
+        let function = routes::function_for(method, &raw_path).expect("a routed path");
+        let response = local::handle(&self.app, function, to_request(&event.to_string())).await;
         read_answer(format!("{method} {target}"), response)
     }
 
@@ -408,7 +381,7 @@ async fn run(entry: Entry) {
     assert_eq!(req.method().as_str(), event["requestContext"]["http"]["method"], "method as the runtime sees it");
     assert_eq!(req.uri().path(), event["rawPath"], "path as the runtime sees it");
     let what = format!("{} {}", req.method(), req.uri());
-    let answer = read_answer(what, entry.function.handle(&world.app, req).await).expect(entry.status);
+    let answer = read_answer(what, local::handle(&world.app, entry.function, req).await).expect(entry.status);
     check_common(&answer);
     check_event(&entry.file, &world, &answer).await;
 }
@@ -434,6 +407,9 @@ fn check_shape(entry: &Entry, event: &Value) {
         filled = filled.replace(&format!("{{{name}}}"), value.as_str().expect("a string parameter"));
     }
     assert_eq!(filled, raw_path, "routeKey {route_key} with pathParameters {params:?}");
+    let method = ctx["http"]["method"].as_str().expect("requestContext.http.method");
+    let route = routes::route_for(routes::ROUTES, method, raw_path).expect("a route serves the path");
+    assert_eq!(route.path, template, "routeKey names the route the route table picks for {method} {raw_path}");
 
     // Query parameters: the decoded twin of rawQueryString.
     let raw_query = event["rawQueryString"].as_str().expect("rawQueryString");
@@ -470,7 +446,7 @@ fn check_shape(entry: &Entry, event: &Value) {
     let prefix_ok = ["okta-", "entra-", "discovery-"].iter().any(|p| entry.file.starts_with(p));
     assert!(prefix_ok && entry.file.ends_with(".json"), "name the file okta-*, entra-* or discovery-*");
     assert_eq!(entry.file.starts_with("discovery-"), entry.function == Function::Discovery, "discovery-* files");
-    assert_eq!(Function::for_path(raw_path), entry.function, "the index names the function the path is routed to");
+    assert_eq!(route.function, entry.function, "the index names the function the path is routed to");
 }
 
 /// What every answer must satisfy: SCIM media type on bodies, no body on 204, a SCIM Error

@@ -1,7 +1,8 @@
 //! The groups function: `/Groups` and `/Groups/{id}` of every tenant.
 
 use lambda_http::{Body, Request, Response};
-use shared::http::{serve, App, Endpoint, ScimRequest, ScimResponse};
+use shared::app::App;
+use shared::edge::scim::{serve, Endpoint, ScimRequest, ScimResponse};
 use shared::scim::schema::GROUP_TYPE;
 use shared::scim::ScimError;
 

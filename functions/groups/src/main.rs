@@ -6,8 +6,8 @@ use lambda_http::{run, service_fn, Error, Request};
 
 #[tokio::main]
 async fn main() -> Result<(), Error> {
-    shared::http::init_logging();
-    let app = Arc::new(shared::http::App::from_env().await?);
+    shared::edge::init_logging();
+    let app = Arc::new(shared::app::App::from_env().await?);
     run(service_fn(move |req: Request| {
         let app = app.clone();
         async move { Ok::<_, Error>(groups::handle(&app, req).await) }

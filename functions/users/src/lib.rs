@@ -1,7 +1,8 @@
 //! The users function: `/Users` and `/Users/{id}` of every tenant.
 
 use lambda_http::{Body, Request, Response};
-use shared::http::{serve, App, Endpoint, ScimRequest, ScimResponse};
+use shared::app::App;
+use shared::edge::scim::{serve, Endpoint, ScimRequest, ScimResponse};
 use shared::scim::schema::USER_TYPE;
 use shared::scim::ScimError;
 

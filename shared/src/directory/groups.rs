@@ -7,10 +7,10 @@ use std::collections::HashMap;
 use serde_json::{Map, Value};
 
 use super::listing::{self, ListPage, ListParams};
-use super::members::MemberToAdd;
+use super::members::{member_id, MemberToAdd, Presence};
 use super::render;
 use super::resources::GROUPS;
-use super::{Directory, Precondition, Resource, Tenant, WRITE_ATTEMPTS};
+use super::{parse_id, Directory, Precondition, Resource, Tenant, WRITE_ATTEMPTS};
 use crate::scim::patch::{self, MemberChange};
 use crate::scim::resource::{take_members, validate};
 use crate::scim::schema::GROUP_TYPE;
@@ -20,15 +20,16 @@ use crate::store::Item;
 impl Directory {
     pub async fn create_group(&self, tenant: &Tenant, body: &Value) -> Result<Resource, ScimError> {
         let doc = GROUPS.check_doc(validate(body, &GROUP_TYPE)?)?;
-        let members = members_of(body)?;
-        self.check_users_exist(tenant, members.iter().map(|m| m.id.as_str())).await?;
+        let members = self.members_of(body)?;
+        let mut presence = self.read_presence(tenant, None, ids(&members), std::iter::empty()).await?;
         let item = self.create_resource(&GROUPS, tenant, doc, vec![("members", 0i64.into())]).await?;
         let id = GROUPS.id_of(&item);
         if members.is_empty() {
             // Group Push creates groups empty: the answer is what was just written.
             return Ok(render::resource(&GROUP_TYPE, tenant, id, &item, Some(("members", Value::Array(vec![]))))?);
         }
-        self.add_members(tenant, id, &members).await?;
+        presence.new_group(tenant, id, &members);
+        self.add_members(tenant, id, &members, &mut presence).await?;
         self.get_group(tenant, id, true).await
     }
 
@@ -60,11 +61,11 @@ impl Directory {
         precondition: &Precondition,
     ) -> Result<Resource, ScimError> {
         let doc = GROUPS.check_doc(validate(body, &GROUP_TYPE)?)?;
-        let members = members_of(body)?;
-        self.check_users_exist(tenant, members.iter().map(|m| m.id.as_str())).await?;
+        let members = self.members_of(body)?;
+        let mut presence = self.read_presence(tenant, None, ids(&members), std::iter::empty()).await?;
         let item = self.update_resource(&GROUPS, tenant, id, precondition, |_| Ok(doc.clone())).await?;
         let id = GROUPS.id_of(&item);
-        self.replace_members(tenant, id, &members).await?;
+        self.replace_members(tenant, id, &members, &mut presence).await?;
         self.get_group(tenant, id, true).await
     }
 
@@ -79,24 +80,30 @@ impl Directory {
         precondition: &Precondition,
     ) -> Result<String, ScimError> {
         let mut ops = patch::parse(body)?;
-        let changes = patch::split_member_changes(&mut ops)?;
-        let added = changes.iter().flat_map(|c| match c {
-            MemberChange::Add(ids) | MemberChange::Replace(ids) => ids.as_slice(),
-            MemberChange::Remove(_) | MemberChange::RemoveAll => &[],
-        });
-        self.check_users_exist(tenant, added.map(String::as_str)).await?;
+        let displays = member_displays(body);
+        let changes = patch::split_member_changes(&mut ops)?
+            .into_iter()
+            .map(|change| self.canonical_change(change, &displays))
+            .collect::<Result<Vec<_>, _>>()?;
+        let (mut added, mut removed) = (Vec::new(), Vec::new());
+        for change in &changes {
+            match change {
+                Change::Add(members) | Change::Replace(members) => added.extend(ids(members)),
+                Change::Remove(ids) => removed.extend(ids.iter().map(String::as_str)),
+                Change::RemoveAll => {}
+            }
+        }
+        let group_id = parse_id(id);
+        let mut presence =
+            self.read_presence(tenant, group_id.as_deref(), added.into_iter(), removed.into_iter()).await?;
         let item = self.update_resource(&GROUPS, tenant, id, precondition, |current| patched(current, &ops)).await?;
         let id = GROUPS.id_of(&item).to_owned();
-        let displays = member_displays(body);
-        let with_display = |ids: &[String]| -> Vec<MemberToAdd> {
-            ids.iter().map(|id| MemberToAdd { id: id.clone(), display: displays.get(id).cloned() }).collect()
-        };
         for change in changes {
             match change {
-                MemberChange::Add(ids) => self.add_members(tenant, &id, &with_display(&ids)).await?,
-                MemberChange::Remove(ids) => self.remove_members(tenant, &id, &ids).await?,
-                MemberChange::RemoveAll => self.replace_members(tenant, &id, &[]).await?,
-                MemberChange::Replace(ids) => self.replace_members(tenant, &id, &with_display(&ids)).await?,
+                Change::Add(members) => self.add_members(tenant, &id, &members, &mut presence).await?,
+                Change::Remove(ids) => self.remove_members(tenant, &id, &ids, &mut presence).await?,
+                Change::RemoveAll => self.replace_members(tenant, &id, &[], &mut presence).await?,
+                Change::Replace(members) => self.replace_members(tenant, &id, &members, &mut presence).await?,
             }
         }
         Ok(id)
@@ -107,7 +114,7 @@ impl Directory {
         for _ in 0..WRITE_ATTEMPTS {
             let item = self.read_resource(&GROUPS, tenant, id).await?;
             precondition.check(render::version(&item)?)?;
-            self.replace_members(tenant, GROUPS.id_of(&item), &[]).await?;
+            self.replace_members(tenant, GROUPS.id_of(&item), &[], &mut Presence::default()).await?;
             // Removing the members changed the group's version: delete the group as it is now.
             let item = self.read_resource(&GROUPS, tenant, id).await?;
             if item.i64("members").unwrap_or(0) == 0 && self.delete_resource(&GROUPS, tenant, &item, None).await? {
@@ -128,10 +135,44 @@ fn patched(current: &Map<String, Value>, ops: &[patch::PatchOperation]) -> Resul
     GROUPS.check_doc(doc)
 }
 
-/// Member ids of a POST or PUT body, with the `display` the client sent for each.
-fn members_of(body: &Value) -> Result<Vec<MemberToAdd>, ScimError> {
-    let displays = displays_in(body.get("members"));
-    Ok(take_members(body)?.into_iter().map(|id| MemberToAdd { display: displays.get(&id).cloned(), id }).collect())
+/// A PATCH's membership change, with canonical member ids (and the `display` sent for each
+/// member added). An id to remove that cannot name a user names no member: it is dropped.
+enum Change {
+    Add(Vec<MemberToAdd>),
+    Remove(Vec<String>),
+    RemoveAll,
+    Replace(Vec<MemberToAdd>),
+}
+
+/// The ids of `members`.
+fn ids(members: &[MemberToAdd]) -> impl Iterator<Item = &str> {
+    members.iter().map(|m| m.id.as_str())
+}
+
+impl Directory {
+    /// The members of a POST or PUT body, with the `display` the client sent for each.
+    fn members_of(&self, body: &Value) -> Result<Vec<MemberToAdd>, ScimError> {
+        let displays = displays_in(body.get("members"));
+        self.members_to_add(take_members(body)?.into_iter().map(|id| {
+            let display = displays.get(&id).cloned();
+            (id, display)
+        }))
+    }
+
+    fn canonical_change(&self, change: MemberChange, displays: &HashMap<String, String>) -> Result<Change, ScimError> {
+        let with_display = |ids: Vec<String>| {
+            self.members_to_add(ids.into_iter().map(|id| {
+                let display = displays.get(&id).cloned();
+                (id, display)
+            }))
+        };
+        Ok(match change {
+            MemberChange::Add(ids) => Change::Add(with_display(ids)?),
+            MemberChange::Replace(ids) => Change::Replace(with_display(ids)?),
+            MemberChange::Remove(ids) => Change::Remove(ids.iter().filter_map(|id| member_id(id)).collect()),
+            MemberChange::RemoveAll => Change::RemoveAll,
+        })
+    }
 }
 
 /// The `display` the client sent for each member id anywhere in a PATCH body.

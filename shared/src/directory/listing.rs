@@ -6,7 +6,8 @@ use std::collections::HashMap;
 use std::sync::Mutex;
 
 use super::resources::{Kind, USERS};
-use super::{keys, parse_id, Directory, Resource, Tenant};
+use super::{parse_id, Directory, Resource, Tenant};
+use crate::keys;
 use crate::scim::filter::Filter;
 use crate::scim::ScimError;
 use crate::store::{Cursor, Index, Item, Key, Query, SortKeyCondition};

@@ -3,49 +3,214 @@
 //! costs what adding it to an empty group costs; set additions commute, so two concurrent
 //! PATCHes never overwrite each other's members; and a user's groups come with the user item,
 //! without another read.
+//!
+//! A request reads which member and user items exist once, up front, into a [`Presence`]
+//! (that read is also the check that every new member is a user of the tenant), and keeps it
+//! up to date with its own writes: a PATCH adding 256 members reads 512 keys in 6 batches and
+//! writes 8 transactions. Every write is conditional on what it read, so a concurrent change
+//! makes that chunk read its keys again and plan again.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 use super::resources::{GROUPS, USERS};
-use super::{keys, now, parse_id, Directory, Tenant, WRITE_ATTEMPTS};
+use super::{parse_id, Directory, Tenant, WRITE_ATTEMPTS};
+use crate::clock::now;
+use crate::keys;
 use crate::scim::ScimError;
-use crate::store::{Action, Condition, Index, Item, Key, Query, StoreError, Update, MAX_TRANSACT_ACTIONS};
+use crate::store::{Action, Condition, Index, Item, Key, Query, StoreError, Table, Update, MAX_TRANSACT_ACTIONS};
+use crate::transaction::{Failure, Transaction};
 
-/// A member to add, with the `display` the client sent for it.
+/// A member to add, with the `display` the client sent for it. `id` is canonical (see
+/// [`member_id`]).
 #[derive(Debug, Clone)]
 pub struct MemberToAdd {
     pub id: String,
     pub display: Option<String>,
 }
 
-/// Members per transaction: two actions each (the member item and the user's set), and one
-/// for the group's update.
-const MEMBERS_PER_TRANSACTION: usize = (MAX_TRANSACT_ACTIONS - 1) / 2;
+/// Members per transaction. Each costs two actions today (its member item, the user's
+/// `groups` set); the group's update is one more. The room left is for what the licenses
+/// service adds to the same transaction: an audit item per member whose license changes,
+/// and an update of each seat pool (at most three), so 32 × 3 + 1 + 3 = 100.
+pub const MEMBERS_PER_TRANSACTION: usize = 32;
+/// Actions per member a membership transaction must leave room for (see above).
+const ACTIONS_PER_MEMBER: usize = 3;
+/// Actions per membership transaction besides the members': the group, three seat pools.
+const ACTIONS_PER_CHUNK: usize = 4;
+const _: () = assert!(MEMBERS_PER_TRANSACTION * ACTIONS_PER_MEMBER + ACTIONS_PER_CHUNK <= MAX_TRANSACT_ACTIONS);
 
 /// The attribute of a user item holding the ids of its groups.
 pub(super) const USER_GROUPS: &str = "groups";
 
+/// The canonical form of a member id a client sends (ids are UUIDs, written in lower case),
+/// or None when it cannot name a user.
+pub(super) fn member_id(id: &str) -> Option<String> {
+    parse_id(id)
+}
+
+/// What one request knows of which member and user items exist: read in batches and kept up
+/// to date with the request's own writes, so a key is read once per request unless a
+/// concurrent change made a write of it fail.
+#[derive(Default)]
+pub(super) struct Presence {
+    known: HashMap<Key, bool>,
+}
+
+impl Presence {
+    /// Reads whichever of `keys` are not known yet, in as few batches as the store allows.
+    async fn learn(&mut self, table: &dyn Table, keys: impl IntoIterator<Item = Key>) -> Result<(), StoreError> {
+        let unknown: BTreeSet<Key> = keys.into_iter().filter(|k| !self.known.contains_key(k)).collect();
+        if unknown.is_empty() {
+            return Ok(());
+        }
+        let unknown: Vec<Key> = unknown.into_iter().collect();
+        let found: BTreeSet<Key> = table.batch_get(&unknown).await?.into_iter().map(|i| i.key).collect();
+        for key in unknown {
+            let present = found.contains(&key);
+            self.known.insert(key, present);
+        }
+        Ok(())
+    }
+
+    /// Whether `key` is known to exist.
+    fn exists(&self, key: &Key) -> bool {
+        self.known.get(key).copied().unwrap_or(false)
+    }
+
+    fn set(&mut self, key: Key, present: bool) {
+        self.known.insert(key, present);
+    }
+
+    /// Records that the group `group_id`, just created, has none of `members` (so adding
+    /// them reads no member key).
+    pub(super) fn new_group(&mut self, tenant: &Tenant, group_id: &str, members: &[MemberToAdd]) {
+        for member in members {
+            self.set(keys::member(tenant.id(), group_id, &member.id), false);
+        }
+    }
+
+    fn forget<'k>(&mut self, keys: impl IntoIterator<Item = &'k Key>) {
+        for key in keys {
+            self.known.remove(key);
+        }
+    }
+}
+
+/// What each action of a membership transaction stands for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Part {
+    /// A member item put (absent before) or deleted (present before).
+    Member,
+    /// A member's user item: its `groups` set.
+    User,
+    /// The group item: its member count and version. Its condition is that it exists.
+    Group,
+}
+
+/// The membership writes of one chunk. Each member joining or leaving is stated by
+/// [`Plan::join`] or [`Plan::leave`], which also count it: the group's member count moves by
+/// exactly what was planned.
+#[derive(Default)]
+struct Plan {
+    write: Transaction<Part>,
+    delta: i64,
+    /// The member keys written, and whether each exists once the transaction commits.
+    members: Vec<(Key, bool)>,
+}
+
+impl Plan {
+    fn join(&mut self, tenant: &Tenant, group_id: &str, member: &MemberToAdd) {
+        let key = keys::member(tenant.id(), group_id, &member.id);
+        let mut item = Item::new(key.clone()).with("user_id", member.id.as_str());
+        if let Some(display) = &member.display {
+            item = item.with("display", display.as_str());
+        }
+        self.write.push(Part::Member, Action::Put { item, condition: Some(Condition::NotExists) });
+        self.write.push(Part::User, user_update(tenant, &member.id, group_id, true));
+        self.members.push((key, true));
+        self.delta += 1;
+    }
+
+    /// `user_exists`: whether the user item is there to update (a deleted user has left
+    /// every group already, unless it is being deleted right now).
+    fn leave(&mut self, tenant: &Tenant, group_id: &str, user_id: &str, user_exists: bool) {
+        let key = keys::member(tenant.id(), group_id, user_id);
+        self.write.push(Part::Member, Action::Delete { key: key.clone(), condition: Some(Condition::Exists) });
+        if user_exists {
+            self.write.push(Part::User, user_update(tenant, user_id, group_id, false));
+        }
+        self.members.push((key, false));
+        self.delta -= 1;
+    }
+}
+
+/// The update of a group item that accompanies `delta` members joining or leaving.
+fn group_update(tenant: &Tenant, group_id: &str, delta: i64) -> Action {
+    Action::Update {
+        key: GROUPS.key(tenant.id(), group_id),
+        updates: vec![
+            Update::Add("members".into(), delta),
+            Update::Add("version".into(), 1),
+            Update::Set("modified".into(), now().into()),
+        ],
+        // Never resurrect a group deleted meanwhile.
+        condition: Some(Condition::Exists),
+    }
+}
+
+/// The update of a user item joining or leaving a group: its `groups` set, and its version,
+/// since its representation changed.
+fn user_update(tenant: &Tenant, user_id: &str, group_id: &str, joining: bool) -> Action {
+    let group = BTreeSet::from([group_id.to_owned()]);
+    let set = match joining {
+        true => Update::AddToSet(USER_GROUPS.into(), group),
+        false => Update::DeleteFromSet(USER_GROUPS.into(), group),
+    };
+    Action::Update {
+        key: USERS.key(tenant.id(), user_id),
+        updates: vec![set, Update::Add("version".into(), 1), Update::Set("modified".into(), now().into())],
+        // Never make a user item out of a user deleted meanwhile.
+        condition: Some(Condition::Exists),
+    }
+}
+
+fn not_a_user(id: &str) -> ScimError {
+    ScimError::invalid_value(format!("Member {id:?} is not a user of this tenant."))
+}
+
 impl Directory {
-    /// 400 unless every id names a user of this tenant.
-    pub(super) async fn check_users_exist<'a>(
+    /// The canonical ids of members to add, or 400 for an id that cannot name a user.
+    pub(super) fn members_to_add(
+        &self,
+        members: impl IntoIterator<Item = (String, Option<String>)>,
+    ) -> Result<Vec<MemberToAdd>, ScimError> {
+        members
+            .into_iter()
+            .map(|(id, display)| Ok(MemberToAdd { id: member_id(&id).ok_or_else(|| not_a_user(&id))?, display }))
+            .collect()
+    }
+
+    /// Reads, in one pass, whether each user of `added` exists and whether the members of
+    /// `added` and `removed` are in `group_id` (None: a group not created yet, which has no
+    /// members); 400 unless every added id names a user of this tenant. Nothing is written.
+    pub(super) async fn read_presence<'a>(
         &self,
         tenant: &Tenant,
-        ids: impl Iterator<Item = &'a str>,
-    ) -> Result<(), ScimError> {
-        let mut wanted = BTreeSet::new();
-        for id in ids {
-            let parsed = parse_id(id)
-                .ok_or_else(|| ScimError::invalid_value(format!("Member {id:?} is not a user of this tenant.")))?;
-            wanted.insert(parsed);
+        group_id: Option<&str>,
+        added: impl Iterator<Item = &'a str>,
+        removed: impl Iterator<Item = &'a str>,
+    ) -> Result<Presence, ScimError> {
+        let t = tenant.id();
+        let added: BTreeSet<&str> = added.collect();
+        let mut presence = Presence::default();
+        let mut wanted: Vec<Key> = added.iter().map(|id| USERS.key(t, id)).collect();
+        if let Some(g) = group_id {
+            wanted.extend(added.iter().copied().chain(removed).map(|id| keys::member(t, g, id)));
         }
-        let keys: Vec<Key> = wanted.iter().map(|id| USERS.key(tenant.id(), id)).collect();
-        let found: BTreeSet<Key> = self.table.batch_get(&keys).await?.into_iter().map(|i| i.key).collect();
-        match keys.iter().find(|k| !found.contains(k)) {
-            None => Ok(()),
-            Some(missing) => {
-                let id = missing.sk.strip_prefix(USERS.prefix).unwrap_or_default();
-                Err(ScimError::invalid_value(format!("Member {id:?} is not a user of this tenant.")))
-            }
+        presence.learn(&*self.table, wanted).await?;
+        match added.iter().find(|id| !presence.exists(&USERS.key(t, id))) {
+            Some(missing) => Err(not_a_user(missing)),
+            None => Ok(presence),
         }
     }
 
@@ -64,150 +229,115 @@ impl Directory {
         }
     }
 
-    /// The update of a group item that accompanies `delta` members joining or leaving.
-    fn group_update(tenant: &Tenant, group_id: &str, delta: i64) -> Action {
-        Action::Update {
-            key: GROUPS.key(tenant.id(), group_id),
-            updates: vec![
-                Update::Add("members".into(), delta),
-                Update::Add("version".into(), 1),
-                Update::Set("modified".into(), now().into()),
-            ],
-            // Never resurrect a group deleted meanwhile.
-            condition: Some(Condition::Exists),
-        }
-    }
-
-    /// The update of a user item joining or leaving a group: its `groups` set, and its version,
-    /// since its representation changed.
-    fn user_update(tenant: &Tenant, user_id: &str, group_id: &str, joining: bool) -> Action {
-        let group = BTreeSet::from([group_id.to_owned()]);
-        let set = match joining {
-            true => Update::AddToSet(USER_GROUPS.into(), group),
-            false => Update::DeleteFromSet(USER_GROUPS.into(), group),
-        };
-        Action::Update {
-            key: USERS.key(tenant.id(), user_id),
-            updates: vec![set, Update::Add("version".into(), 1), Update::Set("modified".into(), now().into())],
-            // Never make a user item out of a user deleted meanwhile.
-            condition: Some(Condition::Exists),
-        }
-    }
-
+    /// Adds those of `members` (canonical ids) that are users and not members yet.
     pub(super) async fn add_members(
         &self,
         tenant: &Tenant,
         group_id: &str,
         members: &[MemberToAdd],
+        presence: &mut Presence,
     ) -> Result<(), ScimError> {
         let t = tenant.id();
         let unique: BTreeMap<&str, &MemberToAdd> = members.iter().map(|m| (m.id.as_str(), m)).collect();
         let unique: Vec<&MemberToAdd> = unique.into_values().collect();
         for chunk in unique.chunks(MEMBERS_PER_TRANSACTION) {
             // The users are read too: one deleted since it was checked is not added.
-            let members = chunk.iter().map(|m| keys::member(t, group_id, &m.id));
-            let keys: Vec<Key> = members.chain(chunk.iter().map(|m| USERS.key(t, &m.id))).collect();
-            self.write_members(tenant, group_id, &keys, |present| {
-                let mut actions = Vec::new();
-                let joining = chunk
-                    .iter()
-                    .zip(&keys)
-                    .filter(|(m, key)| !present.contains(*key) && present.contains(&USERS.key(t, &m.id)));
-                for (m, key) in joining {
-                    let mut item = Item::new(key.clone()).with("user_id", m.id.as_str());
-                    if let Some(display) = &m.display {
-                        item = item.with("display", display.as_str());
-                    }
-                    actions.push(Action::Put { item, condition: Some(Condition::NotExists) });
-                    actions.push(Self::user_update(tenant, &m.id, group_id, true));
+            let keys: Vec<Key> =
+                chunk.iter().flat_map(|m| [keys::member(t, group_id, &m.id), USERS.key(t, &m.id)]).collect();
+            self.write_members(tenant, group_id, &keys, presence, |presence, plan| {
+                let joining = chunk.iter().filter(|m| {
+                    !presence.exists(&keys::member(t, group_id, &m.id)) && presence.exists(&USERS.key(t, &m.id))
+                });
+                for member in joining {
+                    plan.join(tenant, group_id, member);
                 }
-                actions
             })
             .await?;
         }
         Ok(())
     }
 
+    /// Removes those of `ids` (canonical) that are members.
     pub(super) async fn remove_members(
         &self,
         tenant: &Tenant,
         group_id: &str,
         ids: &[String],
+        presence: &mut Presence,
     ) -> Result<(), ScimError> {
         let t = tenant.id();
         let unique: BTreeSet<&str> = ids.iter().map(String::as_str).collect();
         let unique: Vec<&str> = unique.into_iter().collect();
         for chunk in unique.chunks(MEMBERS_PER_TRANSACTION) {
             // The users are read too: one deleted meanwhile has no set left to update.
-            let members = chunk.iter().map(|id| keys::member(t, group_id, id));
-            let keys: Vec<Key> = members.chain(chunk.iter().map(|id| USERS.key(t, id))).collect();
-            self.write_members(tenant, group_id, &keys, |present| {
-                let mut actions = Vec::new();
-                for (id, key) in chunk.iter().zip(&keys).filter(|(_, key)| present.contains(*key)) {
-                    actions.push(Action::Delete { key: key.clone(), condition: Some(Condition::Exists) });
-                    if present.contains(&USERS.key(t, id)) {
-                        actions.push(Self::user_update(tenant, id, group_id, false));
-                    }
+            let keys: Vec<Key> =
+                chunk.iter().flat_map(|id| [keys::member(t, group_id, id), USERS.key(t, id)]).collect();
+            self.write_members(tenant, group_id, &keys, presence, |presence, plan| {
+                for id in chunk.iter().filter(|id| presence.exists(&keys::member(t, group_id, id))) {
+                    plan.leave(tenant, group_id, id, presence.exists(&USERS.key(t, id)));
                 }
-                actions
             })
             .await?;
         }
         Ok(())
     }
 
-    /// Reads which of `keys` exist, plans the membership writes with `plan`, and writes them
-    /// with the group's update (its member count follows the member items written) in one
+    /// Learns which of `keys` exist, plans the membership writes with `plan`, and writes them
+    /// with the group's update (its member count moved by what the plan counted) in one
     /// transaction. A member or user changed by a concurrent request makes it read and plan again.
     async fn write_members(
         &self,
         tenant: &Tenant,
         group_id: &str,
         keys: &[Key],
-        plan: impl Fn(&BTreeSet<Key>) -> Vec<Action>,
+        presence: &mut Presence,
+        plan: impl Fn(&Presence, &mut Plan),
     ) -> Result<(), ScimError> {
         for _ in 0..WRITE_ATTEMPTS {
-            let present: BTreeSet<Key> = self.table.batch_get(keys).await?.into_iter().map(|i| i.key).collect();
-            let mut actions = plan(&present);
-            let delta: i64 = actions
-                .iter()
-                .map(|a| match a {
-                    Action::Put { .. } => 1,
-                    Action::Delete { .. } => -1,
-                    _ => 0,
-                })
-                .sum();
-            if actions.is_empty() {
+            presence.learn(&*self.table, keys.iter().cloned()).await?;
+            let mut planned = Plan::default();
+            plan(presence, &mut planned);
+            if planned.write.is_empty() {
                 return Ok(());
             }
-            let group_index = actions.len();
-            actions.push(Self::group_update(tenant, group_id, delta));
-            match self.table.transact(actions).await {
-                Ok(()) => return Ok(()),
-                Err(StoreError::ConditionFailed { index }) if index == group_index => {
-                    return Err(GROUPS.not_found(group_id))
+            let Plan { mut write, delta, members } = planned;
+            write.push(Part::Group, group_update(tenant, group_id, delta));
+            match write.commit(&*self.table).await {
+                Ok(()) => {
+                    for (key, present) in members {
+                        presence.set(key, present);
+                    }
+                    return Ok(());
                 }
-                Err(StoreError::ConditionFailed { .. }) => continue,
-                Err(e) => return Err(e.into()),
+                Err(Failure::Condition(Part::Group)) => return Err(GROUPS.not_found(group_id)),
+                Err(Failure::Condition(Part::Member | Part::User)) => presence.forget(keys),
+                Err(Failure::Store(e)) => return Err(e.into()),
             }
         }
         Err(ScimError::unavailable(1))
     }
 
-    /// Makes the membership exactly `members`: removes the others, adds the missing.
+    /// Makes the membership exactly `members` (canonical ids): removes the others, adds the
+    /// missing.
     pub(super) async fn replace_members(
         &self,
         tenant: &Tenant,
         group_id: &str,
         members: &[MemberToAdd],
+        presence: &mut Presence,
     ) -> Result<(), ScimError> {
+        let t = tenant.id();
         let wanted: BTreeSet<&str> = members.iter().map(|m| m.id.as_str()).collect();
         let current = self.member_items(tenant, group_id).await?;
         let current_ids: BTreeSet<String> =
             current.iter().filter_map(|m| m.str("user_id").map(str::to_owned)).collect();
+        // The query just told which members exist.
+        for id in wanted.iter().copied().chain(current_ids.iter().map(String::as_str)) {
+            presence.set(keys::member(t, group_id, id), current_ids.contains(id));
+        }
         let leaving: Vec<String> = current_ids.iter().filter(|id| !wanted.contains(id.as_str())).cloned().collect();
         let joining: Vec<MemberToAdd> = members.iter().filter(|m| !current_ids.contains(&m.id)).cloned().collect();
-        self.remove_members(tenant, group_id, &leaving).await?;
-        self.add_members(tenant, group_id, &joining).await
+        self.remove_members(tenant, group_id, &leaving, presence).await?;
+        self.add_members(tenant, group_id, &joining, presence).await
     }
 }

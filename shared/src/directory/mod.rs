@@ -1,12 +1,12 @@
-//! The provisioning domain, written once against the [`Table`] port: provisioning
-//! configurations (tenants), users, groups and their memberships.
+//! The SCIM directory: a tenant's users, groups and their memberships, written once against
+//! the [`Table`] port.
 //!
 //! The directory speaks SCIM JSON at its edges (it takes request bodies and returns rendered
-//! resources) but knows nothing of HTTP: [`crate::http`] maps requests onto it.
+//! resources, and its errors are [`ScimError`]s) but knows nothing of HTTP or of credentials:
+//! the SCIM edge ([`crate::edge::scim`]) authenticates a request with [`crate::tenants`] and
+//! hands the directory the [`Tenant`] it is for.
 
-pub mod configurations;
 pub mod groups;
-pub mod keys;
 mod listing;
 mod members;
 mod render;
@@ -17,15 +17,14 @@ use std::sync::Arc;
 
 use serde_json::Value;
 
-pub use configurations::{Configuration, LicenseType, NewConfiguration};
 pub use listing::{ListPage, ListParams, MAX_COUNT, MAX_FILTER_SCAN};
+pub use members::MEMBERS_PER_TRANSACTION;
 
-use crate::auth::CredentialCache;
 use crate::scim::resource::Projection;
 use crate::scim::schema::ResourceType;
 use crate::scim::ScimError;
-use crate::secrets::SecretStore;
 use crate::store::{StoreError, Table};
+use crate::tenants::Configuration;
 
 /// Longest userName, externalId or displayName accepted, in bytes: they become keys.
 pub const MAX_KEY_VALUE_LEN: usize = 1024;
@@ -36,8 +35,6 @@ const WRITE_ATTEMPTS: usize = 8;
 /// The domain service. One per process (per Lambda cold start), shared by every request.
 pub struct Directory {
     table: Arc<dyn Table>,
-    secrets: Arc<dyn SecretStore>,
-    credentials: CredentialCache,
     bookmarks: listing::Bookmarks,
 }
 
@@ -108,8 +105,8 @@ impl Precondition {
 }
 
 impl Directory {
-    pub fn new(table: Arc<dyn Table>, secrets: Arc<dyn SecretStore>) -> Directory {
-        Directory { table, secrets, credentials: CredentialCache::default(), bookmarks: Default::default() }
+    pub fn new(table: Arc<dyn Table>) -> Directory {
+        Directory { table, bookmarks: Default::default() }
     }
 
     pub fn table(&self) -> &Arc<dyn Table> {
@@ -128,13 +125,6 @@ impl From<StoreError> for ScimError {
             }
         }
     }
-}
-
-/// The current time in RFC 3339 with milliseconds: every client parses that precision.
-fn now() -> String {
-    const FORMAT: &[time::format_description::FormatItem<'static>] =
-        time::macros::format_description!("[year]-[month]-[day]T[hour]:[minute]:[second].[subsecond digits:3]Z");
-    time::OffsetDateTime::now_utc().format(FORMAT).unwrap_or_else(|_| "1970-01-01T00:00:00.000Z".to_owned())
 }
 
 fn new_id() -> String {

@@ -6,10 +6,13 @@
 use serde_json::{Map, Value};
 
 use super::render;
-use super::{keys, now, parse_id, Directory, Precondition, Tenant, MAX_KEY_VALUE_LEN, WRITE_ATTEMPTS};
+use super::{parse_id, Directory, Precondition, Tenant, MAX_KEY_VALUE_LEN, WRITE_ATTEMPTS};
+use crate::clock::now;
+use crate::keys;
 use crate::scim::schema::{ResourceType, GROUP_TYPE, USER_TYPE};
 use crate::scim::ScimError;
 use crate::store::{Action, AttrValue, Condition, Item, Key, StoreError, Update};
+use crate::transaction::{Failure, Transaction};
 
 /// Where the sentinel of a unique attribute's value lives: `(tenant, value) -> key`.
 type SentinelKey = fn(&str, &str) -> Key;
@@ -93,69 +96,60 @@ impl Kind {
     }
 }
 
-/// What each action of a write stands for, to explain a failed condition.
-#[derive(Clone, Copy)]
-enum Slot {
+/// What each action of a resource's transaction stands for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) enum Part {
+    /// The resource's own item: its condition is its version (or its absence, on create).
     Resource,
+    /// The sentinel that makes this attribute's new value unique in the tenant.
     Unique(&'static str),
-    Other,
+    /// The sentinel of a value the resource gives up.
+    Release,
+    /// The tenant's counter of this kind.
+    Counter,
+    /// A copy the resource leaves elsewhere (a deleted user, for the subscription's history).
+    Kept,
 }
 
-/// The actions of one write, with what each one stands for.
-#[derive(Default)]
-struct Write {
-    actions: Vec<Action>,
-    slots: Vec<Slot>,
+/// Moves the uniqueness sentinels of `id` from the `old` values to the `new` ones (those
+/// that changed).
+fn move_sentinels(
+    write: &mut Transaction<Part>,
+    id: &str,
+    old: Vec<(&'static str, Option<Key>)>,
+    new: Vec<(&'static str, Option<Key>)>,
+) {
+    for ((attr, old), (_, new)) in old.into_iter().zip(new) {
+        if old == new {
+            continue;
+        }
+        if let Some(old) = old {
+            let condition = Condition::AttrEq("id".into(), id.into());
+            write.push(Part::Release, Action::Delete { key: old, condition: Some(condition) });
+        }
+        if let Some(new) = new {
+            let item = Item::new(new).with("id", id);
+            write.push(Part::Unique(attr), Action::Put { item, condition: Some(Condition::NotExists) });
+        }
+    }
 }
 
-impl Write {
-    fn push(&mut self, slot: Slot, action: Action) {
-        self.actions.push(action);
-        self.slots.push(slot);
-    }
+/// Counts `delta` resources of `kind` in the tenant.
+fn count(write: &mut Transaction<Part>, tenant: &str, id: &str, kind: &Kind, delta: i64) {
+    let updates = vec![Update::Add(kind.counter.into(), delta)];
+    write.push(Part::Counter, Action::Update { key: keys::counter_shard(tenant, id), updates, condition: None });
+}
 
-    /// Moves the uniqueness sentinels from the `old` values to the `new` ones (those that changed).
-    fn move_sentinels(
-        &mut self,
-        id: &str,
-        old: Vec<(&'static str, Option<Key>)>,
-        new: Vec<(&'static str, Option<Key>)>,
-    ) {
-        for ((attr, old), (_, new)) in old.into_iter().zip(new) {
-            if old == new {
-                continue;
-            }
-            if let Some(old) = old {
-                let condition = Condition::AttrEq("id".into(), id.into());
-                self.push(Slot::Other, Action::Delete { key: old, condition: Some(condition) });
-            }
-            if let Some(new) = new {
-                let item = Item::new(new).with("id", id);
-                self.push(Slot::Unique(attr), Action::Put { item, condition: Some(Condition::NotExists) });
-            }
+/// Commits a resource's transaction. A taken unique value is a 409; a resource changed
+/// meanwhile is `Ok(false)`.
+async fn commit(write: Transaction<Part>, directory: &Directory, kind: &Kind) -> Result<bool, ScimError> {
+    match write.commit(&*directory.table).await {
+        Ok(()) => Ok(true),
+        Err(Failure::Condition(Part::Unique(attr))) => {
+            Err(ScimError::uniqueness(format!("A {} with this {attr} already exists in this tenant.", kind.noun)))
         }
-    }
-
-    fn count(&mut self, tenant: &str, id: &str, kind: &Kind, delta: i64) {
-        let updates = vec![Update::Add(kind.counter.into(), delta)];
-        self.push(Slot::Other, Action::Update { key: keys::counter_shard(tenant, id), updates, condition: None });
-    }
-
-    /// Runs the transaction. A taken unique value is a 409; a resource changed meanwhile is
-    /// `Ok(false)`.
-    async fn run(self, directory: &Directory, kind: &Kind) -> Result<bool, ScimError> {
-        match directory.table.transact(self.actions).await {
-            Ok(()) => Ok(true),
-            Err(StoreError::ConditionFailed { index }) => match self.slots.get(index) {
-                Some(Slot::Unique(attr)) => Err(ScimError::uniqueness(format!(
-                    "A {} with this {attr} already exists in this tenant.",
-                    kind.noun
-                ))),
-                Some(Slot::Resource | Slot::Other) => Ok(false),
-                None => Err(StoreError::Other(format!("condition index {index} out of range")).into()),
-            },
-            Err(e) => Err(e.into()),
-        }
+        Err(Failure::Condition(_)) => Ok(false),
+        Err(Failure::Store(e)) => Err(e.into()),
     }
 }
 
@@ -179,11 +173,11 @@ impl Directory {
         for (name, value) in attrs {
             item = item.with(name, value);
         }
-        let mut write = Write::default();
-        write.push(Slot::Resource, Action::Put { item: item.clone(), condition: Some(Condition::NotExists) });
-        write.move_sentinels(&id, kind.sentinels(t, &Map::new()), kind.sentinels(t, &doc));
-        write.count(t, &id, kind, 1);
-        if write.run(self, kind).await? {
+        let mut write = Transaction::new();
+        write.push(Part::Resource, Action::Put { item: item.clone(), condition: Some(Condition::NotExists) });
+        move_sentinels(&mut write, &id, kind.sentinels(t, &Map::new()), kind.sentinels(t, &doc));
+        count(&mut write, t, &id, kind, 1);
+        if commit(write, self, kind).await? {
             Ok(item)
         } else {
             Err(StoreError::Other(format!("a new {} id collided", kind.noun)).into())
@@ -237,11 +231,11 @@ impl Directory {
                 Update::Set("modified".into(), modified.as_str().into()),
             ];
             let id = kind.id_of(&item).to_owned();
-            let mut write = Write::default();
+            let mut write = Transaction::new();
             let condition = Condition::AttrEq("version".into(), version.into());
-            write.push(Slot::Resource, Action::Update { key: item.key.clone(), updates, condition: Some(condition) });
-            write.move_sentinels(&id, kind.sentinels(t, &old_doc), kind.sentinels(t, &new_doc));
-            if write.run(self, kind).await? {
+            write.push(Part::Resource, Action::Update { key: item.key.clone(), updates, condition: Some(condition) });
+            move_sentinels(&mut write, &id, kind.sentinels(t, &old_doc), kind.sentinels(t, &new_doc));
+            if commit(write, self, kind).await? {
                 item.attrs.insert("doc".into(), doc.into());
                 item.attrs.insert("version".into(), (version + 1).into());
                 item.attrs.insert("modified".into(), modified.into());
@@ -269,14 +263,14 @@ impl Directory {
         let t = tenant.id();
         let id = kind.id_of(item);
         let doc = render::doc(item)?;
-        let mut write = Write::default();
+        let mut write = Transaction::new();
         let condition = Condition::AttrEq("version".into(), render::version(item)?.into());
-        write.push(Slot::Resource, Action::Delete { key: item.key.clone(), condition: Some(condition) });
-        write.move_sentinels(id, kind.sentinels(t, &doc), kind.sentinels(t, &Map::new()));
+        write.push(Part::Resource, Action::Delete { key: item.key.clone(), condition: Some(condition) });
+        move_sentinels(&mut write, id, kind.sentinels(t, &doc), kind.sentinels(t, &Map::new()));
         if let Some(kept) = keep {
-            write.push(Slot::Other, Action::Put { item: kept, condition: None });
+            write.push(Part::Kept, Action::Put { item: kept, condition: None });
         }
-        write.count(t, id, kind, -1);
-        write.run(self, kind).await
+        count(&mut write, t, id, kind, -1);
+        commit(write, self, kind).await
     }
 }

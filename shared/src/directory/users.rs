@@ -5,10 +5,12 @@
 use serde_json::{Map, Value};
 
 use super::listing::{self, ListPage, ListParams};
-use super::members::USER_GROUPS;
+use super::members::{Presence, USER_GROUPS};
 use super::render;
 use super::resources::USERS;
-use super::{keys, now, Directory, Precondition, Resource, Tenant, WRITE_ATTEMPTS};
+use super::{Directory, Precondition, Resource, Tenant, WRITE_ATTEMPTS};
+use crate::clock::now;
+use crate::keys;
 use crate::scim::patch;
 use crate::scim::resource::validate;
 use crate::scim::schema::USER_TYPE;
@@ -72,7 +74,8 @@ impl Directory {
             if !groups.is_empty() {
                 // Leaving each group changes the user's version: read it again afterwards.
                 for group_id in groups {
-                    self.remove_members(tenant, &group_id, std::slice::from_ref(&id)).await?;
+                    let mut presence = Presence::default();
+                    self.remove_members(tenant, &group_id, std::slice::from_ref(&id), &mut presence).await?;
                 }
                 item = self.read_resource(&USERS, tenant, &id).await?;
                 continue;

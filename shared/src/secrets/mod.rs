@@ -3,11 +3,11 @@
 //! Engines: [`TableSecrets`] keeps them in the embedded store next to the configuration;
 //! [`SecretsManagerSecrets`] keeps one AWS Secrets Manager secret per tenant.
 //!
-//! Requests never read this port directly: [`crate::directory::Directory::authenticate`] goes
-//! through the in-memory [`crate::auth::CredentialCache`], so a warm function reads a tenant's
-//! verifier at most once per [`crate::auth::VERIFIER_TTL`] (60 s). That is also the bound on
-//! how long a rotated or deleted secret keeps working in another process; the process that
-//! rotates forgets its own cache entry at once.
+//! Requests never read this port directly: [`crate::tenants::Tenants::authenticate`] goes
+//! through its in-memory credential cache, so a warm function reads a tenant's verifier at
+//! most once per [`crate::tenants::VERIFIER_TTL`] (60 s). That is also the bound on how long a
+//! rotated or deleted secret keeps working in another process; the process that rotates
+//! forgets its own cache entry at once.
 
 use std::sync::Arc;
 
@@ -17,8 +17,8 @@ mod secrets_manager;
 
 pub use secrets_manager::SecretsManagerSecrets;
 
-use crate::directory::keys;
-use crate::store::{Action, Item, StoreError, Table};
+use crate::keys;
+use crate::store::{Action, Item, Key, StoreError, Table};
 
 #[async_trait]
 pub trait SecretStore: Send + Sync + 'static {
@@ -31,6 +31,8 @@ pub trait SecretStore: Send + Sync + 'static {
 }
 
 /// Verifiers kept as items of the Table: the embedded (laptop) engine.
+///
+/// A tenant's verifier is the `SECRET` item of the tenant's partition, beside its configuration.
 pub struct TableSecrets {
     table: Arc<dyn Table>,
 }
@@ -44,18 +46,23 @@ impl TableSecrets {
 #[async_trait]
 impl SecretStore for TableSecrets {
     async fn put_verifier(&self, tenant: &str, verifier: &str) -> Result<(), StoreError> {
-        let item = Item::new(keys::tenant_secret(tenant)).with("verifier", verifier);
+        let item = Item::new(verifier_key(tenant)).with("verifier", verifier);
         self.table.transact(vec![Action::Put { item, condition: None }]).await
     }
 
     async fn verifier(&self, tenant: &str) -> Result<Option<String>, StoreError> {
-        let item = self.table.get(&keys::tenant_secret(tenant)).await?;
+        let item = self.table.get(&verifier_key(tenant)).await?;
         Ok(item.and_then(|i| i.str("verifier").map(str::to_owned)))
     }
 
     async fn delete_verifier(&self, tenant: &str) -> Result<(), StoreError> {
-        self.table.transact(vec![Action::Delete { key: keys::tenant_secret(tenant), condition: None }]).await
+        self.table.transact(vec![Action::Delete { key: verifier_key(tenant), condition: None }]).await
     }
+}
+
+/// Where [`TableSecrets`] keeps `tenant`'s verifier.
+fn verifier_key(tenant: &str) -> Key {
+    Key::new(keys::tenant_partition(tenant), "SECRET")
 }
 
 /// What every SecretStore engine must do, checked on a fresh tenant id.

@@ -10,8 +10,8 @@
 //!   customer, so a restored configuration would need a new secret anyway — and a deleted
 //!   tenant's credentials must not be able to come back. Names are never reused (tenant ids
 //!   are random), so the immediate delete cannot collide with a later create either.
-//! - Reads go through [`crate::auth::CredentialCache`] in the directory, so a warm function
-//!   makes at most one `GetSecretValue` per tenant per [`crate::auth::VERIFIER_TTL`] (60 s);
+//! - Reads go through the tenants service's credential cache, so a warm function makes at
+//!   most one `GetSecretValue` per tenant per [`crate::tenants::VERIFIER_TTL`] (60 s);
 //!   a rotated or deleted secret keeps working for at most that long in other processes.
 //!
 //! Errors carry the SDK's error chain, which never contains a secret value.
@@ -133,7 +133,7 @@ mod tests {
                  eval \"$(scripts/moto start)\" exports it, or run scripts/test"
             )
         });
-        Client::new(&crate::settings::moto_config(&endpoint).await)
+        Client::new(&crate::testing::moto_config(&endpoint).await)
     }
 
     #[tokio::test]

@@ -9,8 +9,10 @@
 //!
 //! Engines: [`sqlite::SqliteTable`] (embedded, the default; durable file or in-memory) and
 //! [`dynamodb::DynamoTable`] (AWS). Both run the same validation before any work, and every
-//! engine must pass [`conformance`], the suite of the port's semantics.
+//! engine must pass `conformance`, the suite of the port's semantics (test support: compiled
+//! only for tests and with the `testing` feature).
 
+#[cfg(any(test, feature = "testing"))]
 pub mod conformance;
 pub mod dynamodb;
 mod eval;

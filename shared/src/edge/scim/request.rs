@@ -5,8 +5,7 @@ use http::{HeaderMap, Method};
 use lambda_http::{Body, Request};
 use serde_json::Value;
 
-use super::route::Endpoint;
-use super::MAX_BODY_BYTES;
+use super::endpoint::{percent_decode, Endpoint};
 use crate::directory::{ListParams, Precondition, Tenant, MAX_COUNT};
 use crate::scim::filter::Filter;
 use crate::scim::resource::Projection;
@@ -26,7 +25,8 @@ pub struct ScimRequest {
 }
 
 impl ScimRequest {
-    pub(super) fn new(req: Request, endpoint: Endpoint, tenant: Tenant) -> Result<ScimRequest, ScimError> {
+    /// The request for `tenant`'s `endpoint`; its body is within the edge's limit.
+    pub(super) fn new(req: Request, endpoint: Endpoint, tenant: Tenant) -> ScimRequest {
         let query = req.uri().query().map(parse_query).unwrap_or_default();
         let (parts, body) = req.into_parts();
         let body = match body {
@@ -35,10 +35,7 @@ impl ScimRequest {
             Body::Binary(b) => b,
             _ => Vec::new(),
         };
-        if body.len() > MAX_BODY_BYTES {
-            return Err(ScimError::payload_too_large(MAX_BODY_BYTES));
-        }
-        Ok(ScimRequest { method: parts.method, endpoint, tenant, headers: parts.headers, query, body })
+        ScimRequest { method: parts.method, endpoint, tenant, headers: parts.headers, query, body }
     }
 
     /// The last value of a query parameter (names compared case-insensitively, as clients
@@ -142,7 +139,7 @@ fn parse_query(query: &str) -> Vec<(String, String)> {
 }
 
 fn form_decode(s: &str) -> String {
-    super::route::percent_decode(s, true)
+    percent_decode(s, true)
 }
 
 #[cfg(test)]

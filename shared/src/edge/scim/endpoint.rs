@@ -46,7 +46,7 @@ impl Endpoint {
 
 /// A request path split into tenant and endpoint.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Route {
+pub struct ScimPath {
     /// The path up to and including the tenant id: `/scim/v2/<tenant>`.
     pub tenant_path: String,
     pub tenant: String,
@@ -58,9 +58,9 @@ const MARKER: &str = "/scim/v2/";
 /// Longest tenant id accepted: a UUID in simple form is 32 characters.
 const MAX_TENANT_LEN: usize = 64;
 
-impl Route {
+impl ScimPath {
     /// None when the path is not under a well-formed tenant.
-    pub fn parse(path: &str) -> Option<Route> {
+    pub fn parse(path: &str) -> Option<ScimPath> {
         let at = path.find(MARKER)?;
         let rest = &path[at + MARKER.len()..];
         let (tenant, tail) = rest.split_once('/').unwrap_or((rest, ""));
@@ -87,7 +87,7 @@ impl Route {
             ["Schemas", id] => Endpoint::Schema(decode(id)),
             _ => Endpoint::Unknown,
         };
-        Some(Route {
+        Some(ScimPath {
             tenant_path: path[..at + MARKER.len() + tenant.len()].to_owned(),
             tenant: tenant.to_owned(),
             endpoint,
@@ -103,7 +103,7 @@ fn decode(segment: &str) -> String {
 
 /// Percent-decodes `s`, and `+` to a space when `plus_is_space` (query strings); invalid
 /// escapes are kept as they are.
-pub(super) fn percent_decode(s: &str, plus_is_space: bool) -> String {
+pub(crate) fn percent_decode(s: &str, plus_is_space: bool) -> String {
     let bytes = s.as_bytes();
     let mut out = Vec::with_capacity(bytes.len());
     let mut i = 0;
@@ -131,27 +131,27 @@ mod tests {
 
     #[test]
     fn routes_parse_with_and_without_a_stage() {
-        let r = Route::parse("/scim/v2/abc123/Users/42").unwrap();
+        let r = ScimPath::parse("/scim/v2/abc123/Users/42").unwrap();
         assert_eq!(r.tenant, "abc123");
         assert_eq!(r.tenant_path, "/scim/v2/abc123");
         assert_eq!(r.endpoint, Endpoint::User("42".into()));
-        let r = Route::parse("/prod/scim/v2/abc/Groups/").unwrap();
+        let r = ScimPath::parse("/prod/scim/v2/abc/Groups/").unwrap();
         assert_eq!(r.tenant_path, "/prod/scim/v2/abc");
         assert_eq!(r.endpoint, Endpoint::Groups);
-        assert_eq!(Route::parse("/scim/v2/abc/Schemas/urn%3Ax").unwrap().endpoint, Endpoint::Schema("urn:x".into()));
-        assert_eq!(Route::parse("/scim/v2/abc/Users/a/b").unwrap().endpoint, Endpoint::Unknown);
-        assert_eq!(Route::parse("/scim/v2/abc/Me").unwrap().endpoint, Endpoint::Unknown);
-        assert_eq!(Route::parse("/scim/v2/abc/Users/.search").unwrap().endpoint, Endpoint::UsersSearch);
-        assert_eq!(Route::parse("/scim/v2/abc/.search").unwrap().endpoint, Endpoint::Search);
-        assert_eq!(Route::parse("/scim/v2/abc").unwrap().endpoint, Endpoint::Unknown);
+        assert_eq!(ScimPath::parse("/scim/v2/abc/Schemas/urn%3Ax").unwrap().endpoint, Endpoint::Schema("urn:x".into()));
+        assert_eq!(ScimPath::parse("/scim/v2/abc/Users/a/b").unwrap().endpoint, Endpoint::Unknown);
+        assert_eq!(ScimPath::parse("/scim/v2/abc/Me").unwrap().endpoint, Endpoint::Unknown);
+        assert_eq!(ScimPath::parse("/scim/v2/abc/Users/.search").unwrap().endpoint, Endpoint::UsersSearch);
+        assert_eq!(ScimPath::parse("/scim/v2/abc/.search").unwrap().endpoint, Endpoint::Search);
+        assert_eq!(ScimPath::parse("/scim/v2/abc").unwrap().endpoint, Endpoint::Unknown);
     }
 
     #[test]
     fn malformed_tenants_and_paths_are_refused() {
-        assert!(Route::parse("/scim/v2/").is_none());
-        assert!(Route::parse("/scim/v2/a_b/Users").is_none());
-        assert!(Route::parse("/scim/v2/..%2F/Users").is_none());
-        assert!(Route::parse("/other").is_none());
+        assert!(ScimPath::parse("/scim/v2/").is_none());
+        assert!(ScimPath::parse("/scim/v2/a_b/Users").is_none());
+        assert!(ScimPath::parse("/scim/v2/..%2F/Users").is_none());
+        assert!(ScimPath::parse("/other").is_none());
         assert_eq!(decode("%2e%2e%2Fetc%zz%"), "../etc%zz%");
     }
 }

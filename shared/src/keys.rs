@@ -1,18 +1,27 @@
-//! Where each kind of item lives in the single table (DESIGN.md, "Data model").
+//! The key layout of the single table: where each kind of item of the domain lives, in one
+//! place for every service (docs/architecture.md, "Data model", draws it as a table).
 //!
-//! Every key of a tenant's data starts with `T#<tenant>`, so nothing of one tenant can be
-//! reached through another's keys: tenant isolation is a property of the key layout.
+//! Every key of a tenant's SCIM data starts with `T#<tenant>`, so nothing of one tenant can be
+//! reached through another's keys: tenant isolation is a property of the key layout. The one
+//! item not laid out here is the embedded secret engine's verifier (`TENANT#<tenant>` /
+//! `SECRET`): it belongs to that engine ([`crate::secrets`]), not to the domain.
 
 use crate::store::Key;
 
-/// A tenant's configuration (auth, default license): `TENANT#<tenant>` / `META`.
-pub fn tenant(tenant: &str) -> Key {
-    Key::new(format!("TENANT#{tenant}"), "META")
+/// Partition of a tenant's own items: its configuration (`META`) and, on the embedded engine,
+/// its verifier.
+pub fn tenant_partition(tenant: &str) -> String {
+    format!("TENANT#{tenant}")
 }
 
-/// The secret verifier of a tenant, in the embedded secret store.
-pub fn tenant_secret(tenant: &str) -> Key {
-    Key::new(format!("TENANT#{tenant}"), "SECRET")
+/// A tenant's configuration (auth, default license): `TENANT#<tenant>` / `META`.
+pub fn tenant(tenant: &str) -> Key {
+    Key::new(tenant_partition(tenant), "META")
+}
+
+/// The tenant id of a configuration item's partition key.
+pub fn tenant_of(pk: &str) -> Option<&str> {
+    pk.strip_prefix("TENANT#")
 }
 
 /// Uniqueness sentinel of a configuration name within a subscription.

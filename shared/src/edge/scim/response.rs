@@ -5,6 +5,7 @@ use lambda_http::{Body, Response};
 use serde_json::{json, Value};
 
 use crate::directory::{ListPage, Resource};
+use crate::edge::ApiError;
 use crate::scim::resource::Projection;
 use crate::scim::schema::ResourceType;
 use crate::scim::ScimError;
@@ -80,8 +81,31 @@ impl ScimResponse {
     }
 }
 
-/// The answer for an error: its SCIM Error body, and `Retry-After` when it has one.
-pub fn error(e: &ScimError) -> Response<Body> {
+/// SCIM errors on the edge: a SCIM Error body, `Retry-After` when there is one, and the
+/// schemes on a 401.
+impl ApiError for ScimError {
+    fn status(&self) -> u16 {
+        self.status
+    }
+
+    fn detail(&self) -> &str {
+        &self.detail
+    }
+
+    fn to_response(&self) -> Response<Body> {
+        error(self)
+    }
+
+    fn internal() -> ScimError {
+        ScimError::internal()
+    }
+
+    fn payload_too_large(limit: usize) -> ScimError {
+        ScimError::payload_too_large(limit)
+    }
+}
+
+fn error(e: &ScimError) -> Response<Body> {
     let mut builder = Response::builder()
         .status(StatusCode::from_u16(e.status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR))
         .header(http::header::CONTENT_TYPE, SCIM_JSON);

@@ -1,0 +1,68 @@
+//! The composition root: the engines and services a process builds once (per Lambda cold
+//! start, or once for `local-api`) and shares across requests. The only module that names
+//! both an engine and a service; everything else is written against the ports.
+
+use std::path::Path;
+use std::sync::Arc;
+
+use crate::directory::Directory;
+use crate::secrets::{SecretStore, SecretsManagerSecrets, TableSecrets};
+use crate::settings::{Settings, Store};
+use crate::store::dynamodb::DynamoTable;
+use crate::store::sqlite::SqliteTable;
+use crate::store::Table;
+use crate::tenants::Tenants;
+
+/// Name of the embedded store's SQLite file in its data directory.
+pub const EMBEDDED_FILE: &str = "scim.sqlite3";
+
+/// Every service of a process, over one table and one secret store.
+pub struct App {
+    pub tenants: Tenants,
+    pub directory: Directory,
+}
+
+impl App {
+    pub fn new(table: Arc<dyn Table>, secrets: Arc<dyn SecretStore>) -> App {
+        App { tenants: Tenants::new(table.clone(), secrets), directory: Directory::new(table) }
+    }
+
+    /// The app a function builds at cold start, from its environment ([`Settings`]): the
+    /// embedded store in `SCIM_DATA_DIR`, or DynamoDB and Secrets Manager when
+    /// `SCIM_TABLE_NAME` is set. The error tells the operator what to set.
+    pub async fn from_env() -> Result<App, String> {
+        App::from_settings(&Settings::from_env()?).await
+    }
+
+    /// The app `settings` describe; AWS clients are built here, once, from the SDK's own
+    /// environment (region, credentials, `AWS_ENDPOINT_URL`).
+    pub async fn from_settings(settings: &Settings) -> Result<App, String> {
+        match &settings.store {
+            Store::Embedded { data_dir } => App::open_embedded(data_dir),
+            Store::DynamoDb { table, secret_prefix } => {
+                Ok(App::on_aws(&crate::settings::aws_config().await?, table, secret_prefix))
+            }
+        }
+    }
+
+    /// An app on the durable embedded store in `data_dir` (its SQLite file is [`EMBEDDED_FILE`]).
+    pub fn open_embedded(data_dir: &Path) -> Result<App, String> {
+        let path = data_dir.join(EMBEDDED_FILE);
+        let table = SqliteTable::open(&path)
+            .map_err(|e| format!("cannot open the embedded store at {}: {e}", path.display()))?;
+        Ok(App::embedded(Arc::new(table)))
+    }
+
+    /// An app whose secrets live in the same embedded table.
+    pub fn embedded(table: Arc<dyn Table>) -> App {
+        let secrets = Arc::new(TableSecrets::new(table.clone()));
+        App::new(table, secrets)
+    }
+
+    /// An app on the DynamoDB table `table`, with verifiers in Secrets Manager under `secret_prefix`.
+    pub fn on_aws(config: &aws_config::SdkConfig, table: &str, secret_prefix: &str) -> App {
+        let table = DynamoTable::new(aws_sdk_dynamodb::Client::new(config), table);
+        let secrets = SecretsManagerSecrets::new(aws_sdk_secretsmanager::Client::new(config), secret_prefix);
+        App::new(Arc::new(table), Arc::new(secrets))
+    }
+}
