@@ -49,6 +49,7 @@ where
     conditions_on_present_item(&*make().await).await;
     conditions_on_missing_item(&*make().await).await;
     conditions_guard_every_action(&*make().await).await;
+    at_least_conditions(&*make().await).await;
     update_semantics(&*make().await).await;
     add_stays_within_i64(&*make().await).await;
     transactions_are_all_or_nothing(&*make().await).await;
@@ -63,6 +64,7 @@ where
     batch_get_semantics(&*make().await).await;
     race_conditional_put(&*make().await).await;
     race_counter(&*make().await).await;
+    take_k_seats(&*make().await).await;
     concurrent_writers_one_partition(&*make().await).await;
     set_updates(&*make().await).await;
     set_validation(&*make().await).await;
@@ -130,6 +132,10 @@ fn lt(name: &str, bound: i64) -> Condition {
 
 fn lt_attr(a: &str, b: &str) -> Condition {
     Condition::AttrLessThanAttr(a.to_owned(), b.to_owned())
+}
+
+fn at_least(name: &str, bound: i64) -> Condition {
+    Condition::AttrAtLeast(name.to_owned(), bound)
 }
 
 fn set(name: &str, value: impl Into<AttrValue>) -> Update {
@@ -399,6 +405,11 @@ pub async fn conditions_on_present_item(table: &dyn Table) {
         (lt_attr("lo", "s"), false),
         // Only numbers compare: two strings in order are still not "less than".
         (lt_attr("s", "s2"), false),
+        (at_least("n", 5), true),
+        (at_least("n", 4), true),
+        (at_least("n", 6), false),
+        (at_least("s", 0), false),
+        (at_least("missing", i64::MIN), false),
         (Condition::And(vec![]), true),
         (Condition::And(vec![Condition::Exists, eq("s", "x"), lt_attr("lo", "hi")]), true),
         (Condition::And(vec![Condition::Exists, eq("s", "y")]), false),
@@ -425,6 +436,7 @@ pub async fn conditions_on_missing_item(table: &dyn Table) {
         (lt("n", 100), false),
         (lt("n", i64::MAX), false),
         (lt_attr("lo", "hi"), false),
+        (at_least("n", i64::MIN), false),
         (Condition::And(vec![]), true),
         (Condition::And(vec![Condition::NotExists, ne("s", "x")]), true),
         (Condition::And(vec![Condition::NotExists, eq("s", "x")]), false),
@@ -463,6 +475,129 @@ pub async fn conditions_guard_every_action(table: &dyn Table) {
     assert_eq!(get(table, &missing, what).await.and_then(|i| i.i64("v")), Some(7), "{what}: Put if not exists");
     apply(table, vec![delete_if(missing.clone(), eq("v", 7))], what).await;
     assert_eq!(get(table, &missing, what).await, None, "{what}: a conditional Delete");
+}
+
+/// `AttrAtLeast`: holds when the attribute is a number equal to or greater than the bound;
+/// fails when it is less, absent, of another type (a string reading as a bigger number
+/// included), or the item is missing; guards every kind of action, and a failing one in a
+/// transaction of several names its own action and writes nothing. Its attribute name follows
+/// the rules of every condition's.
+pub async fn at_least_conditions(table: &dyn Table) {
+    let ns = Ns::new();
+    let what = "at_least_conditions";
+    let key = ns.key("P", "item");
+    let missing = ns.key("P", "missing");
+    let item = Item::new(key.clone())
+        .with("free", 3)
+        .with("neg", -2)
+        .with("zero", 0)
+        .with("s", "9")
+        .with("t", true)
+        .with("set", ss(&["9"]));
+    apply(table, vec![put(item.clone())], what).await;
+    let cases: Vec<(Condition, bool)> = vec![
+        (at_least("free", 3), true),
+        (at_least("free", 2), true),
+        (at_least("free", 0), true),
+        (at_least("free", -3), true),
+        (at_least("free", i64::MIN), true),
+        (at_least("free", 4), false),
+        (at_least("free", i64::MAX), false),
+        (at_least("neg", -2), true),
+        (at_least("neg", -3), true),
+        (at_least("neg", -1), false),
+        (at_least("neg", 0), false),
+        (at_least("zero", 0), true),
+        (at_least("zero", 1), false),
+        (at_least("absent", 0), false),
+        (at_least("absent", i64::MIN), false),
+        (at_least("s", 0), false),
+        (at_least("s", 9), false),
+        (at_least("s", i64::MIN), false),
+        (at_least("t", 0), false),
+        (at_least("set", 0), false),
+        (Condition::And(vec![Condition::Exists, at_least("free", 3)]), true),
+        (Condition::And(vec![at_least("free", 3), lt("free", 4)]), true),
+        (Condition::And(vec![at_least("free", 1), lt("free", 3)]), false),
+        (Condition::And(vec![at_least("free", 4), Condition::Exists]), false),
+    ];
+    for (condition, expected) in cases {
+        let actual = holds(table, &key, &condition, what).await;
+        assert_eq!(actual, expected, "{what}: {condition:?} on {item:?}");
+    }
+    for bound in [i64::MIN, 0, i64::MAX] {
+        let actual = holds(table, &missing, &at_least("free", bound), what).await;
+        assert!(!actual, "{what}: AttrAtLeast free {bound} held on a missing item");
+    }
+    assert_eq!(get(table, &key, what).await, Some(item.clone()), "{what}: a ConditionCheck changed the item");
+
+    // Every kind of action, the condition failing: nothing is written, nothing created.
+    let replacement = Item::new(key.clone()).with("free", 99);
+    expect_condition_failed(table, vec![put_if(replacement.clone(), at_least("free", 4))], 0, what).await;
+    expect_condition_failed(table, vec![update_if(key.clone(), vec![set("x", 1)], at_least("free", 4))], 0, what).await;
+    expect_condition_failed(table, vec![update_if(key.clone(), vec![add("free", -4)], at_least("free", 4))], 0, what)
+        .await;
+    expect_condition_failed(table, vec![update_if(key.clone(), vec![add("s", 1)], at_least("s", 0))], 0, what).await;
+    expect_condition_failed(table, vec![delete_if(key.clone(), at_least("absent", 0))], 0, what).await;
+    expect_condition_failed(
+        table,
+        vec![update_if(missing.clone(), vec![add("free", 1)], at_least("free", 0))],
+        0,
+        what,
+    )
+    .await;
+    expect_condition_failed(table, vec![put_if(Item::new(missing.clone()), at_least("free", i64::MIN))], 0, what).await;
+    assert_eq!(get(table, &key, what).await, Some(item.clone()), "{what}: a failed AttrAtLeast wrote");
+    assert_eq!(get(table, &missing, what).await, None, "{what}: a failed AttrAtLeast created an item");
+
+    // In a transaction of several actions, the failing AttrAtLeast is named by its own index,
+    // whichever kind of action carries it, and nothing is written.
+    let other = Item::new(ns.key("P", "other")).with("v", 1);
+    let checked = Item::new(ns.key("P", "checked")).with("free", 3);
+    let fresh = ns.key("P", "fresh");
+    apply(table, vec![put(other.clone()), put(checked.clone())], what).await;
+    let keys = [key.clone(), missing.clone(), other.key.clone(), checked.key.clone(), fresh.clone()];
+    let before = snapshot(table, &keys, what).await;
+    let actions = |fail: usize, bound: i64| {
+        let cond = |i: usize| at_least("free", if i == fail { bound } else { 3 });
+        vec![
+            put_if(Item::new(fresh.clone()).with("v", 1), Condition::NotExists),
+            update_if(other.key.clone(), vec![add("v", 1)], eq("v", 1)),
+            check(checked.key.clone(), cond(2)),
+            update_if(key.clone(), vec![add("used", 3), add("free", -3)], cond(3)),
+        ]
+    };
+    for (fail, bound) in [(2, 4), (3, 4), (3, i64::MAX), (2, i64::MAX)] {
+        let case = format!("{what}: AttrAtLeast free {bound} at action {fail}");
+        expect_condition_failed(table, actions(fail, bound), fail, &case).await;
+        assert_eq!(snapshot(table, &keys, what).await, before, "{case} wrote something");
+    }
+    let r = table
+        .transact(vec![
+            update_if(other.key.clone(), vec![add("v", 1)], at_least("v", 1)),
+            delete_if(key.clone(), at_least("neg", -1)),
+            put(Item::new(fresh.clone())),
+        ])
+        .await;
+    assert_eq!(r, Err(StoreError::ConditionFailed { index: 1 }), "{what}: a failing AttrAtLeast on a Delete");
+    assert_eq!(snapshot(table, &keys, what).await, before, "{what}: a failing AttrAtLeast on a Delete wrote");
+
+    // Every condition holding: all of it is applied.
+    apply(table, actions(usize::MAX, 0), what).await;
+    let mut expected = item.clone();
+    expected.attrs.insert("free".to_owned(), AttrValue::N(0));
+    expected.attrs.insert("used".to_owned(), AttrValue::N(3));
+    assert_eq!(get(table, &key, what).await, Some(expected), "{what}: the transaction that holds");
+    assert_eq!(get(table, &other.key, what).await.and_then(|i| i.i64("v")), Some(2), "{what}: the other update");
+    assert!(get(table, &fresh, what).await.is_some(), "{what}: the Put of the transaction that holds");
+
+    for name in ["pk", "sk", ""] {
+        let r = table.transact(vec![check(key.clone(), at_least(name, 0))]).await;
+        expect_invalid(r, &format!("{what}: AttrAtLeast on {name:?}"));
+        let r =
+            table.transact(vec![check(key.clone(), Condition::And(vec![Condition::Exists, at_least(name, 0)]))]).await;
+        expect_invalid(r, &format!("{what}: AttrAtLeast on {name:?} inside And"));
+    }
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -1063,6 +1198,63 @@ pub async fn race_counter(table: &dyn Table) {
     assert_eq!(created, winners, "{what}: the users created are not the ones that got a seat");
     let used = get(table, &pool, what).await.and_then(|item| item.i64("used"));
     assert_eq!(used, Some(50), "{what}: the counter with users");
+}
+
+/// Taking `k` seats from a pool that keeps a `free` count: `Add used +k, Add free -k` under
+/// `AttrAtLeast free k` succeeds while at least `k` are free (down to exactly `k`) and then
+/// fails with nothing changed, alone or beside another action; on a missing pool it creates
+/// nothing. 16 writers racing for 3 seats each from 20: exactly 6 get them.
+pub async fn take_k_seats(table: &dyn Table) {
+    let ns = Ns::new();
+    let what = "take_k_seats";
+    let take = |pool: &Key, k: i64| update_if(pool.clone(), vec![add("used", k), add("free", -k)], at_least("free", k));
+    let seats = |used: i64, free: i64, pool: &Key| Item::new(pool.clone()).with("used", used).with("free", free);
+
+    let pool = ns.key("SUB", "POOL#basic");
+    apply(table, vec![put(seats(0, 10, &pool))], what).await;
+    // (k, whether the seats are taken, used and free after)
+    let steps = [
+        (4, true, 4, 6),
+        (4, true, 8, 2),
+        (4, false, 8, 2),
+        (3, false, 8, 2),
+        (i64::MAX, false, 8, 2),
+        (2, true, 10, 0),
+        (1, false, 10, 0),
+        (0, true, 10, 0),
+    ];
+    for (k, taken, used, free) in steps {
+        let r = table.transact(vec![take(&pool, k)]).await;
+        let expected = if taken { Ok(()) } else { Err(StoreError::ConditionFailed { index: 0 }) };
+        assert_eq!(r, expected, "{what}: taking {k}");
+        assert_eq!(get(table, &pool, what).await, Some(seats(used, free, &pool)), "{what}: after taking {k}");
+    }
+
+    // Beside the creation of the user who takes the seats: both or neither.
+    let pool = ns.key("SUB", "POOL#premium");
+    apply(table, vec![put(seats(1, 3, &pool))], what).await;
+    let user = Item::new(ns.key("USERS", "U#1"));
+    let r = table.transact(vec![put_if(user.clone(), Condition::NotExists), take(&pool, 4)]).await;
+    assert_eq!(r, Err(StoreError::ConditionFailed { index: 1 }), "{what}: 4 of 3 free beside a user");
+    assert_eq!(get(table, &user.key, what).await, None, "{what}: the user was created without seats");
+    assert_eq!(get(table, &pool, what).await, Some(seats(1, 3, &pool)), "{what}: a failed take changed the pool");
+    apply(table, vec![put_if(user.clone(), Condition::NotExists), take(&pool, 3)], what).await;
+    assert_eq!(get(table, &user.key, what).await, Some(user), "{what}: the user beside the seats");
+    assert_eq!(get(table, &pool, what).await, Some(seats(4, 0, &pool)), "{what}: 3 of 3 free beside a user");
+
+    let nowhere = ns.key("SUB", "POOL#missing");
+    expect_condition_failed(table, vec![take(&nowhere, 1)], 0, &format!("{what}: a missing pool")).await;
+    assert_eq!(get(table, &nowhere, what).await, None, "{what}: taking from a missing pool created it");
+
+    let pool = ns.key("SUB", "POOL#raced");
+    apply(table, vec![put(seats(0, 20, &pool))], what).await;
+    let results = join_all((0..16).map(|_| table.transact(vec![take(&pool, 3)]))).await;
+    let ok = results.iter().filter(|r| r.is_ok()).count();
+    assert_eq!(ok, 6, "{what}: {ok} of 16 took 3 seats from 20");
+    for r in &results {
+        assert!(matches!(r, Ok(()) | Err(StoreError::ConditionFailed { index: 0 })), "{what}: {r:?}");
+    }
+    assert_eq!(get(table, &pool, what).await, Some(seats(18, 2, &pool)), "{what}: the raced pool");
 }
 
 fn take_from(pool: &Key) -> Action {

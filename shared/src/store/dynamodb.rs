@@ -39,9 +39,9 @@
 //! (a retried write is applied again), does not isolate concurrent transactions
 //! (`scripts/moto-server.py` serialises its requests), never reports TransactionConflict
 //! (the retry path is tested by injecting throttling), does not enforce the 4 MB transaction
-//! limit (the port validates it), and fails `<` between a string and a number with an error
-//! where DynamoDB is false (the expressions check types first, as the port defines `<` on
-//! numbers only).
+//! limit (the port validates it), and fails `<` or `>=` between a string and a number with an
+//! error where DynamoDB is false (the expressions check types first, as the port defines
+//! `AttrLessThan`, `AttrLessThanAttr` and `AttrAtLeast` on numbers only).
 
 mod convert;
 mod errors;

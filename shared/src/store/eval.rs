@@ -17,6 +17,7 @@ pub(crate) fn holds(condition: &Condition, item: Option<&Item>) -> bool {
         // DynamoDB's `<>` is true for an absent attribute and for a value of another type.
         Condition::AttrNe(name, value) => attr(name) != Some(value),
         Condition::AttrLessThan(name, bound) => matches!(attr(name), Some(AttrValue::N(n)) if n < bound),
+        Condition::AttrAtLeast(name, bound) => matches!(attr(name), Some(AttrValue::N(n)) if n >= bound),
         Condition::AttrLessThanAttr(a, b) => match (attr(a), attr(b)) {
             (Some(AttrValue::N(a)), Some(AttrValue::N(b))) => a < b,
             _ => false,

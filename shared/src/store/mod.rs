@@ -149,6 +149,10 @@ pub enum Condition {
     /// Both attributes exist as numbers and the first is less than the second
     /// (`used < purchased`).
     AttrLessThanAttr(String, String),
+    /// The attribute exists, is a number, and is at least the value (`free >= k`: taking `k`
+    /// seats from a pool is `Add used +k, Add free -k` under `AttrAtLeast("free", k)`).
+    /// False for an absent attribute and for one of another type.
+    AttrAtLeast(String, i64),
     And(Vec<Condition>),
 }
 

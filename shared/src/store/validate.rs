@@ -122,9 +122,10 @@ pub(crate) fn validate_size(item: &Item) -> Result<(), StoreError> {
 fn validate_condition(condition: &Condition) -> Result<(), StoreError> {
     match condition {
         Condition::NotExists | Condition::Exists => Ok(()),
-        Condition::AttrEq(name, _) | Condition::AttrNe(name, _) | Condition::AttrLessThan(name, _) => {
-            validate_attr_name(name)
-        }
+        Condition::AttrEq(name, _)
+        | Condition::AttrNe(name, _)
+        | Condition::AttrLessThan(name, _)
+        | Condition::AttrAtLeast(name, _) => validate_attr_name(name),
         Condition::AttrLessThanAttr(a, b) => validate_attr_name(a).and_then(|()| validate_attr_name(b)),
         Condition::And(conditions) => conditions.iter().try_for_each(validate_condition),
     }

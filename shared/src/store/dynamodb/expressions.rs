@@ -69,13 +69,20 @@ pub(super) fn condition(condition: &Condition, p: &mut Placeholders) -> Option<S
             Some(format!("(attribute_not_exists({name}) OR {name} <> {})", p.value(to_dynamo(value))))
         }
         // The port compares numbers only, so the types are spelled out: DynamoDB would order
-        // two strings, and `<` between a string and a number is false there but an error on
-        // moto. (AND short-circuits on both, so `<` only ever sees two numbers.)
+        // two strings, and `<` / `>=` between a string and a number is false there but an
+        // error on moto. (AND short-circuits on both, so the comparison only ever sees two
+        // numbers.)
         Condition::AttrLessThan(name, bound) => {
             let name = p.name(name);
             let number = p.value(AttributeValue::S("N".to_owned()));
             let bound = p.value(to_dynamo(&AttrValue::N(*bound)));
             Some(format!("(attribute_type({name}, {number}) AND {name} < {bound})"))
+        }
+        Condition::AttrAtLeast(name, bound) => {
+            let name = p.name(name);
+            let number = p.value(AttributeValue::S("N".to_owned()));
+            let bound = p.value(to_dynamo(&AttrValue::N(*bound)));
+            Some(format!("(attribute_type({name}, {number}) AND {name} >= {bound})"))
         }
         Condition::AttrLessThanAttr(a, b) => {
             let (a, b) = (p.name(a), p.name(b));
@@ -222,6 +229,7 @@ mod tests {
             Condition::AttrNe("status".into(), AttrValue::N(3)),
             Condition::AttrLessThan("used".into(), 10),
             Condition::AttrLessThanAttr("used".into(), "purchased".into()),
+            Condition::AttrAtLeast("free".into(), 2),
             Condition::And(vec![]),
         ]);
         let expr = condition(&c, &mut p).expect("an expression");
@@ -229,19 +237,23 @@ mod tests {
             expr,
             "(attribute_not_exists(#n0) AND #n1 = :v0 AND (attribute_not_exists(#n2) OR #n2 <> :v1) \
              AND (attribute_type(#n3, :v2) AND #n3 < :v3) \
-             AND (attribute_type(#n3, :v4) AND attribute_type(#n4, :v4) AND #n3 < #n4))"
+             AND (attribute_type(#n3, :v4) AND attribute_type(#n4, :v4) AND #n3 < #n4) \
+             AND (attribute_type(#n5, :v5) AND #n5 >= :v6))"
         );
         let (names, values) = maps(p);
         assert_eq!(names.get("#n0").map(String::as_str), Some("pk"));
         assert_eq!(names.get("#n1").map(String::as_str), Some(HOSTILE_NAME));
         assert_eq!(names.get("#n4").map(String::as_str), Some("purchased"));
-        assert_eq!(names.len(), 5, "one placeholder per name");
+        assert_eq!(names.get("#n5").map(String::as_str), Some("free"));
+        assert_eq!(names.len(), 6, "one placeholder per name");
         assert_eq!(values.get(":v0"), Some(&AttributeValue::S(HOSTILE_VALUE.into())));
         assert_eq!(values.get(":v1"), Some(&AttributeValue::N("3".into())));
         assert_eq!(values.get(":v2"), Some(&AttributeValue::S("N".into())));
         assert_eq!(values.get(":v3"), Some(&AttributeValue::N("10".into())));
         assert_eq!(values.get(":v4"), Some(&AttributeValue::S("N".into())));
-        assert_eq!(values.len(), 5);
+        assert_eq!(values.get(":v5"), Some(&AttributeValue::S("N".into())));
+        assert_eq!(values.get(":v6"), Some(&AttributeValue::N("2".into())));
+        assert_eq!(values.len(), 7);
     }
 
     #[test]
