@@ -1,11 +1,13 @@
 """Checks what template.yaml must keep true, on the CloudFormation the SAM transform makes of it.
 
     python scripts/sam-translate.py template.yaml > translated.json
-    python scripts/check-template-invariants.py template.yaml translated.json
+    local-api routes --json > routes.json
+    python scripts/check-template-invariants.py template.yaml translated.json routes.json
 
 Linters check that the template is well formed; this checks that it is the service's
-template: the routes go to the right functions, each function is built from its own Cargo
-package and binary, IAM holds only the calls the code makes (never a Scan, never `*`), the
+template: its routes are the code's route table (`local-api routes --json`, from
+shared/src/edge/routes.rs) and go to the right functions, each function is built from its own
+Cargo package and binary, IAM holds only the calls the code makes (never a Scan, never `*`), the
 table has the keys and index the DynamoDB engine uses and cannot be lost with the stack.
 Prints every broken rule and exits 1 if there is one.
 """
@@ -15,15 +17,6 @@ import sys
 
 from samtranslator.yaml_helper import yaml_parse
 
-ROUTES = {
-    "/scim/v2/{tenant}": "DiscoveryFunction",
-    "/scim/v2/{tenant}/{proxy+}": "DiscoveryFunction",
-    "/scim/v2/{tenant}/Users": "UsersFunction",
-    "/scim/v2/{tenant}/Users/{id}": "UsersFunction",
-    "/scim/v2/{tenant}/Groups": "GroupsFunction",
-    "/scim/v2/{tenant}/Groups/{id}": "GroupsFunction",
-}
-BINARIES = {"UsersFunction": "users", "GroupsFunction": "groups", "DiscoveryFunction": "discovery"}
 READS = {"dynamodb:GetItem", "dynamodb:BatchGetItem", "dynamodb:Query", "secretsmanager:GetSecretValue"}
 WRITES = {"dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:DeleteItem", "dynamodb:ConditionCheckItem"}
 LOGS = {"logs:CreateLogStream", "logs:PutLogEvents"}
@@ -68,7 +61,12 @@ def statements(resources, role_id):
     return found
 
 
-def main(template_path, translated_path):
+def main(template_path, translated_path, routes_path):
+    # The route table, as the code has it: every function and the routes it serves.
+    with open(routes_path, encoding="utf-8") as f:
+        table = json.load(f)
+    binaries = {r["logical_id"]: r["function"] for r in table}
+    expected_routes = {(r["method"], r["path"]): r["logical_id"] for r in table}
     with open(template_path, encoding="utf-8") as f:
         source = yaml_parse(f.read())["Resources"]
     with open(translated_path, encoding="utf-8") as f:
@@ -76,7 +74,7 @@ def main(template_path, translated_path):
 
     # Functions.
     functions = {k: v for k, v in resources.items() if v["Type"] == "AWS::Lambda::Function"}
-    check(set(functions) == set(BINARIES), f"functions are {sorted(functions)}, expected {sorted(BINARIES)}")
+    check(set(functions) == set(binaries), f"functions are {sorted(functions)}, expected {sorted(binaries)}")
     for fid, fn in functions.items():
         p = fn["Properties"]
         check(p.get("Runtime") == "provided.al2023", f"{fid}: Runtime {p.get('Runtime')}")
@@ -86,7 +84,7 @@ def main(template_path, translated_path):
         meta = fn.get("Metadata", {})
         binary = meta.get("BuildProperties", {}).get("Binary")
         check(meta.get("BuildMethod") == "rust-cargolambda", f"{fid}: BuildMethod {meta.get('BuildMethod')}")
-        check(binary == BINARIES.get(fid), f"{fid}: Binary {binary}, expected {BINARIES.get(fid)}")
+        check(binary == binaries.get(fid), f"{fid}: Binary {binary}, expected {binaries.get(fid)}")
         code_uri = source.get(fid, {}).get("Properties", {}).get("CodeUri")
         check(code_uri == f"functions/{binary}", f"{fid}: CodeUri {code_uri}, expected functions/{binary}")
         env = p.get("Environment", {}).get("Variables", {})
@@ -123,10 +121,10 @@ def main(template_path, translated_path):
     for path, methods in paths.items():
         for method, op in methods.items():
             uri = op["x-amazon-apigateway-integration"]["uri"]["Fn::Sub"]
-            target = next((f for f in BINARIES if "${" + f + ".Arn}" in uri), uri)
-            check(method == "x-amazon-apigateway-any-method", f"{path}: method {method}, expected ANY")
-            routes[path] = target
-    check(routes == ROUTES, f"routes are {routes}, expected {ROUTES}")
+            target = next((f for f in binaries if "${" + f + ".Arn}" in uri), uri)
+            verb = "ANY" if method == "x-amazon-apigateway-any-method" else method.upper()
+            routes[(verb, path)] = target
+    check(routes == expected_routes, f"routes are {routes}, the route table has {expected_routes}")
     stage = next(v for v in resources.values() if v["Type"] == "AWS::ApiGatewayV2::Stage")["Properties"]
     throttle = stage.get("DefaultRouteSettings", {})
     check(
@@ -166,4 +164,4 @@ def main(template_path, translated_path):
 
 
 if __name__ == "__main__":
-    sys.exit(main(*sys.argv[1:3]))
+    sys.exit(main(*sys.argv[1:4]))

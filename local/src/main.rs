@@ -38,7 +38,7 @@ enum Command {
     /// Print the route table: which function serves which route (as `template.yaml` declares
     /// them to API Gateway, and as this process dispatches).
     Routes {
-        /// One JSON array of {"method", "path", "function"} instead of text.
+        /// One JSON array of {"method", "path", "function", "logical_id"} instead of text.
         #[arg(long)]
         json: bool,
     },
@@ -192,7 +192,10 @@ fn print_routes(json: bool) {
     if json {
         let routes: Vec<_> = ROUTES
             .iter()
-            .map(|r| serde_json::json!({"method": r.method, "path": r.path, "function": r.function.name()}))
+            .map(|r| {
+                let function = r.function;
+                serde_json::json!({"method": r.method, "path": r.path, "function": function.name(), "logical_id": function.logical_id()})
+            })
             .collect();
         println!("{}", serde_json::Value::Array(routes));
     } else {

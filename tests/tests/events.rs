@@ -404,7 +404,8 @@ fn check_shape(entry: &Entry, event: &Value) {
     let params = event["pathParameters"].as_object().expect("pathParameters");
     let mut filled = template.to_owned();
     for (name, value) in params {
-        filled = filled.replace(&format!("{{{name}}}"), value.as_str().expect("a string parameter"));
+        let value = value.as_str().expect("a string parameter");
+        filled = filled.replace(&format!("{{{name}}}"), value).replace(&format!("{{{name}+}}"), value);
     }
     assert_eq!(filled, raw_path, "routeKey {route_key} with pathParameters {params:?}");
     let method = ctx["http"]["method"].as_str().expect("requestContext.http.method");

@@ -236,8 +236,14 @@ mod tests {
             tenants.authenticate(&a.configuration.tenant, Some(&bearer(&a.client_secret))).await.unwrap();
             tenants.authenticate(&b.configuration.tenant, Some(&bearer(&b.client_secret))).await.unwrap();
             // Wrong secrets and unknown tenants are answered from the cache too.
-            assert!(matches!(tenants.authenticate(&a.configuration.tenant, Some(&bearer("wrong"))).await, Err(AuthError::Unauthorized)));
-            assert!(matches!(tenants.authenticate("no-such-tenant", Some(&bearer("x"))).await, Err(AuthError::Unauthorized)));
+            assert!(matches!(
+                tenants.authenticate(&a.configuration.tenant, Some(&bearer("wrong"))).await,
+                Err(AuthError::Unauthorized)
+            ));
+            assert!(matches!(
+                tenants.authenticate("no-such-tenant", Some(&bearer("x"))).await,
+                Err(AuthError::Unauthorized)
+            ));
         }
         // One read per tenant; the unknown tenant never reaches the secret store.
         assert_eq!(secrets.reads.load(Ordering::SeqCst), 2);
@@ -253,7 +259,10 @@ mod tests {
         let rotated = tenants.rotate_secret(&tenant).await.unwrap();
         assert_ne!(rotated.client_secret, created.client_secret);
         assert_eq!(rotated.configuration, created.configuration, "the client ID stays");
-        assert!(matches!(tenants.authenticate(&tenant, Some(&bearer(&created.client_secret))).await, Err(AuthError::Unauthorized)));
+        assert!(matches!(
+            tenants.authenticate(&tenant, Some(&bearer(&created.client_secret))).await,
+            Err(AuthError::Unauthorized)
+        ));
         tenants.authenticate(&tenant, Some(&bearer(&rotated.client_secret))).await.unwrap();
         assert_eq!(secrets.reads.load(Ordering::SeqCst), 2, "one read before and one after the rotation");
 
@@ -277,7 +286,10 @@ mod tests {
         serving.authenticate(&tenant, Some(&bearer(&created.client_secret))).await.unwrap();
         // …and once its entry expires (backdated here instead of waiting 60 s) only the new one.
         serving.credentials.backdate(&tenant, VERIFIER_TTL);
-        assert!(matches!(serving.authenticate(&tenant, Some(&bearer(&created.client_secret))).await, Err(AuthError::Unauthorized)));
+        assert!(matches!(
+            serving.authenticate(&tenant, Some(&bearer(&created.client_secret))).await,
+            Err(AuthError::Unauthorized)
+        ));
         serving.authenticate(&tenant, Some(&bearer(&rotated.client_secret))).await.unwrap();
     }
 
@@ -293,15 +305,24 @@ mod tests {
         let rotated = admin.rotate_secret(&tenant).await.unwrap();
 
         // A fresh entry is trusted: the new secret is refused without a read…
-        assert!(matches!(serving.authenticate(&tenant, Some(&bearer(&rotated.client_secret))).await, Err(AuthError::Unauthorized)));
+        assert!(matches!(
+            serving.authenticate(&tenant, Some(&bearer(&rotated.client_secret))).await,
+            Err(AuthError::Unauthorized)
+        ));
         assert_eq!(secrets.reads.load(Ordering::SeqCst), 1);
         // …once it is MISMATCH_RELOAD old, a mismatch reads again: the new secret works, the
         // old one stops, and wrong secrets are refused from the new entry without more reads.
         serving.credentials.backdate(&tenant, MISMATCH_RELOAD);
         serving.authenticate(&tenant, Some(&bearer(&rotated.client_secret))).await.unwrap();
-        assert!(matches!(serving.authenticate(&tenant, Some(&bearer(&created.client_secret))).await, Err(AuthError::Unauthorized)));
+        assert!(matches!(
+            serving.authenticate(&tenant, Some(&bearer(&created.client_secret))).await,
+            Err(AuthError::Unauthorized)
+        ));
         for _ in 0..50 {
-            assert!(matches!(serving.authenticate(&tenant, Some(&bearer("wrong"))).await, Err(AuthError::Unauthorized)));
+            assert!(matches!(
+                serving.authenticate(&tenant, Some(&bearer("wrong"))).await,
+                Err(AuthError::Unauthorized)
+            ));
         }
         assert_eq!(secrets.reads.load(Ordering::SeqCst), 2);
     }
