@@ -259,6 +259,15 @@ mod tests {
         format!("Bearer {secret}")
     }
 
+    /// A refused credential is a 401 (RFC 7644 §3.12), never another error.
+    #[track_caller]
+    fn assert_refused(r: Result<Configuration, ScimError>) {
+        match r {
+            Err(e) => assert_eq!((e.status, e.scim_type), (401, None), "{}", e.detail),
+            Ok(c) => panic!("accepted: {c:?}"),
+        }
+    }
+
     #[tokio::test]
     async fn a_warm_process_reads_each_verifier_once_per_ttl() {
         let (directory, secrets) = directory();
@@ -268,8 +277,8 @@ mod tests {
             directory.authenticate(&a.configuration.tenant, Some(&bearer(&a.client_secret))).await.unwrap();
             directory.authenticate(&b.configuration.tenant, Some(&bearer(&b.client_secret))).await.unwrap();
             // Wrong secrets and unknown tenants are answered from the cache too.
-            assert!(directory.authenticate(&a.configuration.tenant, Some(&bearer("wrong"))).await.is_err());
-            assert!(directory.authenticate("no-such-tenant", Some(&bearer("x"))).await.is_err());
+            assert_refused(directory.authenticate(&a.configuration.tenant, Some(&bearer("wrong"))).await);
+            assert_refused(directory.authenticate("no-such-tenant", Some(&bearer("x"))).await);
         }
         // One read per tenant; the unknown tenant never reaches the secret store.
         assert_eq!(secrets.reads.load(Ordering::SeqCst), 2);
@@ -285,7 +294,7 @@ mod tests {
         let rotated = directory.rotate_secret(&tenant).await.unwrap();
         assert_ne!(rotated.client_secret, created.client_secret);
         assert_eq!(rotated.configuration, created.configuration, "the client ID stays");
-        assert!(directory.authenticate(&tenant, Some(&bearer(&created.client_secret))).await.is_err());
+        assert_refused(directory.authenticate(&tenant, Some(&bearer(&created.client_secret))).await);
         directory.authenticate(&tenant, Some(&bearer(&rotated.client_secret))).await.unwrap();
         assert_eq!(secrets.reads.load(Ordering::SeqCst), 2, "one read before and one after the rotation");
 
@@ -309,7 +318,7 @@ mod tests {
         serving.authenticate(&tenant, Some(&bearer(&created.client_secret))).await.unwrap();
         // …and once its entry expires (backdated here instead of waiting 60 s) only the new one.
         serving.credentials.backdate(&tenant, auth::VERIFIER_TTL);
-        assert!(serving.authenticate(&tenant, Some(&bearer(&created.client_secret))).await.is_err());
+        assert_refused(serving.authenticate(&tenant, Some(&bearer(&created.client_secret))).await);
         serving.authenticate(&tenant, Some(&bearer(&rotated.client_secret))).await.unwrap();
     }
 
@@ -325,15 +334,15 @@ mod tests {
         let rotated = admin.rotate_secret(&tenant).await.unwrap();
 
         // A fresh entry is trusted: the new secret is refused without a read…
-        assert!(serving.authenticate(&tenant, Some(&bearer(&rotated.client_secret))).await.is_err());
+        assert_refused(serving.authenticate(&tenant, Some(&bearer(&rotated.client_secret))).await);
         assert_eq!(secrets.reads.load(Ordering::SeqCst), 1);
         // …once it is MISMATCH_RELOAD old, a mismatch reads again: the new secret works, the
         // old one stops, and wrong secrets are refused from the new entry without more reads.
         serving.credentials.backdate(&tenant, auth::MISMATCH_RELOAD);
         serving.authenticate(&tenant, Some(&bearer(&rotated.client_secret))).await.unwrap();
-        assert!(serving.authenticate(&tenant, Some(&bearer(&created.client_secret))).await.is_err());
+        assert_refused(serving.authenticate(&tenant, Some(&bearer(&created.client_secret))).await);
         for _ in 0..50 {
-            assert!(serving.authenticate(&tenant, Some(&bearer("wrong"))).await.is_err());
+            assert_refused(serving.authenticate(&tenant, Some(&bearer("wrong"))).await);
         }
         assert_eq!(secrets.reads.load(Ordering::SeqCst), 2);
     }
