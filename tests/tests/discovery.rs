@@ -127,20 +127,25 @@ async fn anything_else_under_a_tenant_is_a_scim_404() {
 }
 
 #[tokio::test]
-async fn root_search_is_implemented_or_501() {
-    // scim2-tester POSTs `{tenant}/.search`: a ListResponse, or 501 (then it skips the check);
-    // a 404 fails it.
+async fn root_search_answers_a_list_response() {
+    // scim2-tester POSTs `{tenant}/.search`: a server without it answers 501 (then the check is
+    // skipped). This one has it (RFC 7644 §3.4.3): a ListResponse of every resource type.
     let (_svc, scim) = setup().await;
-    scim.create_user("searched@example.com").await;
+    let uid = id_of(&scim.create_user("searched@example.com").await);
     let r = scim
         .post(
             "/.search",
             &json!({"schemas": ["urn:ietf:params:scim:api:messages:2.0:SearchRequest"], "attributes": ["userName"]}),
         )
-        .await;
-    if r.status == 200 {
-        assert_list_response(&r.json());
-    } else {
-        r.expect_scim_error(501);
-    }
+        .await
+        .expect(200);
+    r.assert_scim_json();
+    let list = r.json();
+    assert_list_response(&list);
+    assert_eq!(list["totalResults"], 1, "{list}");
+    assert_eq!(
+        list["Resources"],
+        json!([{"schemas": [USER], "id": uid, "userName": "searched@example.com"}]),
+        "the user, with what `attributes` asks for and what is always returned"
+    );
 }

@@ -90,11 +90,15 @@ async fn groups_without_members_and_excluded_members() {
     assert_eq!(list["totalResults"], 1);
     let g = &list["Resources"][0];
     assert_eq!(g["id"], json!(gid));
+    assert_eq!(g["schemas"], json!([GROUP]), "{g}");
     assert_eq!(g["displayName"], "Sales Team");
+    assert_eq!(g["externalId"], "grp-ext-1");
     assert!(g.get("members").is_none(), "excludedAttributes=members must drop members: {g}");
 
     let g = scim.get(&format!("/Groups/{gid}?excludedAttributes=members")).await.expect(200).json();
     assert!(g.get("members").is_none(), "{g}");
+    assert_eq!(g["id"], json!(gid));
+    assert_eq!(g["schemas"], json!([GROUP]), "{g}");
     assert_eq!(g["displayName"], "Sales Team");
     // Without the parameter the member is there.
     assert_eq!(scim.member_ids(&gid).await, set([uid.as_str()]));
@@ -308,13 +312,13 @@ async fn group_display_name_is_unique() {
     let gid = id_of(&scim.create_group("Unique Name").await);
     scim.post("/Groups", &json!({"schemas": [GROUP], "displayName": "Unique Name"}))
         .await
-        .expect_scim_type(409, &["uniqueness"]);
+        .expect_scim_type(409, "uniqueness");
     assert_eq!(scim.groups_total().await, 1);
 
     // Renaming another group onto the name is refused too.
     let other = id_of(&scim.create_group("Other Name").await);
     let op = patch_op(json!([{"op": "Replace", "path": "displayName", "value": "Unique Name"}]));
-    scim.patch(&format!("/Groups/{other}"), &op).await.expect_scim_type(409, &["uniqueness"]);
+    scim.patch(&format!("/Groups/{other}"), &op).await.expect_scim_type(409, "uniqueness");
     let g = scim.get(&format!("/Groups/{other}")).await.expect(200).json();
     assert_eq!(g["displayName"], "Other Name");
     let g = scim.get(&format!("/Groups/{gid}")).await.expect(200).json();

@@ -85,7 +85,7 @@ async fn user_lifecycle_in_okta_order() {
     // The same userName in another case is a duplicate.
     let mut dup = okta_user(&user_name.to_lowercase(), "Other", "Person");
     dup["externalId"] = json!("00u-other");
-    scim.post("/Users", &dup).await.expect_scim_type(409, &["uniqueness"]);
+    scim.post("/Users", &dup).await.expect_scim_type(409, "uniqueness");
     assert_eq!(scim.users_total().await, 1);
 
     // Get.

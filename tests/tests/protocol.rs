@@ -25,7 +25,8 @@ async fn attributes_and_excluded_attributes() {
     for absent in ["emails", "displayName", "locale", "active", ENTERPRISE] {
         assert!(u.get(absent).is_none(), "{absent} not asked for: {u}");
     }
-    assert!(u["schemas"].is_array());
+    // `schemas` lists what the answer holds: the core schema only, the extension being left out.
+    assert_eq!(u["schemas"], json!([USER]), "{u}");
 
     // Attribute names are case-insensitive; extension attributes by full path.
     let u = scim
@@ -33,6 +34,8 @@ async fn attributes_and_excluded_attributes() {
         .await
         .expect(200)
         .json();
+    assert_eq!(u["id"], json!(id));
+    assert_eq!(u["schemas"], json!([USER, ENTERPRISE]), "{u}");
     assert_eq!(u["userName"], "attrs@example.com");
     assert_eq!(u[ENTERPRISE]["department"], "Engineering");
     assert!(u[ENTERPRISE].get("employeeNumber").is_none(), "{u}");
@@ -43,32 +46,47 @@ async fn attributes_and_excluded_attributes() {
     assert!(u.get("emails").is_none() && u.get("name").is_none(), "{u}");
     assert_eq!(u["userName"], "attrs@example.com");
     assert_eq!(u["displayName"], "Given Family");
+    assert_eq!(u[ENTERPRISE], user[ENTERPRISE], "{u}");
     assert_eq!(u["id"], json!(id));
+    assert_eq!(u["schemas"], json!([USER, ENTERPRISE]), "{u}");
 
-    // id and userName cannot be excluded (returned: always).
+    // id cannot be excluded (returned: always, RFC 7643 §3.1); userName can (returned: default,
+    // RFC 7643 §8.7.1), and the rest stays.
     let u = scim.get(&format!("/Users/{id}?excludedAttributes=id,userName")).await.expect(200).json();
     assert_eq!(u["id"], json!(id));
+    assert_eq!(u["schemas"], json!([USER, ENTERPRISE]), "{u}");
+    assert!(u.get("userName").is_none(), "{u}");
+    assert_eq!(u["displayName"], "Given Family");
+    assert_eq!(u["emails"], user["emails"]);
 
     // On lists too.
     let list =
         scim.list(&format!("/Users?attributes=userName&filter={}", enc("userName eq \"attrs@example.com\""))).await;
-    let r = &list["Resources"][0];
-    assert_eq!(r["userName"], "attrs@example.com");
-    assert_eq!(r["id"], json!(id));
-    assert!(r.get("emails").is_none() && r.get("name").is_none(), "{r}");
+    assert_eq!(list["totalResults"], 1, "{list}");
+    assert_eq!(list["Resources"], json!([{"schemas": [USER], "id": id, "userName": "attrs@example.com"}]));
     let list = scim.list("/Users?excludedAttributes=emails").await;
-    assert!(list["Resources"][0].get("emails").is_none());
-    assert_eq!(list["Resources"][0]["userName"], "attrs@example.com");
+    let r = &list["Resources"][0];
+    assert!(r.get("emails").is_none(), "{r}");
+    assert_eq!(r["id"], json!(id));
+    assert_eq!(r["schemas"], json!([USER, ENTERPRISE]), "{r}");
+    assert_eq!(r["userName"], "attrs@example.com");
+    assert_eq!(r["name"], user["name"]);
 
-    // Asking for the password never returns it.
+    // Asking for the password never returns it (returned: never); the rest of the ask is honoured.
     let u = scim.get(&format!("/Users/{id}?attributes=password,userName")).await.expect(200).json();
     assert_no_password(&u);
+    assert_eq!(u, json!({"schemas": [USER], "id": id, "userName": "attrs@example.com"}));
 
     // On POST and PUT answers too.
     let r = scim.post("/Users?attributes=userName", &okta_user("attrs2@example.com", "A", "B")).await.expect(201);
     let u = r.json();
-    assert_eq!(u["userName"], "attrs2@example.com");
-    assert!(u.get("emails").is_none(), "{u}");
+    let id2 = id_of(&u);
+    assert_eq!(u, json!({"schemas": [USER], "id": id2, "userName": "attrs2@example.com"}));
+    let put = okta_user("attrs2@example.com", "C", "D");
+    let u = scim.put(&format!("/Users/{id2}?excludedAttributes=emails,name"), &put).await.expect(200).json();
+    assert_eq!(u["id"], json!(id2));
+    assert_eq!(u["displayName"], "C D");
+    assert!(u.get("emails").is_none() && u.get("name").is_none(), "{u}");
 }
 
 #[tokio::test]
@@ -204,7 +222,7 @@ async fn invalid_filters_are_400_invalid_filter() {
         "userName pr pr",
     ] {
         let r = scim.get(&format!("/Users?filter={}", enc(f))).await;
-        r.expect_scim_type(400, &["invalidFilter"]);
+        r.expect_scim_type(400, "invalidFilter");
     }
     // Still answering.
     assert_eq!(scim.users_total().await, 1);

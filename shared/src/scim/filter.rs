@@ -848,7 +848,7 @@ mod tests {
             }
             let s = String::from_utf8_lossy(&bytes);
             if let Err(e) = Filter::parse(&s) {
-                assert_eq!(e.status, 400);
+                assert_eq!((e.status, e.scim_type), (400, Some(ScimType::InvalidFilter)), "{s:?}");
             }
         }
         for _ in 0..5_000 {

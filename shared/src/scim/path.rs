@@ -219,7 +219,12 @@ mod tests {
             let e = AttrPath::parse(s).map(|p| p.to_string()).unwrap_err();
             assert_eq!((e.status, e.scim_type), (400, Some(ScimType::InvalidValue)), "{s:?}");
         }
-        assert!(AttrPath::parse("urn:a:b").is_err(), "'urn:a' lacks a namespace-specific part");
+        let e = AttrPath::parse("urn:a:b").unwrap_err();
+        assert_eq!(
+            (e.status, e.scim_type),
+            (400, Some(ScimType::InvalidValue)),
+            "'urn:a' lacks a namespace-specific part"
+        );
         assert_eq!(AttrPath::parse("urn:a:b:c").unwrap(), path(Some("urn:a:b"), "c", None));
     }
 

@@ -661,7 +661,8 @@ mod tests {
         );
         assert_eq!(p.excluded.len(), 1);
         assert_eq!(Projection::parse(None, None).unwrap(), Projection::default());
-        assert_eq!(Projection::parse(Some("a b"), None).unwrap_err().status, 400);
+        assert_eq!(kind(&Projection::parse(Some("a b"), None).unwrap_err()), BAD_VALUE);
+        assert_eq!(kind(&Projection::parse(None, Some("name..givenName")).unwrap_err()), BAD_VALUE);
     }
 
     #[test]

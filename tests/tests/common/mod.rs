@@ -418,26 +418,12 @@ impl Resp {
         body
     }
 
-    /// As [`Resp::expect_scim_error`], and `scimType` is one of `types`.
+    /// As [`Resp::expect_scim_error`], and `scimType` is exactly `scim_type` (RFC 7644 §3.12).
     #[track_caller]
-    pub fn expect_scim_type(&self, status: u16, types: &[&str]) -> Value {
+    pub fn expect_scim_type(&self, status: u16, scim_type: &str) -> Value {
         let body = self.expect_scim_error(status);
-        let got = body["scimType"].as_str().unwrap_or("<none>");
-        assert!(types.contains(&got), "{}: scimType {got:?}, expected one of {types:?}: {body}", self.what);
+        assert_eq!(body["scimType"], json!(scim_type), "{}: scimType: {body}", self.what);
         body
-    }
-
-    /// Asserts some 4xx SCIM Error answer (for bad input where the exact status is open).
-    #[track_caller]
-    pub fn expect_client_error(&self) -> Value {
-        assert!(
-            (400..500).contains(&self.status),
-            "{}: expected a 4xx, got {} with body {}",
-            self.what,
-            self.status,
-            self.text
-        );
-        self.expect_scim_error(self.status)
     }
 
     /// Asserts the ETag header is a weak etag equal to the body's `meta.version`.

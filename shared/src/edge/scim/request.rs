@@ -1,6 +1,8 @@
 //! An authenticated SCIM request: endpoint, tenant, query parameters and body, with the
 //! parsing every endpoint shares (JSON bodies, list parameters, `If-Match`).
 
+use std::num::IntErrorKind;
+
 use http::{HeaderMap, Method};
 use lambda_http::{Body, Request};
 use serde_json::Value;
@@ -116,12 +118,15 @@ fn search_fields(body: &Value) -> Result<Vec<(String, String)>, ScimError> {
     Ok(fields.collect())
 }
 
+/// An integer query parameter. One past what an `i64` holds is still an integer (RFC 7644
+/// §3.4.2.4 bounds neither `startIndex` nor `count`): it is taken as the largest (smallest).
 fn integer_param(value: Option<&str>, name: &str) -> Result<Option<i64>, ScimError> {
     value
-        .map(|v| {
-            v.trim()
-                .parse::<i64>()
-                .map_err(|_| ScimError::invalid_value(format!("{name} must be an integer, not {v:?}.")))
+        .map(|v| match v.trim().parse::<i64>() {
+            Ok(n) => Ok(n),
+            Err(e) if *e.kind() == IntErrorKind::PosOverflow => Ok(i64::MAX),
+            Err(e) if *e.kind() == IntErrorKind::NegOverflow => Ok(i64::MIN),
+            Err(_) => Err(ScimError::invalid_value(format!("{name} must be an integer, not {v:?}."))),
         })
         .transpose()
 }
@@ -154,5 +159,17 @@ mod tests {
         assert_eq!(q[2], ("bad".into(), "%zz".into()));
         assert_eq!(q[3], ("flag".into(), "".into()));
         assert_eq!(form_decode("%4"), "%4");
+    }
+
+    #[test]
+    fn integers_past_i64_saturate_and_non_integers_are_invalid_value() {
+        assert_eq!(integer_param(Some(" 42 "), "count").unwrap(), Some(42));
+        assert_eq!(integer_param(None, "count").unwrap(), None);
+        assert_eq!(integer_param(Some("99999999999999999999"), "count").unwrap(), Some(i64::MAX));
+        assert_eq!(integer_param(Some("-99999999999999999999"), "count").unwrap(), Some(i64::MIN));
+        for bad in ["abc", "1.5", "1e3", "", "\0"] {
+            let e = integer_param(Some(bad), "count").unwrap_err();
+            assert_eq!((e.status, e.scim_type), (400, Some(crate::scim::ScimType::InvalidValue)), "{bad:?}");
+        }
     }
 }
