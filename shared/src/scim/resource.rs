@@ -14,8 +14,7 @@ use std::collections::HashSet;
 
 use serde_json::Value;
 
-use self::document::{Entry, Mode, Object, Resolved, Target};
-use super::patch::PatchOp;
+use self::document::{Entry, Mode, Object, PatchOp, Resolved, Target};
 use super::path::AttrPath;
 use super::schema::{Attribute, ResourceType, Returned, GROUP};
 use super::ScimError;

@@ -16,12 +16,19 @@ use time::format_description::well_known::Rfc3339;
 use time::OffsetDateTime;
 
 use crate::scim::filter::{CompareOp, Filter};
-use crate::scim::patch::PatchOp;
 use crate::scim::path::AttrPath;
 use crate::scim::schema::{AttrType, Attribute, Mutability, ResourceType, Schema, COMMON_ATTRIBUTES, GROUP};
 use crate::scim::ScimError;
 
 pub(crate) type Object = Map<String, Value>;
+
+/// What a PATCH operation does to the attribute it targets (RFC 7644 §3.5.2).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PatchOp {
+    Add,
+    Remove,
+    Replace,
+}
 
 /// Who is writing, which decides what happens to attributes a client may not write.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -16,23 +16,20 @@
 
 use serde_json::Value;
 
-use super::filter::{CompareOp, Filter};
-use super::path::PatchPath;
-use super::resource::document::{self, Access, Entry, Mode, Object, Resolved, Selector};
-use super::resource::member_ids;
-use super::schema::{ResourceType, Schema, GROUP};
-use super::{ScimError, PATCH_OP};
+mod path;
+
+pub use crate::scim::resource::document::PatchOp;
+pub use path::PatchPath;
+
+use crate::scim::filter::{CompareOp, Filter};
+use crate::scim::resource::document::{self, Access, Entry, Mode, Object, Resolved, Selector};
+use crate::scim::resource::member_ids;
+use crate::scim::schema::{ResourceType, Schema, GROUP};
+use crate::scim::{ScimError, PATCH_OP};
 
 /// Most operations accepted in one PATCH request (Okta sends up to about 256 member
 /// changes in one; the cap bounds the work one request can cause).
 pub const MAX_OPERATIONS: usize = 1000;
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum PatchOp {
-    Add,
-    Remove,
-    Replace,
-}
 
 #[derive(Debug, Clone, PartialEq)]
 pub struct PatchOperation {
