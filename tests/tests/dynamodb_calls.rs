@@ -1,5 +1,5 @@
 //! DynamoDB calls per SCIM operation, counted at the SDK (one count per HTTP request the
-//! client sends), on a local moto server. Prints the table the README quotes and asserts what
+//! client sends), on a local moto server. Prints the table docs/operations.md quotes and asserts what
 //! the design promises: no Scan anywhere, a single-resource read costs at most 2 calls, and
 //! adding one member to a 10,000-member group costs what adding one to an empty group costs.
 //!

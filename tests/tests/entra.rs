@@ -1,4 +1,4 @@
-//! Microsoft Entra ID's forms (CLIENTS.md, "Microsoft Entra ID"): Bearer auth, lookups by
+//! Microsoft Entra ID's forms (docs/clients.md, "Microsoft Entra ID"): Bearer auth, lookups by
 //! externalId and by a value-path filter, groups without members, capitalised PATCH ops,
 //! "True"/"False" strings, member removal by value list, dotted keys in a path-less replace,
 //! adding through a filtered path with no match, DELETE, displayName uniqueness.

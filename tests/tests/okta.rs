@@ -1,4 +1,4 @@
-//! Okta's provisioning requests replayed in the order Okta sends them (CLIENTS.md, "Okta"):
+//! Okta's provisioning requests replayed in the order Okta sends them (docs/clients.md, "Okta"):
 //! Test API Credentials, lookup, create, duplicate, get, update, deactivate, reactivate,
 //! import paging, and Group Push (lookup, create, rename, members, delete).
 

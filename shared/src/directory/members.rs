@@ -32,7 +32,7 @@ pub struct MemberToAdd {
 /// `groups` set); the group's update is one more. The room left is for what the licenses
 /// service adds to the same transaction: an audit item per member whose license changes,
 /// and an update of each seat pool (at most three), so 32 × 3 + 1 + 3 = 100.
-pub const MEMBERS_PER_TRANSACTION: usize = 32;
+const MEMBERS_PER_TRANSACTION: usize = 32;
 /// Actions per member a membership transaction must leave room for (see above).
 const ACTIONS_PER_MEMBER: usize = 3;
 /// Actions per membership transaction besides the members': the group, three seat pools.

@@ -18,7 +18,6 @@ use std::sync::Arc;
 use serde_json::Value;
 
 pub use listing::{ListPage, ListParams, MAX_COUNT, MAX_FILTER_SCAN};
-pub use members::MEMBERS_PER_TRANSACTION;
 
 use crate::scim::resource::Projection;
 use crate::scim::schema::ResourceType;
@@ -107,10 +106,6 @@ impl Precondition {
 impl Directory {
     pub fn new(table: Arc<dyn Table>) -> Directory {
         Directory { table, bookmarks: Default::default() }
-    }
-
-    pub fn table(&self) -> &Arc<dyn Table> {
-        &self.table
     }
 }
 

@@ -1,4 +1,4 @@
-//! The PATCH engine: RFC 7644 §3.5.2 and the Okta and Entra forms of `../shared/CLIENTS.md`.
+//! The PATCH engine: RFC 7644 §3.5.2 and the Okta and Entra forms of docs/clients.md.
 //!
 //! A request is parsed once into [`PatchOperation`]s. Operations on group `members` are not
 //! applied to the JSON document (members are items in the store, never a list to rewrite):

@@ -381,7 +381,7 @@ pub(crate) struct Selector<'a> {
     /// evaluator) can test an element placed in a one-element resource.
     wrapped: Filter,
     /// The element the filter describes when it is nothing but `sub eq value` conjuncts,
-    /// created when an add or replace finds no match (Entra expects that, CLIENTS.md).
+    /// created when an add or replace finds no match (Entra expects that, docs/clients.md).
     template: Option<Object>,
 }
 
