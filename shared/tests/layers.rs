@@ -147,7 +147,11 @@ fn strip(source: &str) -> String {
             out.push_str("\"\"");
         } else if chars[i] == '\'' && (rest.get(2) == Some(&'\'') || rest.get(1) == Some(&'\\')) {
             // A char literal ('x', '\n', '\''), not a lifetime.
-            i += if rest.get(1) == Some(&'\\') { 2 + rest[2..].iter().position(|c| *c == '\'').unwrap_or(0) + 1 } else { 3 };
+            i += if rest.get(1) == Some(&'\\') {
+                2 + rest[2..].iter().position(|c| *c == '\'').unwrap_or(0) + 1
+            } else {
+                3
+            };
             out.push_str("' '");
         } else {
             out.push(chars[i]);
@@ -167,9 +171,9 @@ fn paths(code: &str) -> Vec<String> {
     let mut found = Vec::new();
     let mut i = 0;
     while i < chars.len() {
-        let starts = ["crate::", "super::", "self::"]
-            .iter()
-            .find(|p| chars[i..].starts_with(&p.chars().collect::<Vec<_>>()) && !ident(i.checked_sub(1).map(|j| &chars[j])));
+        let starts = ["crate::", "super::", "self::"].iter().find(|p| {
+            chars[i..].starts_with(&p.chars().collect::<Vec<_>>()) && !ident(i.checked_sub(1).map(|j| &chars[j]))
+        });
         match starts {
             Some(_) => {
                 let (tree, end) = read_tree(&chars, i);

@@ -3,8 +3,8 @@
 
 use lambda_http::{Body, Request, Response};
 use serde_json::{json, Value};
-use shared::directory::MAX_COUNT;
 use shared::app::App;
+use shared::directory::MAX_COUNT;
 use shared::edge::scim::{serve, Endpoint, ScimRequest, ScimResponse};
 use shared::scim::schema::{GROUP_TYPE, RESOURCE_TYPES, SCHEMAS, USER_TYPE};
 use shared::scim::ScimError;
