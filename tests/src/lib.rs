@@ -18,6 +18,7 @@
 //! - `protocol.rs`: attributes / excludedAttributes, filters, ETag / If-Match, paging, password.
 //! - `concurrency.rs`: racing creates, racing member PATCHes, racing conditional PUTs.
 //! - `bad_input.rs`: malformed and hostile requests: a 4xx SCIM error, nothing changed.
+//! - `search.rs`: `POST /.search` on /Users, /Groups and the tenant root, over HTTP and per handler.
 //! - `events.rs`: every API Gateway event of `events/` through its function's handler.
 //! - `dynamodb_calls.rs`: DynamoDB calls per SCIM operation, counted on moto.
 //! - `common/mod.rs`: the client and assertions they share.
