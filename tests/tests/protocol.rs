@@ -321,3 +321,37 @@ async fn list_paging_parameters() {
     assert_eq!(ids.len(), 12);
     assert_unique(&ids);
 }
+
+#[tokio::test]
+async fn member_ids_name_their_users_in_either_case() {
+    // Ids are UUIDs, which compare case-insensitively (RFC 4122): a member named in upper
+    // case is that user, added, kept and removed as such.
+    let (_svc, scim) = setup().await;
+    let ada = id_of(&scim.create_user("ada@example.com").await);
+    let grace = id_of(&scim.create_user("grace@example.com").await);
+    let created = scim
+        .post(
+            "/Groups",
+            &json!({"schemas": [GROUP], "displayName": "Case", "members": [{"value": ada.to_uppercase()}]}),
+        )
+        .await
+        .expect(201)
+        .json();
+    let group = id_of(&created);
+    assert_eq!(member_set(&created), set([ada.as_str()]), "{created}");
+
+    let add = json!([{"op": "add", "path": "members", "value": [{"value": grace.to_uppercase()}]}]);
+    scim.patch(&format!("/Groups/{group}"), &patch_op(add)).await.expect(204);
+    assert_eq!(scim.member_ids(&group).await, set([ada.as_str(), grace.as_str()]));
+
+    let replace = json!([{"op": "replace", "path": "members", "value": [{"value": grace.to_uppercase()}]}]);
+    scim.patch(&format!("/Groups/{group}"), &patch_op(replace)).await.expect(204);
+    assert_eq!(scim.member_ids(&group).await, set([grace.as_str()]), "replace keeps the member named in upper case");
+
+    let remove = json!([{"op": "remove", "path": format!("members[value eq \"{}\"]", grace.to_uppercase())}]);
+    scim.patch(&format!("/Groups/{group}"), &patch_op(remove)).await.expect(204);
+    assert!(scim.member_ids(&group).await.is_empty());
+    let user = scim.get(&format!("/Users/{grace}")).await.expect(200).json();
+    let groups = user.get("groups").and_then(|g| g.as_array()).map_or(0, Vec::len);
+    assert_eq!(groups, 0, "the user left the group too: {user}");
+}

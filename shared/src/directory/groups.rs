@@ -7,7 +7,7 @@ use std::collections::HashMap;
 use serde_json::{Map, Value};
 
 use super::listing::{self, ListPage, ListParams};
-use super::members::{member_id, MemberToAdd, Presence};
+use super::members::{member_id, members_to_add, MemberToAdd, Presence};
 use super::render;
 use super::resources::GROUPS;
 use super::{parse_id, Directory, Precondition, Resource, Tenant, WRITE_ATTEMPTS};
@@ -20,7 +20,7 @@ use crate::store::Item;
 impl Directory {
     pub async fn create_group(&self, tenant: &Tenant, body: &Value) -> Result<Resource, ScimError> {
         let doc = GROUPS.check_doc(validate(body, &GROUP_TYPE)?)?;
-        let members = self.members_of(body)?;
+        let members = members_of(body)?;
         let mut presence = self.read_presence(tenant, None, ids(&members), std::iter::empty()).await?;
         let item = self.create_resource(&GROUPS, tenant, doc, vec![("members", 0i64.into())]).await?;
         let id = GROUPS.id_of(&item);
@@ -61,7 +61,7 @@ impl Directory {
         precondition: &Precondition,
     ) -> Result<Resource, ScimError> {
         let doc = GROUPS.check_doc(validate(body, &GROUP_TYPE)?)?;
-        let members = self.members_of(body)?;
+        let members = members_of(body)?;
         let mut presence = self.read_presence(tenant, None, ids(&members), std::iter::empty()).await?;
         let item = self.update_resource(&GROUPS, tenant, id, precondition, |_| Ok(doc.clone())).await?;
         let id = GROUPS.id_of(&item);
@@ -83,7 +83,7 @@ impl Directory {
         let displays = member_displays(body);
         let changes = patch::split_member_changes(&mut ops)?
             .into_iter()
-            .map(|change| self.canonical_change(change, &displays))
+            .map(|change| canonical(change, &displays))
             .collect::<Result<Vec<_>, _>>()?;
         let (mut added, mut removed) = (Vec::new(), Vec::new());
         for change in &changes {
@@ -149,30 +149,19 @@ fn ids(members: &[MemberToAdd]) -> impl Iterator<Item = &str> {
     members.iter().map(|m| m.id.as_str())
 }
 
-impl Directory {
-    /// The members of a POST or PUT body, with the `display` the client sent for each.
-    fn members_of(&self, body: &Value) -> Result<Vec<MemberToAdd>, ScimError> {
-        let displays = displays_in(body.get("members"));
-        self.members_to_add(take_members(body)?.into_iter().map(|id| {
-            let display = displays.get(&id).cloned();
-            (id, display)
-        }))
-    }
+/// The members of a POST or PUT body, with the `display` the client sent for each.
+fn members_of(body: &Value) -> Result<Vec<MemberToAdd>, ScimError> {
+    members_to_add(take_members(body)?, &displays_in(body.get("members")))
+}
 
-    fn canonical_change(&self, change: MemberChange, displays: &HashMap<String, String>) -> Result<Change, ScimError> {
-        let with_display = |ids: Vec<String>| {
-            self.members_to_add(ids.into_iter().map(|id| {
-                let display = displays.get(&id).cloned();
-                (id, display)
-            }))
-        };
-        Ok(match change {
-            MemberChange::Add(ids) => Change::Add(with_display(ids)?),
-            MemberChange::Replace(ids) => Change::Replace(with_display(ids)?),
-            MemberChange::Remove(ids) => Change::Remove(ids.iter().filter_map(|id| member_id(id)).collect()),
-            MemberChange::RemoveAll => Change::RemoveAll,
-        })
-    }
+/// `change` with canonical member ids.
+fn canonical(change: MemberChange, displays: &HashMap<String, String>) -> Result<Change, ScimError> {
+    Ok(match change {
+        MemberChange::Add(ids) => Change::Add(members_to_add(ids, displays)?),
+        MemberChange::Replace(ids) => Change::Replace(members_to_add(ids, displays)?),
+        MemberChange::Remove(ids) => Change::Remove(ids.iter().filter_map(|id| member_id(id)).collect()),
+        MemberChange::RemoveAll => Change::RemoveAll,
+    })
 }
 
 /// The `display` the client sent for each member id anywhere in a PATCH body.

@@ -174,22 +174,25 @@ fn user_update(tenant: &Tenant, user_id: &str, group_id: &str, joining: bool) ->
     }
 }
 
+/// The members to add for `ids` (with the `display` the client sent for each), with
+/// canonical ids; 400 for an id that cannot name a user.
+pub(super) fn members_to_add(
+    ids: Vec<String>,
+    displays: &HashMap<String, String>,
+) -> Result<Vec<MemberToAdd>, ScimError> {
+    ids.into_iter()
+        .map(|id| {
+            let display = displays.get(&id).cloned();
+            Ok(MemberToAdd { id: member_id(&id).ok_or_else(|| not_a_user(&id))?, display })
+        })
+        .collect()
+}
+
 fn not_a_user(id: &str) -> ScimError {
     ScimError::invalid_value(format!("Member {id:?} is not a user of this tenant."))
 }
 
 impl Directory {
-    /// The canonical ids of members to add, or 400 for an id that cannot name a user.
-    pub(super) fn members_to_add(
-        &self,
-        members: impl IntoIterator<Item = (String, Option<String>)>,
-    ) -> Result<Vec<MemberToAdd>, ScimError> {
-        members
-            .into_iter()
-            .map(|(id, display)| Ok(MemberToAdd { id: member_id(&id).ok_or_else(|| not_a_user(&id))?, display }))
-            .collect()
-    }
-
     /// Reads, in one pass, whether each user of `added` exists and whether the members of
     /// `added` and `removed` are in `group_id` (None: a group not created yet, which has no
     /// members); 400 unless every added id names a user of this tenant. Nothing is written.
