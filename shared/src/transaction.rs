@@ -6,7 +6,9 @@
 //! it stands for, in the label type of the service that runs the transaction; when a
 //! condition fails, [`Transaction::commit`] answers with the label of the action whose
 //! condition failed, so the caller can tell "userName taken" (409) from "stale version"
-//! (retry) from "no seat left" (waiting) without counting positions.
+//! (retry) from "no seat left" (waiting) without counting positions. A service that adds
+//! actions to a transaction another runs takes the label for them from its caller, e.g.
+//! `take_seat(&mut write, Part::Seat, pool)`, so the caller's label type names them.
 //!
 //! A transaction holds at most [`MAX_TRANSACT_ACTIONS`] actions (DynamoDB's limit): a caller
 //! that writes in chunks sizes them with [`Transaction::room`], leaving room for what other
