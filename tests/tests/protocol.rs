@@ -250,6 +250,11 @@ async fn etag_and_if_match() {
     put["title"] = json!("Three");
     scim.send(Method::PUT, &path, Some(Body::Json(put.clone())), &stale).await.expect_scim_error(412);
     scim.send(Method::DELETE, &path, None, &stale).await.expect_scim_error(412);
+    // An If-Match that is not ASCII names no version: 412 too, never "no precondition".
+    let foreign = format!("{}é", v2.trim_end_matches('"'));
+    let garbled = [("If-Match", foreign.as_str())];
+    scim.send(Method::PATCH, &path, Some(Body::Json(body.clone())), &garbled).await.expect_scim_error(412);
+    scim.send(Method::DELETE, &path, None, &garbled).await.expect_scim_error(412);
     let r = scim.get(&path).await.expect(200);
     assert_eq!(r.json()["title"], "One");
     assert_eq!(r.assert_etag_matches_version(), v2);

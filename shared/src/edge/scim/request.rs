@@ -64,8 +64,17 @@ impl ScimRequest {
             .map_err(|e| ScimError::invalid_syntax(format!("The body is not valid JSON: {e}.")))
     }
 
+    /// The `If-Match` precondition, every `If-Match` line taken together (RFC 9110 §5.3). A
+    /// value that is not ASCII names no entity tag this service made, so it matches nothing
+    /// (412) rather than counting as no precondition.
     pub fn precondition(&self) -> Precondition {
-        Precondition(self.headers.get(http::header::IF_MATCH).and_then(|v| v.to_str().ok()).map(str::to_owned))
+        let values: Vec<String> = self
+            .headers
+            .get_all(http::header::IF_MATCH)
+            .iter()
+            .map(|v| String::from_utf8_lossy(v.as_bytes()).into_owned())
+            .collect();
+        Precondition((!values.is_empty()).then(|| values.join(",")))
     }
 
     /// What a list asks for: from the query string of a GET on a collection, or from the
