@@ -250,6 +250,21 @@ mod tests {
     }
 
     #[tokio::test]
+    async fn made_up_tenant_ids_never_evict_a_real_tenant() {
+        let (tenants, secrets) = tenants();
+        let a = tenants.create_configuration("sub", "A", LicenseType::Named).await.unwrap();
+        let bearer_a = bearer(&a.client_secret);
+        tenants.authenticate(&a.configuration.tenant, Some(&bearer_a)).await.unwrap();
+        assert_eq!(secrets.reads.load(Ordering::SeqCst), 1);
+        for i in 0..cache::CACHE_CAPACITY + 10 {
+            let stranger = format!("{i:032x}");
+            assert!(matches!(tenants.authenticate(&stranger, Some(&bearer("x"))).await, Err(AuthError::Unauthorized)));
+        }
+        tenants.authenticate(&a.configuration.tenant, Some(&bearer_a)).await.unwrap();
+        assert_eq!(secrets.reads.load(Ordering::SeqCst), 1, "the real tenant's verifier stayed cached");
+    }
+
+    #[tokio::test]
     async fn rotation_replaces_the_secret_at_once_in_this_process() {
         let (tenants, secrets) = tenants();
         let created = tenants.create_configuration("sub", "A", LicenseType::Named).await.unwrap();
