@@ -65,8 +65,17 @@ impl TestStore {
 
 /// A fresh app on the engine `SCIM_TEST_STORE` names.
 pub async fn test_app() -> Arc<App> {
+    test_apps(1).await.remove(0)
+}
+
+/// `n` apps on one fresh store of the engine `SCIM_TEST_STORE` names: what `n` warm
+/// processes (Lambda instances, a CLI) share, each with its own caches and bookmarks.
+pub async fn test_apps(n: usize) -> Vec<Arc<App>> {
     match TestStore::from_env() {
-        TestStore::Embedded => Arc::new(App::embedded(Arc::new(SqliteTable::in_memory()))),
+        TestStore::Embedded => {
+            let table: Arc<dyn shared::store::Table> = Arc::new(SqliteTable::in_memory());
+            (0..n).map(|_| Arc::new(App::embedded(table.clone()))).collect()
+        }
         TestStore::DynamoDb => {
             let endpoint = std::env::var("SCIM_TEST_DYNAMODB_ENDPOINT").unwrap_or_default();
             assert!(
@@ -81,7 +90,7 @@ pub async fn test_app() -> Arc<App> {
             DynamoTable::create_table(&client, &table)
                 .await
                 .unwrap_or_else(|e| panic!("cannot create the table {table} on moto at {endpoint}: {e}"));
-            Arc::new(App::on_aws(&config, &table, &format!("scim-test/{run}/")))
+            (0..n).map(|_| Arc::new(App::on_aws(&config, &table, &format!("scim-test/{run}/")))).collect()
         }
     }
 }

@@ -360,3 +360,39 @@ async fn member_ids_name_their_users_in_either_case() {
     let groups = user.get("groups").and_then(|g| g.as_array()).map_or(0, Vec::len);
     assert_eq!(groups, 0, "the user left the group too: {user}");
 }
+
+#[tokio::test]
+async fn paging_after_a_delete_counts_from_what_is_there_now() {
+    // Two warm processes on one store: the one that lists remembers where its pages ended,
+    // and must not trust that after a delete, made by itself or by the other.
+    let apps = tests::test_apps(2).await;
+    let lister = TestService::start_with(apps[0].clone()).await;
+    let deleter = TestService::start_with(apps[1].clone()).await;
+    let tenant = lister.create_tenant("okta", "named").await;
+    let scim = Scim::basic(&tenant);
+    let elsewhere = Tenant { tenant_url: tenant.tenant_url.replace(&lister.base_url, &deleter.base_url), ..tenant };
+    let other = Scim::basic(&elsewhere);
+    let mut ids = Vec::new();
+    for i in 0..8 {
+        ids.push(id_of(&scim.create_user(&format!("page{i}@example.com")).await));
+    }
+    let page = |start: usize, count: usize| {
+        let scim = &scim;
+        async move {
+            let body = scim.get(&format!("/Users?startIndex={start}&count={count}")).await.expect(200).json();
+            let ids: Vec<String> = body["Resources"].as_array().unwrap().iter().map(id_of).collect();
+            (body["totalResults"].as_u64().unwrap(), ids)
+        }
+    };
+
+    assert_eq!(page(1, 3).await.1, ids[0..3]);
+    scim.delete(&format!("/Users/{}", ids[1])).await.expect(204);
+    assert_eq!(page(4, 1).await, (7, vec![ids[4].clone()]), "index 4 after this process's delete");
+
+    assert_eq!(page(1, 3).await.1, [ids[0].clone(), ids[2].clone(), ids[3].clone()]);
+    other.delete(&format!("/Users/{}", ids[2])).await.expect(204);
+    assert_eq!(page(4, 1).await, (6, vec![ids[5].clone()]), "index 4 after another process's delete");
+    // Walking on from there in order still serves each remaining user once.
+    let (_, rest) = page(5, 10).await;
+    assert_eq!(rest, ids[6..8]);
+}

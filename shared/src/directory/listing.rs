@@ -42,23 +42,30 @@ pub struct ListPage {
 
 /// Where page N of a partition ended, so page N+1 starts there without walking from the
 /// beginning: Okta imports page by page, in order.
+///
+/// A bookmark holds for as long as nothing of the partition was deleted: it is filed under the
+/// tenant's deletion count of the kind (kept in the counter items every list reads anyway), so
+/// a delete in any process makes every bookmark made before it miss, and the page is walked to.
 #[derive(Default)]
 pub(super) struct Bookmarks {
-    cursors: Mutex<HashMap<(String, usize), Cursor>>,
+    cursors: Mutex<HashMap<Place, Cursor>>,
 }
 
+/// A position in a partition: its key, the 1-based index, and the deletions made before it.
+type Place = (String, usize, i64);
+
 impl Bookmarks {
-    fn get(&self, partition: &str, start_index: usize) -> Option<Cursor> {
+    fn get(&self, partition: &str, start_index: usize, deletions: i64) -> Option<Cursor> {
         let cursors = self.cursors.lock().unwrap_or_else(|e| e.into_inner());
-        cursors.get(&(partition.to_owned(), start_index)).cloned()
+        cursors.get(&(partition.to_owned(), start_index, deletions)).cloned()
     }
 
-    fn put(&self, partition: &str, start_index: usize, cursor: Cursor) {
+    fn put(&self, partition: &str, start_index: usize, deletions: i64, cursor: Cursor) {
         let mut cursors = self.cursors.lock().unwrap_or_else(|e| e.into_inner());
         if cursors.len() >= BOOKMARK_CAPACITY {
             cursors.clear();
         }
-        cursors.insert((partition.to_owned(), start_index), cursor);
+        cursors.insert((partition.to_owned(), start_index, deletions), cursor);
     }
 }
 
@@ -171,6 +178,7 @@ async fn unfiltered(
 ) -> Result<ListPage, ScimError> {
     let shards = directory.table.batch_get(&keys::counter_shards(tenant.id())).await?;
     let total_results = shards.iter().filter_map(|c| c.i64(kind.counter)).sum::<i64>().max(0) as usize;
+    let deletions: i64 = shards.iter().filter_map(|c| c.i64(kind.deletions)).sum();
     let pk = (kind.partition)(tenant.id());
     let mut query = Query::new(Index::Base, pk.clone());
     query.sk = SortKeyCondition::BeginsWith(kind.prefix.to_owned());
@@ -178,7 +186,7 @@ async fn unfiltered(
     // Start where the previous page ended when we remember it; else skip from the start.
     let mut to_skip = params.start_index - 1;
     if to_skip > 0 {
-        if let Some(cursor) = directory.bookmarks.get(&pk, params.start_index) {
+        if let Some(cursor) = directory.bookmarks.get(&pk, params.start_index, deletions) {
             query.after = Some(cursor);
             to_skip = 0;
         }
@@ -204,7 +212,7 @@ async fn unfiltered(
         }
     }
     if let Some(last) = items.last() {
-        directory.bookmarks.put(&pk, params.start_index + items.len(), cursor_of(&last.key));
+        directory.bookmarks.put(&pk, params.start_index + items.len(), deletions, cursor_of(&last.key));
     }
     let resources = render_all(directory, tenant, kind, &items, params.with_related).await?;
     Ok(ListPage { total_results, start_index: params.start_index, resources })

@@ -28,6 +28,9 @@ pub(super) struct Kind {
     pub unique: &'static [(&'static str, SentinelKey)],
     /// The attribute of the tenant's counter items that counts this kind.
     pub counter: &'static str,
+    /// The attribute of the tenant's counter items that counts deletions of this kind: a
+    /// delete shifts every later position, so a page bookmark made before it is stale.
+    pub deletions: &'static str,
     /// The required attribute that names the resource.
     pub required: &'static str,
 }
@@ -39,6 +42,7 @@ pub(super) static USERS: Kind = Kind {
     prefix: keys::USER_PREFIX,
     unique: &[("userName", keys::user_name), ("externalId", keys::user_external_id)],
     counter: "users",
+    deletions: "users_deleted",
     required: "userName",
 };
 
@@ -49,6 +53,7 @@ pub(super) static GROUPS: Kind = Kind {
     prefix: keys::GROUP_PREFIX,
     unique: &[("displayName", keys::group_name), ("externalId", keys::group_external_id)],
     counter: "groups",
+    deletions: "groups_deleted",
     required: "displayName",
 };
 
@@ -134,9 +139,12 @@ fn move_sentinels(
     }
 }
 
-/// Counts `delta` resources of `kind` in the tenant.
+/// Counts `delta` resources of `kind` in the tenant (and a deletion, when one goes).
 fn count(write: &mut Transaction<Part>, tenant: &str, id: &str, kind: &Kind, delta: i64) {
-    let updates = vec![Update::Add(kind.counter.into(), delta)];
+    let mut updates = vec![Update::Add(kind.counter.into(), delta)];
+    if delta < 0 {
+        updates.push(Update::Add(kind.deletions.into(), -delta));
+    }
     write.push(Part::Counter, Action::Update { key: keys::counter_shard(tenant, id), updates, condition: None });
 }
 
