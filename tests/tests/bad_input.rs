@@ -242,6 +242,38 @@ async fn oversized_bodies() {
 }
 
 #[tokio::test]
+async fn values_past_the_store_limits_are_400_or_name_nothing() {
+    let f = fixture().await;
+    // A document whose item would not fit the store (400 KB): 400 naming the limit.
+    let title = "t".repeat(500 * 1024);
+    let mut user = okta_user("wide@example.com", "Wide", "Title");
+    user["title"] = json!(title);
+    let r = f.scim.post("/Users", &user).await;
+    let body = r.expect_scim_type(400, "invalidValue");
+    assert!(body["detail"].as_str().unwrap().contains("262144"), "{body}");
+    let mut put = f.snapshot.user.clone();
+    put["title"] = json!(title);
+    f.scim.put(&f.user_path(), &put).await.expect_scim_type(400, "invalidValue");
+    let replace = patch_op(json!([{"op": "replace", "path": "title", "value": title}]));
+    f.scim.patch(&f.user_path(), &replace).await.expect_scim_type(400, "invalidValue");
+    let rename = patch_op(json!([{"op": "replace", "path": "displayName", "value": title}]));
+    f.scim.patch(&f.group_path(), &rename).await.expect_scim_type(400, "invalidValue");
+
+    // Filter values longer than any key: no resource has them.
+    let long = "l".repeat(3000);
+    for (path, attr) in [("/Users", "userName"), ("/Users", "externalId"), ("/Users", "id"), ("/Groups", "displayName")]
+    {
+        let filter = format!("{attr} eq \"{long}\"");
+        let list = f.scim.get(&format!("{path}?filter={}", enc(&filter))).await.expect(200).json();
+        assert_eq!(list["totalResults"], 0, "{attr}: {list}");
+    }
+    // A member to remove by an id no user can have names no member.
+    let remove = patch_op(json!([{"op": "remove", "path": format!("members[value eq \"{long}\"]")}]));
+    f.scim.patch(&f.group_path(), &remove).await.expect(204);
+    f.unchanged("values past the store limits").await;
+}
+
+#[tokio::test]
 async fn hostile_filters() {
     let f = fixture().await;
     let deep_parens = format!("{}userName eq \"x\"{}", "(".repeat(10_000), ")".repeat(10_000));

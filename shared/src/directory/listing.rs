@@ -6,7 +6,7 @@ use std::collections::HashMap;
 use std::sync::Mutex;
 
 use super::resources::{Kind, USERS};
-use super::{parse_id, Directory, Resource, Tenant};
+use super::{parse_id, Directory, Resource, Tenant, MAX_KEY_VALUE_LEN};
 use crate::keys;
 use crate::scim::filter::Filter;
 use crate::scim::ScimError;
@@ -133,6 +133,11 @@ async fn indexed_candidates(
     for (path, value) in filter.required_equalities() {
         let core = path.urn.as_deref().is_none_or(|u| u.eq_ignore_ascii_case(kind.rt.schema.id));
         let (Some(value), true, None) = (value.as_str(), core, &path.sub_attr) else { continue };
+        if value.len() > MAX_KEY_VALUE_LEN {
+            // Longer than any stored id, userName, externalId or displayName can be: no match,
+            // and not a key the store would take.
+            return Ok(Some(Vec::new()));
+        }
         let found = if path.attr.eq_ignore_ascii_case("id") {
             match parse_id(value) {
                 Some(id) => directory.table.get(&kind.key(t, &id)).await?,

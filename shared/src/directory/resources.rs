@@ -14,6 +14,11 @@ use crate::scim::ScimError;
 use crate::store::{Action, AttrValue, Condition, Item, Key, StoreError, Update};
 use crate::transaction::{Failure, Transaction};
 
+/// Most bytes of a resource's document (its JSON text). A store item holds at most 400 KB
+/// (DynamoDB's limit, on both engines); the rest is room for the user's `groups` set (thousands
+/// of groups) and the directory's own attributes.
+pub const MAX_DOCUMENT_BYTES: usize = 256 * 1024;
+
 /// Where the sentinel of a unique attribute's value lives: `(tenant, value) -> key`.
 type SentinelKey = fn(&str, &str) -> Key;
 
@@ -77,6 +82,20 @@ impl Kind {
             .iter()
             .map(|(attr, key)| (*attr, doc.get(*attr).and_then(Value::as_str).map(|v| key(tenant, v))))
             .collect()
+    }
+
+    /// A document as stored: its JSON text, or 400 when it would not fit an item with room to
+    /// spare for what the directory keeps beside it (a user's groups, counts, timestamps).
+    fn stored(&self, doc: &Map<String, Value>) -> Result<String, ScimError> {
+        let text = serde_json::to_string(doc).map_err(|e| StoreError::Other(format!("a document: {e}")))?;
+        if text.len() > MAX_DOCUMENT_BYTES {
+            return Err(ScimError::invalid_value(format!(
+                "The {}'s attributes take {} bytes; at most {MAX_DOCUMENT_BYTES} bytes are kept per resource.",
+                self.noun,
+                text.len()
+            )));
+        }
+        Ok(text)
     }
 
     /// Checks what the schema cannot: the naming attribute is there and not blank, and the
@@ -174,7 +193,7 @@ impl Directory {
         let id = super::new_id();
         let created = now();
         let mut item = Item::new(kind.key(t, &id))
-            .with("doc", Value::Object(doc.clone()).to_string())
+            .with("doc", kind.stored(&doc)?)
             .with("version", 1i64)
             .with("created", created.as_str())
             .with("modified", created.as_str());
@@ -231,7 +250,7 @@ impl Directory {
                 // Okta renames a group before every membership push, usually to the same name.
                 return Ok(item);
             }
-            let doc = Value::Object(new_doc.clone()).to_string();
+            let doc = kind.stored(&new_doc)?;
             let modified = now();
             let updates = vec![
                 Update::Set("doc".into(), doc.as_str().into()),
