@@ -190,3 +190,33 @@ async fn user_patches_racing_with_member_patches() {
         assert_eq!(scim.get(&format!("/Users/{u}")).await.expect(200).json()["active"], false);
     }
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn parallel_group_pushes_each_renaming_and_adding_a_member_all_succeed() {
+    // Okta's Group Push: a rename (here each to its own name) then a member add, 8 at once.
+    // Member changes move the group's version but not its document, so they must not make
+    // the renames retry until they give up.
+    let (_svc, scim) = setup().await;
+    let users = scim.create_users("pusher", 8 * 5, 8).await;
+    for round in 0..5 {
+        let gid = id_of(&scim.create_group(&format!("Pushed {round}")).await);
+        let path = format!("/Groups/{gid}");
+        let pushes = (0..8).map(|i| {
+            let (scim, path) = (scim.clone(), path.clone());
+            let member = users[round * 8 + i].clone();
+            let body = patch_op(json!([
+                {"op": "replace", "value": {"id": gid, "displayName": format!("Pushed {round} v{i}")}},
+                {"op": "add", "path": "members", "value": [{"value": member}]},
+            ]));
+            tokio::spawn(async move { scim.patch(&path, &body).await })
+        });
+        for push in pushes.collect::<Vec<_>>() {
+            push.await.unwrap().expect(204);
+        }
+        let members: BTreeSet<String> = users[round * 8..round * 8 + 8].iter().cloned().collect();
+        assert_eq!(scim.member_ids(&gid).await, members, "round {round}");
+        let group = scim.get(&format!("{path}?excludedAttributes=members")).await.expect(200).json();
+        let name = group["displayName"].as_str().unwrap();
+        assert!((0..8).any(|i| name == format!("Pushed {round} v{i}")), "one of the renames won: {name}");
+    }
+}

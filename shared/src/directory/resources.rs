@@ -19,6 +19,10 @@ use crate::transaction::{Failure, Transaction};
 /// of groups) and the directory's own attributes.
 pub const MAX_DOCUMENT_BYTES: usize = 256 * 1024;
 
+/// The attribute counting the writes of a resource's document alone (`version` also counts
+/// its membership changes).
+const DOC_VERSION: &str = "doc_version";
+
 /// Where the sentinel of a unique attribute's value lives: `(tenant, value) -> key`.
 type SentinelKey = fn(&str, &str) -> Key;
 
@@ -195,6 +199,7 @@ impl Directory {
         let mut item = Item::new(kind.key(t, &id))
             .with("doc", kind.stored(&doc)?)
             .with("version", 1i64)
+            .with(DOC_VERSION, 1i64)
             .with("created", created.as_str())
             .with("modified", created.as_str());
         for (name, value) in attrs {
@@ -252,19 +257,32 @@ impl Directory {
             }
             let doc = kind.stored(&new_doc)?;
             let modified = now();
+            let doc_version = item.i64(DOC_VERSION);
             let updates = vec![
                 Update::Set("doc".into(), doc.as_str().into()),
                 Update::Add("version".into(), 1),
+                Update::Add(DOC_VERSION.into(), 1),
                 Update::Set("modified".into(), modified.as_str().into()),
             ];
+            // With If-Match the client pinned the whole resource's version. Without, the write
+            // holds while the document it was computed from is the stored one: membership
+            // changes move `version` (the ETag) but not the document, so they never make a
+            // rename or a deactivation retry. Items written before `doc_version` existed fall
+            // back to `version`.
+            let condition = match (precondition.is_set(), doc_version) {
+                (false, Some(doc_version)) => Condition::AttrEq(DOC_VERSION.into(), doc_version.into()),
+                _ => Condition::AttrEq("version".into(), version.into()),
+            };
             let id = kind.id_of(&item).to_owned();
             let mut write = Transaction::new();
-            let condition = Condition::AttrEq("version".into(), version.into());
             write.push(Part::Resource, Action::Update { key: item.key.clone(), updates, condition: Some(condition) });
             move_sentinels(&mut write, &id, kind.sentinels(t, &old_doc), kind.sentinels(t, &new_doc));
             if commit(write, self, kind).await? {
+                // The version this write made; a membership change landing meanwhile moves it
+                // on, and a client's If-Match with this one then gets 412, never a lost update.
                 item.attrs.insert("doc".into(), doc.into());
                 item.attrs.insert("version".into(), (version + 1).into());
+                item.attrs.insert(DOC_VERSION.into(), (doc_version.unwrap_or(0) + 1).into());
                 item.attrs.insert("modified".into(), modified.into());
                 return Ok(item);
             }
@@ -299,5 +317,79 @@ impl Directory {
         }
         count(&mut write, t, id, kind, -1);
         commit(write, self, kind).await
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::Arc;
+
+    use async_trait::async_trait;
+    use serde_json::json;
+
+    use super::*;
+    use crate::licenses::LicenseType;
+    use crate::store::sqlite::SqliteTable;
+    use crate::store::{Page, Query, Table};
+    use crate::tenants::Configuration;
+
+    /// A table where a membership change lands on the group between every read of it and
+    /// the next write: what many Group Pushes at once look like to one of them.
+    struct MembersLandBetween {
+        inner: SqliteTable,
+        group: std::sync::Mutex<Option<Key>>,
+    }
+
+    #[async_trait]
+    impl Table for MembersLandBetween {
+        async fn get(&self, key: &Key) -> Result<Option<Item>, StoreError> {
+            let item = self.inner.get(key).await?;
+            if self.group.lock().unwrap().as_ref() == Some(key) {
+                let updates = vec![Update::Add("version".into(), 1), Update::Add("members".into(), 0)];
+                self.inner.transact(vec![Action::Update { key: key.clone(), updates, condition: None }]).await?;
+            }
+            Ok(item)
+        }
+        async fn batch_get(&self, keys: &[Key]) -> Result<Vec<Item>, StoreError> {
+            self.inner.batch_get(keys).await
+        }
+        async fn query(&self, query: &Query) -> Result<Page, StoreError> {
+            self.inner.query(query).await
+        }
+        async fn transact(&self, actions: Vec<Action>) -> Result<(), StoreError> {
+            self.inner.transact(actions).await
+        }
+    }
+
+    #[tokio::test]
+    async fn membership_changes_never_make_a_document_write_retry_unless_a_version_was_pinned() {
+        let table = Arc::new(MembersLandBetween { inner: SqliteTable::in_memory(), group: Default::default() });
+        let directory = Directory::new(table.clone());
+        let configuration = Configuration {
+            tenant: "t1".into(),
+            subscription: "s".into(),
+            name: "Okta".into(),
+            default_license: LicenseType::Named,
+            client_id: "c".into(),
+            enabled: true,
+            created: now(),
+        };
+        let tenant = Tenant { configuration, url: "https://scim.example.com/scim/v2/t1".into() };
+        let created = directory
+            .create_group(&tenant, &json!({"schemas": [GROUP_TYPE.schema.id], "displayName": "A"}))
+            .await
+            .unwrap();
+        *table.group.lock().unwrap() = Some(GROUPS.key("t1", &created.id));
+
+        let rename = |name: &str| json!({"schemas": [crate::scim::PATCH_OP], "Operations": [{"op": "replace", "value": {"displayName": name}}]});
+        directory.patch_group(&tenant, &created.id, &rename("B"), &Precondition::default()).await.unwrap();
+        let group = directory.get_group(&tenant, &created.id, false).await.unwrap();
+        assert_eq!(group.body["displayName"], "B");
+
+        // Pinned to a version that a membership change then moved: 412, nothing written.
+        let pinned = Precondition(Some(group.etag()));
+        let refused = directory.patch_group(&tenant, &created.id, &rename("C"), &pinned).await.unwrap_err();
+        assert_eq!(refused.status, 412, "{}", refused.detail);
+        assert_eq!(directory.get_group(&tenant, &created.id, false).await.unwrap().body["displayName"], "B");
     }
 }
