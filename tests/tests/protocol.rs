@@ -396,3 +396,40 @@ async fn paging_after_a_delete_counts_from_what_is_there_now() {
     let (_, rest) = page(5, 10).await;
     assert_eq!(rest, ids[6..8]);
 }
+
+#[tokio::test]
+async fn members_in_every_spelling_change_members_or_are_a_400() {
+    let (_svc, scim) = setup().await;
+    let a = id_of(&scim.create_user("spelled-a@example.com").await);
+    let b = id_of(&scim.create_user("spelled-b@example.com").await);
+    let gid = id_of(&scim.create_group("Spelled").await);
+    let path = format!("/Groups/{gid}");
+    let send = |ops: serde_json::Value| {
+        let (scim, path) = (scim.clone(), path.clone());
+        async move { scim.patch(&path, &patch_op(ops)).await }
+    };
+
+    // The Group schema URN as the path, members inside its value.
+    send(json!([{"op": "add", "path": GROUP, "value": {"members": [{"value": a}]}}])).await.expect(204);
+    assert_eq!(scim.member_ids(&gid).await, set([a.as_str()]));
+    // A path-less add keyed by the URN-qualified name, beside a rename.
+    let key = format!("{GROUP}:members");
+    send(json!([{"op": "add", "value": {key: [{"value": b}], "displayName": "Spelled Too"}}])).await.expect(204);
+    assert_eq!(scim.member_ids(&gid).await, set([a.as_str(), b.as_str()]));
+    let group = scim.get(&format!("{path}?excludedAttributes=members")).await.expect(200).json();
+    assert_eq!(group["displayName"], "Spelled Too");
+    // A path-less replace nesting members under the Group schema URN.
+    send(json!([{"op": "replace", "value": {GROUP: {"members": [{"value": b}]}}}])).await.expect(204);
+    assert_eq!(scim.member_ids(&gid).await, set([b.as_str()]));
+
+    // What cannot name members to add or replace: 400, nothing changes.
+    let filtered = format!("members[value eq \"{b}\"]");
+    let r = send(json!([{"op": "replace", "value": {filtered: {"display": "B"}}}])).await;
+    r.expect_scim_type(400, "invalidPath");
+    let r = send(json!([{"op": "add", "value": {"members.value": a}}])).await;
+    r.expect_scim_type(400, "invalidPath");
+    let r =
+        send(json!([{"op": "add", "value": {"members": [{"value": a}], GROUP: {"members": [{"value": a}]}}}])).await;
+    r.expect_scim_type(400, "invalidValue");
+    assert_eq!(scim.member_ids(&gid).await, set([b.as_str()]));
+}

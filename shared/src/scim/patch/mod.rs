@@ -22,9 +22,9 @@ pub use crate::scim::resource::document::PatchOp;
 pub use path::PatchPath;
 
 use crate::scim::filter::{CompareOp, Filter};
-use crate::scim::resource::document::{self, Access, Entry, Mode, Object, Resolved, Selector};
+use crate::scim::resource::document::{self, Access, Entry, Mode, Object, Resolved, Selector, Target};
 use crate::scim::resource::member_ids;
-use crate::scim::schema::{ResourceType, Schema, GROUP};
+use crate::scim::schema::{ResourceType, Schema, GROUP_TYPE};
 use crate::scim::{ScimError, PATCH_OP};
 
 /// Most operations accepted in one PATCH request (Okta sends up to about 256 member
@@ -149,29 +149,32 @@ pub fn split_member_changes(ops: &mut Vec<PatchOperation>) -> Result<Vec<MemberC
     Ok(changes)
 }
 
-/// The membership change in `op`, and what of `op` is left for the document.
+/// The membership change in `op`, and what of `op` is left for the document. `members` is
+/// found by the same name resolution the document engine uses, in every spelling that engine
+/// would reach it by: a path (`members`, `urn:…:Group:members`, the Group schema URN with an
+/// object value) or a key of a path-less value (plain, URN-qualified, or inside the Group
+/// schema URN's object). Whatever names `members` is taken out here, so none reaches `apply`.
 fn member_change(op: &PatchOperation) -> Result<(Option<MemberChange>, Option<PatchOperation>), ScimError> {
     let value = op.value.as_ref();
     let Some(path) = &op.path else {
-        let members_key = match value {
-            Some(Value::Object(obj)) if op.op != PatchOp::Remove => {
-                obj.keys().find(|k| k.eq_ignore_ascii_case("members")).cloned()
-            }
-            _ => None,
+        let Some(Value::Object(obj)) = value.filter(|_| op.op != PatchOp::Remove) else {
+            return Ok((None, Some(op.clone())));
         };
-        let Some(key) = members_key else { return Ok((None, Some(op.clone()))) };
-        let mut rest = value.and_then(Value::as_object).cloned().unwrap_or_default();
-        let ids = member_ids(&rest.shift_remove(&key).unwrap_or_default())?;
-        let change = if op.op == PatchOp::Add { MemberChange::Add(ids) } else { MemberChange::Replace(ids) };
-        let rest = (!rest.is_empty()).then(|| PatchOperation { value: Some(Value::Object(rest)), ..op.clone() });
-        return Ok((Some(change), rest));
+        return Ok(take_members(op, obj)?.unwrap_or_else(|| (None, Some(op.clone()))));
     };
-    let is_members = path.attr.attr.eq_ignore_ascii_case("members")
-        && path.attr.urn.as_deref().is_none_or(|urn| urn.eq_ignore_ascii_case(GROUP));
-    if !is_members {
-        return Ok((None, Some(op.clone())));
-    }
-    if path.sub_attr.is_some() || path.attr.sub_attr.is_some() {
+    let target = match document::resolve_path(&GROUP_TYPE, &path.attr, path.sub_attr.as_deref()) {
+        Some(Resolved::Attr(target)) if names_members(&target) => target,
+        Some(Resolved::Schema(schema)) if schema.id == GROUP_TYPE.schema.id && path.filter.is_none() => {
+            return match value {
+                Some(Value::Object(obj)) if op.op != PatchOp::Remove => {
+                    Ok(take_members(op, obj)?.unwrap_or_else(|| (None, Some(op.clone()))))
+                }
+                _ => Ok((None, Some(op.clone()))),
+            };
+        }
+        _ => return Ok((None, Some(op.clone()))),
+    };
+    if target.sub.is_some() {
         return Err(ScimError::invalid_path(
             "A member's sub-attributes cannot be changed: add or remove members by their `value`.",
         ));
@@ -192,6 +195,77 @@ fn member_change(op: &PatchOperation) -> Result<(Option<MemberChange>, Option<Pa
         },
     };
     Ok((Some(change), None))
+}
+
+/// Takes `members` out of the object value of an add or replace (`obj`, the value of `op`):
+/// the change, and `op` with the rest of the object (None when nothing is left). None when
+/// the object names no members.
+fn take_members(
+    op: &PatchOperation,
+    obj: &Object,
+) -> Result<Option<(Option<MemberChange>, Option<PatchOperation>)>, ScimError> {
+    let mut found = None;
+    let rest = without_members(obj, &mut found)?;
+    let Some(members) = found else { return Ok(None) };
+    let ids = member_ids(&members)?;
+    let change = if op.op == PatchOp::Add { MemberChange::Add(ids) } else { MemberChange::Replace(ids) };
+    let rest = (!rest.is_empty()).then(|| PatchOperation { value: Some(Value::Object(rest)), ..op.clone() });
+    Ok(Some((Some(change), rest)))
+}
+
+/// `obj` without the keys that name `members` (their value goes to `found`), looking inside
+/// the Group schema URN's object too. A value path or a sub-attribute of `members` is 400
+/// `invalidPath`, and `members` given twice 400 `invalidValue`.
+fn without_members(obj: &Object, found: &mut Option<Value>) -> Result<Object, ScimError> {
+    let mut rest = Object::new();
+    for (key, v) in obj {
+        match document::resolve_key(&GROUP_TYPE, key) {
+            Some(Resolved::Attr(t)) if names_members(&t) => {
+                if t.sub.is_some() {
+                    return Err(ScimError::invalid_path(format!(
+                        "'{key}': a member's sub-attributes cannot be changed: add or remove members by their `value`."
+                    )));
+                }
+                if found.replace(v.clone()).is_some() {
+                    return Err(ScimError::invalid_value("`members` is given twice in one value."));
+                }
+            }
+            Some(Resolved::Schema(schema)) if schema.id == GROUP_TYPE.schema.id => {
+                let Value::Object(inner) = v else {
+                    rest.insert(key.clone(), v.clone());
+                    continue;
+                };
+                let inner = without_members(inner, found)?;
+                if !inner.is_empty() {
+                    rest.insert(key.clone(), Value::Object(inner));
+                }
+            }
+            None if names_members_with_a_filter(key) => {
+                return Err(ScimError::invalid_path(format!(
+                    "'{key}': a filter on `members` selects members to remove, with a `path`; a value cannot hold one."
+                )));
+            }
+            _ => {
+                rest.insert(key.clone(), v.clone());
+            }
+        }
+    }
+    Ok(rest)
+}
+
+/// Whether `key` is a value path on `members` (`members[value eq "…"]`).
+fn names_members_with_a_filter(key: &str) -> bool {
+    let Ok(path) = PatchPath::parse(key) else { return false };
+    path.filter.is_some()
+        && matches!(
+            document::resolve_path(&GROUP_TYPE, &path.attr, None),
+            Some(Resolved::Attr(t)) if names_members(&t)
+        )
+}
+
+/// Whether `target` is a group's `members` or one of its sub-attributes.
+fn names_members(target: &Target) -> bool {
+    document::access(&GROUP_TYPE, &Target { sub: None, ..*target }) == Access::Members
 }
 
 /// The ids of `value eq "id"` or an `or` chain of them.
