@@ -149,12 +149,15 @@ pub fn split_member_changes(ops: &mut Vec<PatchOperation>) -> Result<Vec<MemberC
     Ok(changes)
 }
 
+/// An operation split in two: its membership change, and what is left of it for the document.
+type Split = (Option<MemberChange>, Option<PatchOperation>);
+
 /// The membership change in `op`, and what of `op` is left for the document. `members` is
 /// found by the same name resolution the document engine uses, in every spelling that engine
 /// would reach it by: a path (`members`, `urn:…:Group:members`, the Group schema URN with an
 /// object value) or a key of a path-less value (plain, URN-qualified, or inside the Group
 /// schema URN's object). Whatever names `members` is taken out here, so none reaches `apply`.
-fn member_change(op: &PatchOperation) -> Result<(Option<MemberChange>, Option<PatchOperation>), ScimError> {
+fn member_change(op: &PatchOperation) -> Result<Split, ScimError> {
     let value = op.value.as_ref();
     let Some(path) = &op.path else {
         let Some(Value::Object(obj)) = value.filter(|_| op.op != PatchOp::Remove) else {
@@ -200,10 +203,7 @@ fn member_change(op: &PatchOperation) -> Result<(Option<MemberChange>, Option<Pa
 /// Takes `members` out of the object value of an add or replace (`obj`, the value of `op`):
 /// the change, and `op` with the rest of the object (None when nothing is left). None when
 /// the object names no members.
-fn take_members(
-    op: &PatchOperation,
-    obj: &Object,
-) -> Result<Option<(Option<MemberChange>, Option<PatchOperation>)>, ScimError> {
+fn take_members(op: &PatchOperation, obj: &Object) -> Result<Option<Split>, ScimError> {
     let mut found = None;
     let rest = without_members(obj, &mut found)?;
     let Some(members) = found else { return Ok(None) };
