@@ -5,7 +5,6 @@
 //! `AWS_ENDPOINT_URL`) — chosen by the same [`Settings`] rules as the functions.
 
 use std::net::SocketAddr;
-use std::path::Path;
 use std::sync::Arc;
 
 use aws_sdk_dynamodb::error::DisplayErrorContext;
@@ -24,11 +23,6 @@ use tokio::net::TcpListener;
 /// The subscription every local configuration belongs to.
 pub const LOCAL_SUBSCRIPTION: &str = "local";
 
-/// An app over the durable embedded store in `data_dir`.
-pub fn open_app(data_dir: &Path) -> Result<App, String> {
-    App::open_embedded(data_dir)
-}
-
 /// The app `settings` describe; with `create_table`, the DynamoDB table is created first
 /// unless it exists (moto starts empty; on AWS the SAM template owns the table).
 pub async fn open(settings: &Settings, create_table: bool) -> Result<App, String> {
@@ -37,7 +31,7 @@ pub async fn open(settings: &Settings, create_table: bool) -> Result<App, String
             if create_table {
                 return Err("--create-table is for --store dynamodb".to_owned());
             }
-            open_app(data_dir)
+            App::open_embedded(data_dir)
         }
         Store::DynamoDb { table, .. } => {
             if create_table {

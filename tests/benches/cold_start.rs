@@ -342,7 +342,7 @@ fn prepare(options: &Options) -> (Store, String) {
 fn embedded() -> (Store, App) {
     let data_dir = std::env::temp_dir().join(format!("scim-cold-start-{}", std::process::id()));
     std::fs::create_dir_all(&data_dir).expect("temporary data dir");
-    let app = local::open_app(&data_dir).expect("open the embedded store");
+    let app = App::open_embedded(&data_dir).expect("open the embedded store");
     let store = Store {
         description: format!("embedded store in {}", data_dir.display()),
         env: vec![("SCIM_STORE", "embedded".into()), ("SCIM_DATA_DIR", data_dir.clone().into())],
