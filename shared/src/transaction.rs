@@ -10,11 +10,11 @@
 //! actions to a transaction another runs takes the label for them from its caller, e.g.
 //! `take_seat(&mut write, Part::Seat, pool)`, so the caller's label type names them.
 //!
-//! A transaction holds at most [`MAX_TRANSACT_ACTIONS`] actions (DynamoDB's limit): a caller
-//! that writes in chunks sizes them with [`Transaction::room`], leaving room for what other
-//! services add to the same transaction.
+//! A transaction holds at most [`crate::store::MAX_TRANSACT_ACTIONS`] actions (DynamoDB's
+//! limit): a caller that writes in chunks sizes them to leave room for what other services add
+//! to the same transaction (the directory's membership chunks check that at compile time).
 
-use crate::store::{Action, StoreError, Table, MAX_TRANSACT_ACTIONS};
+use crate::store::{Action, StoreError, Table};
 
 /// The actions of one transaction, each with its label.
 #[derive(Debug)]
@@ -50,17 +50,8 @@ impl<L: Clone> Transaction<L> {
         self
     }
 
-    pub fn len(&self) -> usize {
-        self.actions.len()
-    }
-
     pub fn is_empty(&self) -> bool {
         self.actions.is_empty()
-    }
-
-    /// How many more actions fit.
-    pub fn room(&self) -> usize {
-        MAX_TRANSACT_ACTIONS.saturating_sub(self.actions.len())
     }
 
     /// Writes every action or none. An empty transaction writes nothing and succeeds.
@@ -108,8 +99,6 @@ mod tests {
         let mut second = Transaction::new();
         second.push(Part::Record, put("record", Some(Condition::NotExists)));
         second.push(Part::Sentinel, put("taken", Some(Condition::NotExists)));
-        assert_eq!(second.len(), 2);
-        assert_eq!(second.room(), MAX_TRANSACT_ACTIONS - 2);
         assert_eq!(second.commit(&table).await, Err(Failure::Condition(Part::Sentinel)));
         assert_eq!(table.get(&Key::new("record", "x")).await.unwrap(), None, "all or nothing");
 

@@ -34,7 +34,7 @@ pub trait ApiError {
 
 /// What the log line says a request was for: a route template and the tenant, never an id
 /// from the path, a query or a credential.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone)]
 pub struct Labels {
     pub route: &'static str,
     pub tenant: String,

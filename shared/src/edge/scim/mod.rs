@@ -11,7 +11,7 @@ use lambda_http::{Body, Request, Response};
 
 pub use endpoint::{Endpoint, ScimPath};
 pub use request::ScimRequest;
-pub use response::{ScimResponse, SCIM_JSON};
+pub use response::ScimResponse;
 
 use super::{origin, Labels};
 use crate::app::App;
