@@ -6,6 +6,7 @@
 //! item not laid out here is the embedded secret engine's verifier (`TENANT#<tenant>` /
 //! `SECRET`): it belongs to that engine ([`crate::secrets`]), not to the domain.
 
+use crate::casefold::fold;
 use crate::store::Key;
 
 /// Partition of a tenant's own items: its configuration (`META`) and, on the embedded engine,
@@ -98,9 +99,4 @@ pub const MEMBER_PREFIX: &str = "M#";
 /// A membership: one item per member, so adding one member never rewrites a list.
 pub fn member(tenant: &str, group_id: &str, user_id: &str) -> Key {
     Key::new(members_partition(tenant, group_id), format!("{MEMBER_PREFIX}{user_id}"))
-}
-
-/// Case-folding used for every case-insensitive uniqueness key.
-pub fn fold(s: &str) -> String {
-    s.to_lowercase()
 }

@@ -9,12 +9,14 @@
 //!   They write through the [`transaction`] builder over the key layout of [`keys`].
 //! - [`scim`]: the SCIM 2.0 protocol itself: schemas, filters, PATCH, errors. No I/O.
 //! - Ports and their engines: [`store`] (the Table), [`secrets`] (where verifiers live).
-//! - Leaves: [`auth`] (credentials), [`licenses`] (license types), [`clock`], [`settings`].
+//! - Leaves: [`auth`] (credentials), [`casefold`] (case-insensitive matching), [`licenses`]
+//!   (license types), [`clock`], [`settings`].
 //!
 //! No module imports one that imports it (`tests/layers.rs` checks).
 
 pub mod app;
 pub mod auth;
+pub mod casefold;
 pub mod clock;
 pub mod directory;
 pub mod edge;

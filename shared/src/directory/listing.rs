@@ -134,8 +134,7 @@ async fn indexed_candidates(
         let core = path.urn.as_deref().is_none_or(|u| u.eq_ignore_ascii_case(kind.rt.schema.id));
         let (Some(value), true, None) = (value.as_str(), core, &path.sub_attr) else { continue };
         if value.len() > MAX_KEY_VALUE_LEN {
-            // Longer than any stored id, userName, externalId or displayName can be: no match,
-            // and not a key the store would take.
+            // Longer than any stored id, userName, externalId or displayName can be: no match.
             return Ok(Some(Vec::new()));
         }
         let found = if path.attr.eq_ignore_ascii_case("id") {
@@ -145,7 +144,11 @@ async fn indexed_candidates(
             }
         } else {
             match kind.unique.iter().find(|(attr, _)| attr.eq_ignore_ascii_case(&path.attr)) {
-                Some((_, sentinel)) => directory.by_sentinel(kind, tenant, &sentinel(t, value)).await?,
+                // A value whose folded form makes no key was never stored: no match.
+                Some((_, sentinel)) => match sentinel(t, value) {
+                    key if key.fits() => directory.by_sentinel(kind, tenant, &key).await?,
+                    _ => None,
+                },
                 None => continue,
             }
         };

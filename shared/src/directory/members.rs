@@ -39,6 +39,11 @@ const ACTIONS_PER_MEMBER: usize = 3;
 const ACTIONS_PER_CHUNK: usize = 4;
 const _: () = assert!(MEMBERS_PER_TRANSACTION * ACTIONS_PER_MEMBER + ACTIONS_PER_CHUNK <= MAX_TRANSACT_ACTIONS);
 
+/// Longest member `display` kept, in bytes: a person's name, not a document. It also keeps a
+/// membership transaction of [`MEMBERS_PER_TRANSACTION`] member items far below the store's
+/// 4 MB per transaction.
+pub const MAX_MEMBER_DISPLAY_BYTES: usize = 1024;
+
 /// The attribute of a user item holding the ids of its groups.
 pub(super) const USER_GROUPS: &str = "groups";
 
@@ -175,7 +180,8 @@ fn user_update(tenant: &Tenant, user_id: &str, group_id: &str, joining: bool) ->
 }
 
 /// The members to add for `ids` (with the `display` the client sent for each), with
-/// canonical ids; 400 for an id that cannot name a user.
+/// canonical ids; 400 for an id that cannot name a user or a display past
+/// [`MAX_MEMBER_DISPLAY_BYTES`].
 pub(super) fn members_to_add(
     ids: Vec<String>,
     displays: &HashMap<String, String>,
@@ -183,6 +189,11 @@ pub(super) fn members_to_add(
     ids.into_iter()
         .map(|id| {
             let display = displays.get(&id).cloned();
+            if display.as_ref().is_some_and(|d| d.len() > MAX_MEMBER_DISPLAY_BYTES) {
+                return Err(ScimError::invalid_value(format!(
+                    "The display of member {id:?} is longer than {MAX_MEMBER_DISPLAY_BYTES} bytes."
+                )));
+            }
             Ok(MemberToAdd { id: member_id(&id).ok_or_else(|| not_a_user(&id))?, display })
         })
         .collect()

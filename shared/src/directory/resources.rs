@@ -14,10 +14,7 @@ use crate::scim::ScimError;
 use crate::store::{Action, AttrValue, Condition, Item, Key, StoreError, Update};
 use crate::transaction::{Failure, Transaction};
 
-/// Most bytes of a resource's document (its JSON text). A store item holds at most 400 KB
-/// (DynamoDB's limit, on both engines); the rest is room for the user's `groups` set (thousands
-/// of groups) and the directory's own attributes.
-pub const MAX_DOCUMENT_BYTES: usize = 256 * 1024;
+use crate::scim::resource::MAX_DOCUMENT_BYTES;
 
 /// The attribute counting the writes of a resource's document alone (`version` also counts
 /// its membership changes).
@@ -80,11 +77,18 @@ impl Kind {
         ScimError::not_found(format!("No {} with id {id:?} exists in this tenant.", self.noun))
     }
 
-    /// The sentinel of each unique attribute the document has a value for.
-    fn sentinels(&self, tenant: &str, doc: &Map<String, Value>) -> Vec<(&'static str, Option<Key>)> {
+    /// The sentinel of each unique attribute the document has a value for; 400 when a value
+    /// makes a key no engine takes (case folding can lengthen a value: "ß" folds to "ss").
+    fn sentinels(&self, tenant: &str, doc: &Map<String, Value>) -> Result<Vec<(&'static str, Option<Key>)>, ScimError> {
         self.unique
             .iter()
-            .map(|(attr, key)| (*attr, doc.get(*attr).and_then(Value::as_str).map(|v| key(tenant, v))))
+            .map(|(attr, sentinel)| match doc.get(*attr).and_then(Value::as_str) {
+                None => Ok((*attr, None)),
+                Some(value) => match sentinel(tenant, value) {
+                    key if key.fits() => Ok((*attr, Some(key))),
+                    _ => Err(too_long_once_folded(attr)),
+                },
+            })
             .collect()
     }
 
@@ -122,6 +126,13 @@ impl Kind {
         }
         Ok(map)
     }
+}
+
+/// A unique value that fits [`MAX_KEY_VALUE_LEN`] but whose case-folded form does not fit a key.
+fn too_long_once_folded(attr: &str) -> ScimError {
+    ScimError::invalid_value(format!(
+        "{attr} is longer than {MAX_KEY_VALUE_LEN} bytes once case-folded (docs/clients.md, \"Case-insensitive matching\")."
+    ))
 }
 
 /// What each action of a resource's transaction stands for.
@@ -207,7 +218,7 @@ impl Directory {
         }
         let mut write = Transaction::new();
         write.push(Part::Resource, Action::Put { item: item.clone(), condition: Some(Condition::NotExists) });
-        move_sentinels(&mut write, &id, kind.sentinels(t, &Map::new()), kind.sentinels(t, &doc));
+        move_sentinels(&mut write, &id, kind.sentinels(t, &Map::new())?, kind.sentinels(t, &doc)?);
         count(&mut write, t, &id, kind, 1);
         if commit(write, self, kind).await? {
             Ok(item)
@@ -276,7 +287,7 @@ impl Directory {
             let id = kind.id_of(&item).to_owned();
             let mut write = Transaction::new();
             write.push(Part::Resource, Action::Update { key: item.key.clone(), updates, condition: Some(condition) });
-            move_sentinels(&mut write, &id, kind.sentinels(t, &old_doc), kind.sentinels(t, &new_doc));
+            move_sentinels(&mut write, &id, kind.sentinels(t, &old_doc)?, kind.sentinels(t, &new_doc)?);
             if commit(write, self, kind).await? {
                 // The version this write made; a membership change landing meanwhile moves it
                 // on, and a client's If-Match with this one then gets 412, never a lost update.
@@ -311,7 +322,7 @@ impl Directory {
         let mut write = Transaction::new();
         let condition = Condition::AttrEq("version".into(), render::version(item)?.into());
         write.push(Part::Resource, Action::Delete { key: item.key.clone(), condition: Some(condition) });
-        move_sentinels(&mut write, id, kind.sentinels(t, &doc), kind.sentinels(t, &Map::new()));
+        move_sentinels(&mut write, id, kind.sentinels(t, &doc)?, kind.sentinels(t, &Map::new())?);
         if let Some(kept) = keep {
             write.push(Part::Kept, Action::Put { item: kept, condition: None });
         }

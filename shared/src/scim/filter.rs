@@ -9,6 +9,8 @@ use serde_json::{Number, Value};
 use time::format_description::well_known::Rfc3339;
 use time::OffsetDateTime;
 
+use crate::casefold::fold;
+
 use super::path::{check_attr_name, parse_attr_path, AttrPath};
 use super::schema::{AttrType, Attribute, ResourceType};
 use super::ScimError;
@@ -562,7 +564,7 @@ fn compare_strings(actual: &str, op: CompareOp, expected: &str, def: Option<&Att
     let (actual, expected) = if def.is_some_and(|d| d.case_exact) {
         (Cow::Borrowed(actual), Cow::Borrowed(expected))
     } else {
-        (Cow::Owned(actual.to_lowercase()), Cow::Owned(expected.to_lowercase()))
+        (Cow::Owned(fold(actual)), Cow::Owned(fold(expected)))
     };
     match op {
         CompareOp::Co => actual.contains(&*expected),

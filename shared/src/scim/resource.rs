@@ -10,11 +10,16 @@
 
 pub(crate) mod document;
 
+/// Most bytes of a resource's document (its JSON text) the service keeps. A store item holds
+/// at most 400 KB (DynamoDB's limit, on both engines); the rest is room for a user's `groups`
+/// (thousands of groups) and the directory's own attributes.
+pub const MAX_DOCUMENT_BYTES: usize = 256 * 1024;
+
 use std::collections::HashSet;
 
 use serde_json::Value;
 
-use self::document::{Entry, Mode, Object, PatchOp, Resolved, Target};
+use self::document::{Effort, Entry, Mode, Object, PatchOp, Resolved, Target};
 use super::path::AttrPath;
 use super::schema::{Attribute, ResourceType, Returned, GROUP};
 use super::ScimError;
@@ -46,9 +51,10 @@ pub fn validate(body: &Value, rt: &ResourceType) -> Result<Value, ScimError> {
     // A body is an `add` of each of its attributes to an empty document: dotted and URN keys
     // naming the same attribute merge instead of overwriting each other.
     let mut doc = Object::new();
+    let mut effort = Effort::new();
     for entry in document::entries(rt, obj, None, Mode::Body)? {
         if let Entry::At(target, value) = entry {
-            document::apply_at(&mut doc, PatchOp::Add, target, None, Some(value))?;
+            document::apply_at(&mut doc, PatchOp::Add, target, None, Some(value), &mut effort)?;
         }
     }
     document::check_document(&doc, rt)?;

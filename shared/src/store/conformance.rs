@@ -29,7 +29,7 @@ use futures::future::join_all;
 
 use super::{
     Action, AttrValue, Condition, Cursor, Index, Item, Key, Query, SortKeyCondition, StoreError, Table, Update,
-    GSI1_PK, GSI1_SK, MAX_TRANSACT_ACTIONS,
+    GSI1_PK, GSI1_SK, MAX_PAGE_BYTES, MAX_TRANSACT_ACTIONS,
 };
 
 /// How long an index read may lag behind the writes before a check gives up.
@@ -58,6 +58,7 @@ where
     query_sort_key_conditions(&*make().await).await;
     query_byte_order(&*make().await).await;
     query_paging(&*make().await).await;
+    query_pages_are_bounded_in_bytes(&*make().await).await;
     query_paging_under_concurrent_writes(&*make().await).await;
     gsi1_queries(&*make().await).await;
     gsi1_moves(&*make().await).await;
@@ -963,6 +964,30 @@ pub async fn query_paging(table: &dyn Table) {
     let got = query_all(table, &rest, what).await;
     let expected: Vec<&str> = all.iter().map(String::as_str).filter(|sk| *sk > last.sk.as_str()).collect();
     assert_eq!(sort_keys(&got), expected, "{what}: resuming after a deleted item");
+}
+
+/// A page of large items stops once it holds [`MAX_PAGE_BYTES`], short of its limit, with a
+/// cursor; following the cursors still yields every item once, in order.
+pub async fn query_pages_are_bounded_in_bytes(table: &dyn Table) {
+    let ns = Ns::new();
+    let what = "query_pages_are_bounded_in_bytes";
+    let pk = ns.pk("P");
+    let item_bytes = 300 * 1024;
+    let all: Vec<String> = (0..10).map(|i| format!("item-{i:02}")).collect();
+    for sk in &all {
+        let item = Item::new(Key::new(&pk, sk)).with("blob", "x".repeat(item_bytes));
+        apply(table, vec![put(item)], what).await;
+    }
+    let q = query(Index::Base, &pk, SortKeyCondition::All, 10, false);
+    let first = table.query(&q).await.unwrap_or_else(|e| panic!("{what}: {e:?}"));
+    let most = MAX_PAGE_BYTES.div_ceil(item_bytes);
+    assert!(
+        !first.items.is_empty() && first.items.len() <= most,
+        "{what}: a page of {} items of {item_bytes} bytes (at most {most} fit {MAX_PAGE_BYTES} bytes)",
+        first.items.len()
+    );
+    assert!(first.next.is_some(), "{what}: a page cut short by its size has no cursor");
+    assert_eq!(sort_keys(&query_all(table, &q, what).await), all, "{what}: following the cursors");
 }
 
 /// Paging while another writer inserts around the pages: every item there from the start is

@@ -63,8 +63,10 @@ use self::convert::{item_from_dynamo, item_to_dynamo, key_to_dynamo, Dynamo};
 use self::errors::{backoff, from_read, from_transact, Outcome, MAX_ATTEMPTS};
 use self::expressions::Placeholders;
 use super::eval::holds;
-use super::validate::{validate_batch_get, validate_key, validate_query, validate_transaction};
-use super::{Action, Cursor, Index, Item, Key, Page, Query, StoreError, Table, GSI1_PK, GSI1_SK, MAX_BATCH_GET};
+use super::validate::{item_size, validate_batch_get, validate_key, validate_query, validate_transaction};
+use super::{
+    Action, Cursor, Index, Item, Key, Page, Query, StoreError, Table, GSI1_PK, GSI1_SK, MAX_BATCH_GET, MAX_PAGE_BYTES,
+};
 
 /// The table's partition and sort key attributes.
 const PK: &str = "pk";
@@ -287,6 +289,7 @@ impl Table for DynamoTable {
         let (names, values) = p.into_maps();
         let mut start = query.after.as_ref().map(|cursor| DynamoTable::start_key(query, cursor));
         let mut items = Vec::new();
+        let mut bytes = 0;
         loop {
             let remaining = query.limit - items.len();
             let mut request = self
@@ -304,21 +307,31 @@ impl Table for DynamoTable {
                 Index::Gsi1 => request.index_name(GSI1),
             };
             let out = request.send().await.map_err(from_read)?;
-            for raw in out.items.unwrap_or_default() {
-                items.push(item_from_dynamo(raw)?);
+            let mut read = out.items.unwrap_or_default().into_iter();
+            for raw in read.by_ref() {
+                let item = item_from_dynamo(raw)?;
+                bytes += item_size(&item);
+                items.push(item);
+                if bytes >= MAX_PAGE_BYTES {
+                    break;
+                }
             }
+            // The page is full by size with items of this call left over: it ends at the last
+            // item kept, and the next page reads the rest again.
+            let cut = read.next().is_some();
+            let full = items.len() >= query.limit || bytes >= MAX_PAGE_BYTES;
             match out.last_evaluated_key {
-                None => {
+                // A call cut short by DynamoDB's 1 MB cap: read on from where it stopped.
+                Some(last) if !cut && !full => start = Some(last),
+                None if !cut => {
                     // DynamoDB never returns more than Limit; truncating is only a safeguard.
                     let next = if items.len() > query.limit { cursor_after(query, &mut items)? } else { None };
                     return Ok(Page { items, next });
                 }
-                Some(_) if items.len() >= query.limit => {
+                _ => {
                     let next = cursor_after(query, &mut items)?;
                     return Ok(Page { items, next });
                 }
-                // A page cut short by the 1 MB cap: read on from where it stopped.
-                Some(last) => start = Some(last),
             }
         }
     }

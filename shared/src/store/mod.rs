@@ -29,6 +29,11 @@ pub const GSI1_PK: &str = "gsi1pk";
 pub const GSI1_SK: &str = "gsi1sk";
 /// Most actions in one transaction (DynamoDB's limit).
 pub const MAX_TRANSACT_ACTIONS: usize = 100;
+/// Most bytes of items one query page holds (by DynamoDB's item size formula): a page stops
+/// after the item that reaches it, even short of its `limit`. DynamoDB stops each call at
+/// 1 MB too; here it bounds what a page holds in memory on every engine, whatever the
+/// size of the items.
+pub const MAX_PAGE_BYTES: usize = 1024 * 1024;
 /// Most keys in one `batch_get` (DynamoDB's limit); engines split larger batches.
 pub const MAX_BATCH_GET: usize = 100;
 
@@ -41,6 +46,12 @@ pub struct Key {
 impl Key {
     pub fn new(pk: impl Into<String>, sk: impl Into<String>) -> Key {
         Key { pk: pk.into(), sk: sk.into() }
+    }
+
+    /// Whether every engine takes this key (DynamoDB's key sizes). A key made from client
+    /// input is checked with it, so that input never reaches the engines' own validation.
+    pub fn fits(&self) -> bool {
+        validate::validate_key(self).is_ok()
     }
 }
 
@@ -213,7 +224,8 @@ pub struct Query {
     pub index: Index,
     pub pk: String,
     pub sk: SortKeyCondition,
-    /// Most items in the page (the engine may return fewer and a cursor).
+    /// Most items in the page (the engine may return fewer and a cursor, and does once the
+    /// page holds [`MAX_PAGE_BYTES`]).
     pub limit: usize,
     pub descending: bool,
     /// Where the previous page ended.

@@ -20,8 +20,8 @@
 //! waiting (a dropped future) does not stop a transaction already handed over, just as a
 //! DynamoDB request in flight would still land.
 //!
-//! Paging: a query reads one row past `limit`, so `Page::next` is present only when at least
-//! one more item exists (DynamoDB instead returns a cursor whenever it stops at the limit;
+//! Paging: a query reads one row past `limit` (or past [`MAX_PAGE_BYTES`]), so `Page::next`
+//! is present only when at least one more item exists (DynamoDB instead returns a cursor whenever it stops at the limit;
 //! callers may rely only on "no cursor means no more items"). A cursor is the last item's key
 //! (and index sort key), so paging is stable while other writers insert or delete.
 //!
@@ -42,11 +42,12 @@ use serde::{Deserialize, Serialize};
 
 use super::eval::holds;
 use super::validate::{
-    condition_of, invalid, validate_batch_get, validate_key, validate_query, validate_size, validate_transaction,
+    condition_of, invalid, item_size, validate_batch_get, validate_key, validate_query, validate_size,
+    validate_transaction,
 };
 use super::{
     Action, AttrValue, Attrs, Cursor, Index, Item, Key, Page, Query, SortKeyCondition, StoreError, Table, Update,
-    GSI1_PK, GSI1_SK,
+    GSI1_PK, GSI1_SK, MAX_PAGE_BYTES,
 };
 
 /// The schema this build writes, kept in `PRAGMA user_version`; bump it with a migration step.
@@ -563,12 +564,21 @@ impl QueryPlan {
     fn run(&self, conn: &Connection) -> Result<Page, StoreError> {
         let mut stmt = conn.prepare_cached(&self.sql).map_err(sql)?;
         let rows = stmt.query_map(params_from_iter(&self.params), Row::read).map_err(sql)?;
+        // Rows are read one at a time: a page never holds more than the limit or
+        // MAX_PAGE_BYTES (plus one item, read to tell whether more follow).
         let mut items = Vec::new();
+        let mut bytes = 0;
+        let mut more = false;
         for row in rows {
-            items.push(row.map_err(sql)?.into_item()?);
+            let item = row.map_err(sql)?.into_item()?;
+            if items.len() == self.limit || bytes >= MAX_PAGE_BYTES {
+                more = true;
+                break;
+            }
+            bytes += item_size(&item);
+            items.push(item);
         }
-        let next = if items.len() > self.limit {
-            items.truncate(self.limit);
+        let next = if more {
             items.last().map(|last| Cursor {
                 key: last.key.clone(),
                 index_sk: match self.index {

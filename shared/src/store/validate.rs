@@ -97,7 +97,7 @@ pub(crate) fn validate_item(item: &Item) -> Result<(), StoreError> {
 }
 
 /// DynamoDB's item size: names and values, numbers about one byte per two digits plus one.
-fn item_size(item: &Item) -> usize {
+pub(crate) fn item_size(item: &Item) -> usize {
     let value_size = |value: &AttrValue| match value {
         AttrValue::S(s) => s.len(),
         AttrValue::N(n) => (n.unsigned_abs().checked_ilog10().unwrap_or(0) as usize + 1).div_ceil(2) + 1,

@@ -1,6 +1,7 @@
 //! A provisioning configuration as stored: one item per tenant, in the tenant's partition,
 //! also on the subscription's index partition so a subscription lists its configurations.
 
+use crate::casefold::fold;
 use crate::keys;
 use crate::licenses::LicenseType;
 use crate::store::{Item, GSI1_PK, GSI1_SK};
@@ -34,7 +35,7 @@ impl Configuration {
             .with("enabled", self.enabled)
             .with("created", self.created.as_str())
             .with(GSI1_PK, keys::configurations_index(&self.subscription))
-            .with(GSI1_SK, keys::fold(&self.name))
+            .with(GSI1_SK, fold(&self.name))
     }
 
     pub(super) fn from_item(item: &Item) -> Option<Configuration> {

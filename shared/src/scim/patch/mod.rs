@@ -22,7 +22,7 @@ pub use crate::scim::resource::document::PatchOp;
 pub use path::PatchPath;
 
 use crate::scim::filter::{CompareOp, Filter};
-use crate::scim::resource::document::{self, Access, Entry, Mode, Object, Resolved, Selector, Target};
+use crate::scim::resource::document::{self, Access, Effort, Entry, Mode, Object, Resolved, Selector, Target};
 use crate::scim::resource::member_ids;
 use crate::scim::schema::{ResourceType, Schema, GROUP_TYPE};
 use crate::scim::{ScimError, PATCH_OP};
@@ -331,8 +331,9 @@ pub fn apply(doc: &mut Value, ops: &[PatchOperation], rt: &ResourceType) -> Resu
     };
     // All or nothing: work on a copy and keep it only when every operation succeeded.
     let mut work = before.clone();
+    let mut effort = Effort::new();
     for (i, op) in ops.iter().enumerate() {
-        apply_operation(&mut work, op, rt).map_err(|e| in_operation(i, e))?;
+        apply_operation(&mut work, op, rt, &mut effort).map_err(|e| in_operation(i, e))?;
     }
     document::check_document(&work, rt)?;
     document::check_immutable(before, &work, rt)?;
@@ -340,7 +341,12 @@ pub fn apply(doc: &mut Value, ops: &[PatchOperation], rt: &ResourceType) -> Resu
     Ok(())
 }
 
-fn apply_operation(doc: &mut Object, op: &PatchOperation, rt: &ResourceType) -> Result<(), ScimError> {
+fn apply_operation(
+    doc: &mut Object,
+    op: &PatchOperation,
+    rt: &ResourceType,
+    effort: &mut Effort,
+) -> Result<(), ScimError> {
     let value = op.value.as_ref();
     let Some(path) = &op.path else {
         if op.op == PatchOp::Remove {
@@ -351,9 +357,9 @@ fn apply_operation(doc: &mut Object, op: &PatchOperation, rt: &ResourceType) -> 
                 "Without a `path`, the `value` must be an object of the attributes to change.",
             ));
         };
-        return apply_entries(doc, op.op, obj, None, rt);
+        return apply_entries(doc, op.op, obj, None, rt, effort);
     };
-    apply_path(doc, op.op, path, value, rt)
+    apply_path(doc, op.op, path, value, rt, effort)
 }
 
 /// A path-less add or replace (or one whose path is a schema URN): each attribute of `obj`.
@@ -363,11 +369,12 @@ fn apply_entries(
     obj: &Object,
     schema: Option<&'static Schema>,
     rt: &ResourceType,
+    effort: &mut Effort,
 ) -> Result<(), ScimError> {
     for entry in document::entries(rt, obj, schema, Mode::Patch)? {
         match entry {
-            Entry::At(target, v) => document::apply_at(doc, op, target, None, Some(v))?,
-            Entry::ValuePath(key, v) => apply_path(doc, op, &PatchPath::parse(key)?, Some(v), rt)?,
+            Entry::At(target, v) => document::apply_at(doc, op, target, None, Some(v), effort)?,
+            Entry::ValuePath(key, v) => apply_path(doc, op, &PatchPath::parse(key)?, Some(v), rt, effort)?,
         }
     }
     Ok(())
@@ -379,6 +386,7 @@ fn apply_path(
     path: &PatchPath,
     value: Option<&Value>,
     rt: &ResourceType,
+    effort: &mut Effort,
 ) -> Result<(), ScimError> {
     let unknown = || ScimError::invalid_path(format!("'{}' is not an attribute of a {}.", show(path), rt.name));
     let target = match document::resolve_path(rt, &path.attr, path.sub_attr.as_deref()).ok_or_else(unknown)? {
@@ -394,7 +402,7 @@ fn apply_path(
                     Ok(())
                 }
                 (PatchOp::Remove, _) => Err(ScimError::invalid_path("The core schema cannot be removed.")),
-                (_, Some(Value::Object(obj))) => apply_entries(doc, op, obj, Some(schema), rt),
+                (_, Some(Value::Object(obj))) => apply_entries(doc, op, obj, Some(schema), rt, effort),
                 _ => Err(ScimError::invalid_value(format!(
                     "The value for '{}' must be an object of its attributes.",
                     schema.id
@@ -411,7 +419,7 @@ fn apply_path(
         Access::Members => return Err(document::members_not_split()),
     }
     let selector = path.filter.as_ref().map(|f| Selector::new(rt, target, f));
-    document::apply_at(doc, op, target, selector.as_ref(), value)
+    document::apply_at(doc, op, target, selector.as_ref(), value, effort)
 }
 
 /// A PATCH path as the client wrote it (for error messages).

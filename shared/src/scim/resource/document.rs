@@ -11,14 +11,19 @@
 //! names, check values and add / replace / remove attributes through this module, so a body
 //! and a PATCH can never disagree on what a value means.
 
+use std::collections::{BTreeMap, HashMap, HashSet};
+
 use serde_json::{Map, Value};
 use time::format_description::well_known::Rfc3339;
 use time::OffsetDateTime;
 
+use crate::casefold::fold;
 use crate::scim::filter::{CompareOp, Filter};
 use crate::scim::path::AttrPath;
 use crate::scim::schema::{AttrType, Attribute, Mutability, ResourceType, Schema, COMMON_ATTRIBUTES, GROUP};
 use crate::scim::ScimError;
+
+use super::MAX_DOCUMENT_BYTES;
 
 pub(crate) type Object = Map<String, Value>;
 
@@ -249,8 +254,8 @@ pub(crate) fn members_not_split() -> ScimError {
 
 /// Checks `value` for `attr` and returns it in canonical form, or None when it amounts to
 /// no value (null, an empty array or object: RFC 7643 §2.5 treats them as unassigned).
-/// A multi-valued attribute given a single value gets it wrapped in an array; duplicates
-/// in an array are dropped; more than one `primary: true` is 400 `invalidValue`.
+/// A multi-valued attribute given a single value gets it wrapped in an array; values the
+/// same as an earlier one ([`identity`]) are dropped; more than one `primary: true` is 400 `invalidValue`.
 pub(crate) fn check_value(attr: &Attribute, value: &Value, at: &str) -> Result<Option<Value>, ScimError> {
     if !attr.multi_valued {
         return check_single(attr, value, at);
@@ -261,9 +266,10 @@ pub(crate) fn check_value(attr: &Attribute, value: &Value, at: &str) -> Result<O
         single => std::slice::from_ref(single),
     };
     let mut out: Vec<Value> = Vec::with_capacity(items.len());
+    let mut seen = HashSet::with_capacity(items.len());
     for item in items {
         if let Some(v) = check_single(attr, item, at)? {
-            if !out.contains(&v) {
+            if seen.insert(identity(attr, &v)) {
                 out.push(v);
             }
         }
@@ -350,23 +356,76 @@ pub(crate) fn check_one_primary(items: &[Value], at: &str) -> Result<(), ScimErr
     Ok(())
 }
 
-/// Two values of `attr` are equal, comparing strings case-insensitively unless caseExact.
-fn same_value(attr: &Attribute, a: &Value, b: &Value) -> bool {
-    match (a, b) {
-        (Value::String(x), Value::String(y)) if !attr.case_exact && attr.kind != AttrType::Binary => {
-            x.to_lowercase() == y.to_lowercase()
+/// What makes a value of `attr` the same value as another (RFC 7644 §3.5.2.1: a value
+/// already there is not added twice): strings compared by their [`fold`] unless the
+/// attribute is caseExact, complex values sub-attribute by sub-attribute in any order, the
+/// rest exactly. Two values are the same exactly when their identities are equal, so a set
+/// of identities tells in one step whether a value is already there: de-duplicating costs
+/// time linear in the number of values, never their square.
+fn identity(attr: &Attribute, value: &Value) -> String {
+    canonical(attr, value).to_string()
+}
+
+fn canonical(attr: &Attribute, value: &Value) -> Value {
+    match value {
+        Value::String(s) if !attr.case_exact && attr.kind != AttrType::Binary => Value::String(fold(s)),
+        Value::Object(obj) => {
+            let sorted: BTreeMap<&String, &Value> = obj.iter().collect();
+            let canonical = sorted.into_iter().map(|(k, v)| {
+                let sub = attr.sub_attribute(k).unwrap_or(attr);
+                (k.clone(), canonical(sub, v))
+            });
+            Value::Object(canonical.collect())
         }
-        (Value::Object(x), Value::Object(y)) => covers(attr, x, y) && x.len() == y.len(),
-        _ => a == b,
+        other => other.clone(),
     }
 }
 
-/// Whether `element` has every sub-attribute `pattern` gives, with the same value.
-fn covers(attr: &Attribute, element: &Object, pattern: &Object) -> bool {
-    pattern.iter().all(|(k, pv)| {
-        let sub = attr.sub_attribute(k).unwrap_or(attr);
-        element.get(k).is_some_and(|ev| same_value(sub, ev, pv))
-    })
+/// The values named for removal from a multi-valued attribute (Entra's `remove` of members
+/// by value, and the same form for any attribute): an element goes when it is the same
+/// value as a scalar named, or when it has every sub-attribute a named object gives, with
+/// the same value. Indexed by the set of sub-attributes each named object gives, so testing
+/// an element costs one lookup per such set (at most one per subset of the attribute's
+/// sub-attributes) however many values were named.
+struct Removal<'a> {
+    attr: &'a Attribute,
+    scalars: HashSet<String>,
+    objects: HashMap<Vec<&'a str>, HashSet<String>>,
+}
+
+impl<'a> Removal<'a> {
+    fn new(attr: &'a Attribute, named: &'a [Value]) -> Self {
+        let mut removal = Removal { attr, scalars: HashSet::new(), objects: HashMap::new() };
+        for value in named {
+            match value {
+                Value::Object(obj) => {
+                    let mut names: Vec<&str> = obj.keys().map(String::as_str).collect();
+                    names.sort_unstable();
+                    removal.objects.entry(names).or_default().insert(identity(attr, value));
+                }
+                scalar => {
+                    removal.scalars.insert(identity(attr, scalar));
+                }
+            }
+        }
+        removal
+    }
+
+    /// How many lookups testing one element may take.
+    fn lookups(&self) -> usize {
+        self.objects.len().max(1)
+    }
+
+    fn removes(&self, element: &Value) -> bool {
+        let Value::Object(element) = element else {
+            return self.scalars.contains(&identity(self.attr, element));
+        };
+        self.objects.iter().any(|(names, identities)| {
+            let given: Option<Object> =
+                names.iter().map(|name| element.get(*name).map(|v| (name.to_string(), v.clone()))).collect();
+            given.is_some_and(|given| identities.contains(&identity(self.attr, &Value::Object(given))))
+        })
+    }
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -440,25 +499,56 @@ fn eq_conjuncts(filter: &Filter) -> Option<Vec<(&AttrPath, &Value)>> {
 // Writing
 // ---------------------------------------------------------------------------------------------
 
+/// Most values of multi-valued attributes one request's writes may visit, all its writes
+/// together. Each write to such an attribute visits the values it already holds (to leave
+/// out duplicates, to test a value filter), so a request of many writes to one large
+/// attribute would cost their product; this bound keeps every request's work linear in its
+/// size. Real clients visit a few dozen values; a PATCH past it is 400 `tooMany`.
+pub const MAX_VALUES_VISITED: usize = 50_000;
+
+/// What is left of one request's [`MAX_VALUES_VISITED`].
+#[derive(Debug)]
+pub(crate) struct Effort {
+    left: usize,
+}
+
+impl Effort {
+    pub fn new() -> Effort {
+        Effort { left: MAX_VALUES_VISITED }
+    }
+
+    fn spend(&mut self, values: usize) -> Result<(), ScimError> {
+        self.left = self.left.checked_sub(values).ok_or_else(|| {
+            ScimError::too_many(format!(
+                "This request would visit more than {MAX_VALUES_VISITED} values of multi-valued attributes \
+                 (each operation visits every value of the attribute it changes). Send fewer operations per request."
+            ))
+        })?;
+        Ok(())
+    }
+}
+
 /// Applies one add, replace or remove (RFC 7644 §3.5.2) to the attribute `t` of `doc`,
 /// restricted to the elements `selector` matches when given. `value` is the operation's
-/// value (checked here); None for a remove without one.
+/// value (checked here); None for a remove without one. The values it visits are spent
+/// from `effort`.
 pub(crate) fn apply_at(
     doc: &mut Object,
     op: PatchOp,
     t: Target,
     selector: Option<&Selector>,
     value: Option<&Value>,
+    effort: &mut Effort,
 ) -> Result<(), ScimError> {
     if t.attr.multi_valued && (selector.is_some() || t.sub.is_some()) {
-        apply_to_elements(doc, op, t, selector, value)?;
+        apply_to_elements(doc, op, t, selector, value, effort)?;
     } else if selector.is_some() {
         return Err(ScimError::invalid_path(format!(
             "'{}' is not multi-valued: a value filter cannot select in it.",
             t.display()
         )));
     } else {
-        apply_to_attribute(doc, op, t, value)?;
+        apply_to_attribute(doc, op, t, value, effort)?;
     }
     tidy_extension(doc, t.ext);
     Ok(())
@@ -507,7 +597,13 @@ fn merge(into: &mut Object, from: Object) {
     }
 }
 
-fn apply_to_attribute(doc: &mut Object, op: PatchOp, t: Target, value: Option<&Value>) -> Result<(), ScimError> {
+fn apply_to_attribute(
+    doc: &mut Object,
+    op: PatchOp,
+    t: Target,
+    value: Option<&Value>,
+    effort: &mut Effort,
+) -> Result<(), ScimError> {
     let at = t.display();
     let attr = t.attr;
     let value = value.unwrap_or(&Value::Null);
@@ -519,9 +615,11 @@ fn apply_to_attribute(doc: &mut Object, op: PatchOp, t: Target, value: Option<&V
                 // Adding nothing changes nothing.
                 (PatchOp::Add, _, None) => {}
                 (PatchOp::Add, Some(Value::Array(items)), Some(Value::Array(new))) => {
+                    effort.spend(items.len())?;
+                    let mut seen: HashSet<String> = items.iter().map(|e| identity(attr, e)).collect();
                     let mut promoted = Vec::new();
                     for v in new {
-                        if !items.iter().any(|e| same_value(attr, e, &v)) {
+                        if seen.insert(identity(attr, &v)) {
                             if is_primary(&v) {
                                 promoted.push(items.len());
                             }
@@ -540,8 +638,10 @@ fn apply_to_attribute(doc: &mut Object, op: PatchOp, t: Target, value: Option<&V
             // Entra's form for members, and a fair reading for any multi-valued attribute:
             // remove with a value removes those values only.
             Some(Value::Array(items)) if attr.multi_valued && !value.is_null() => {
-                if let Some(Value::Array(gone)) = check_value(attr, value, &at)? {
-                    items.retain(|e| !gone.iter().any(|g| element_matches(attr, e, g)));
+                if let Some(Value::Array(named)) = check_value(attr, value, &at)? {
+                    let removal = Removal::new(attr, &named);
+                    effort.spend(items.len().saturating_mul(removal.lookups()))?;
+                    items.retain(|e| !removal.removes(e));
                 }
                 if items.is_empty() {
                     obj.shift_remove(attr.name);
@@ -575,15 +675,6 @@ fn apply_to_attribute(doc: &mut Object, op: PatchOp, t: Target, value: Option<&V
     Ok(())
 }
 
-/// Whether `element` is the value `given` names for removal: the same value, or for complex
-/// values every sub-attribute given matching.
-fn element_matches(attr: &Attribute, element: &Value, given: &Value) -> bool {
-    match (element, given) {
-        (Value::Object(e), Value::Object(g)) => covers(attr, e, g),
-        _ => same_value(attr, element, given),
-    }
-}
-
 /// Operations on elements of a multi-valued attribute: a value filter
 /// (`emails[type eq "work"]`), a sub-attribute of every element (`emails.value`), or both.
 fn apply_to_elements(
@@ -592,6 +683,7 @@ fn apply_to_elements(
     t: Target,
     selector: Option<&Selector>,
     value: Option<&Value>,
+    effort: &mut Effort,
 ) -> Result<(), ScimError> {
     let at = t.display();
     let obj = container(doc, t.ext);
@@ -602,6 +694,7 @@ fn apply_to_elements(
         None | Some(Value::Null) => Vec::new(),
         Some(single) => vec![single],
     };
+    effort.spend(items.len())?;
     let matched: Vec<bool> = items.iter().map(|e| selector.is_none_or(|s| s.matches(e))).collect();
 
     match op {
@@ -655,6 +748,7 @@ fn apply_to_elements(
                     items.push(element);
                 }
             } else {
+                check_copies(&changes, matched.iter().filter(|m| **m).count(), &at)?;
                 let sets_primary = changes.get("primary") == Some(&Value::Bool(true));
                 for (i, item) in items.iter_mut().enumerate().filter(|(i, _)| matched[*i]) {
                     if !item.is_object() {
@@ -677,6 +771,23 @@ fn apply_to_elements(
     // Elements left without any sub-attribute are no values at all.
     items.retain(|e| !e.as_object().is_some_and(Object::is_empty));
     put(obj, t.attr.name, (!items.is_empty()).then_some(Value::Array(items)));
+    Ok(())
+}
+
+/// 400 when writing `changes` into `copies` elements would make a document larger than any
+/// kept ([`MAX_DOCUMENT_BYTES`]): refused before the copies are made, so a small request
+/// cannot make the server build a huge one.
+fn check_copies(changes: &Object, copies: usize, at: &str) -> Result<(), ScimError> {
+    if copies < 2 || changes.is_empty() {
+        return Ok(());
+    }
+    let bytes = serde_json::to_string(changes).map_or(usize::MAX, |text| text.len());
+    if bytes.saturating_mul(copies) > MAX_DOCUMENT_BYTES {
+        return Err(ScimError::invalid_value(format!(
+            "Writing this value into the {copies} matching values of '{at}' would make the resource larger than \
+             the {MAX_DOCUMENT_BYTES} bytes kept per resource."
+        )));
+    }
     Ok(())
 }
 
