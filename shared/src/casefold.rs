@@ -14,9 +14,17 @@ use icu_normalizer::{ComposingNormalizer, DecomposingNormalizer};
 /// are equal (and `co`, `sw`, `ew` compare folds). It may be longer than `s` ("ß" folds to
 /// "ss"): limits on keys apply to the fold.
 pub fn fold(s: &str) -> String {
+    let mut folded = String::with_capacity(s.len());
+    fold_into(s, &mut folded);
+    folded
+}
+
+/// Appends the caseless form of `s` to `out` (see [`fold`]).
+pub fn fold_into(s: &str, out: &mut String) {
     // ASCII folds to its lower case and is already normalised: the common case costs one pass.
     if s.is_ascii() {
-        return s.to_ascii_lowercase();
+        out.extend(s.chars().map(|c| c.to_ascii_lowercase()));
+        return;
     }
     // D146: NFKD(fold(NFKD(fold(NFD(s))))), composed at the end (NFKC) to keep keys short;
     // two strings have equal NFKD forms exactly when they have equal NFKC forms.
@@ -25,7 +33,7 @@ pub fn fold(s: &str) -> String {
     let folded = case_mapper.fold_string(&decomposed);
     let compatible = DecomposingNormalizer::new_nfkd().normalize(&folded);
     let folded = case_mapper.fold_string(&compatible);
-    ComposingNormalizer::new_nfkc().normalize(&folded).into_owned()
+    out.push_str(&ComposingNormalizer::new_nfkc().normalize(&folded));
 }
 
 #[cfg(test)]

@@ -18,6 +18,7 @@
 //! - `protocol.rs`: attributes / excludedAttributes, filters, ETag / If-Match, paging, password.
 //! - `concurrency.rs`: racing creates, racing member PATCHes, racing conditional PUTs.
 //! - `bad_input.rs`: malformed and hostile requests: a 4xx SCIM error, nothing changed.
+//! - `worst_case.rs`: the largest body in the costliest shape for each endpoint ([`worst_case`]).
 //! - `search.rs`: `POST /.search` on /Users, /Groups and the tenant root, over HTTP and per handler.
 //! - `events.rs`: every API Gateway event of `events/` through its function's handler.
 //! - `dynamodb_calls.rs`: DynamoDB calls per SCIM operation, counted on moto.
@@ -25,6 +26,8 @@
 //!
 //! This crate is test support only: no function depends on it. `benches/` holds benchmarks,
 //! not tests: `cargo bench -p tests --bench okta_lifecycle`.
+
+pub mod worst_case;
 
 use std::net::SocketAddr;
 use std::sync::Arc;

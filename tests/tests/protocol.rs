@@ -433,3 +433,51 @@ async fn members_in_every_spelling_change_members_or_are_a_400() {
     r.expect_scim_type(400, "invalidValue");
     assert_eq!(scim.member_ids(&gid).await, set([b.as_str()]));
 }
+
+/// Case-insensitive matching is Unicode compatibility caseless matching (docs/clients.md):
+/// "straße" and "STRASSE", "ασ" and "ΑΣ", a full-width and a plain name are one userName or
+/// displayName, and filters find them by any of their spellings.
+#[tokio::test]
+async fn case_insensitive_names_fold_by_unicode_rules() {
+    let (_svc, scim) = setup().await;
+    for (first, second) in [
+        ("straße@example.com", "STRASSE@EXAMPLE.COM"),
+        ("ασ@example.com", "ΑΣ@example.com"),
+        ("ＡＤＡ@example.com", "ada@example.com"),
+        ("e\u{301}mile@example.com", "ÉMILE@example.com"),
+    ] {
+        let created = scim.post("/Users", &minimal_user(first)).await.expect(201).json();
+        assert_eq!(created["userName"], first, "stored as sent");
+        let taken = scim.post("/Users", &minimal_user(second)).await.expect_scim_type(409, "uniqueness");
+        assert!(taken["detail"].as_str().unwrap().contains("userName"), "{taken}");
+        let found = scim.find_users(&format!("userName eq \"{second}\"")).await;
+        assert_eq!(found.iter().map(id_of).collect::<Vec<_>>(), [id_of(&created)], "{second}");
+    }
+    let found = scim.find_users("userName sw \"STRAS\"").await;
+    assert_eq!(found.len(), 1, "sw compares folded forms: {found:?}");
+
+    let group = scim.create_group("Straße").await;
+    let mut twin = serde_json::json!({"schemas": [GROUP], "displayName": "STRASSE"});
+    scim.post("/Groups", &twin).await.expect_scim_type(409, "uniqueness");
+    twin["displayName"] = "Ströme".into();
+    scim.post("/Groups", &twin).await.expect(201);
+    let found = scim.find_groups("displayName eq \"strasse\"").await;
+    assert_eq!(found.iter().map(id_of).collect::<Vec<_>>(), [id_of(&group)]);
+}
+
+/// A userName that fits its limit but whose case-folded form makes a key no store takes is a
+/// 400 naming the limit, never a 500; and such a value in an `eq` filter matches nothing.
+#[tokio::test]
+async fn names_too_long_once_folded_are_400() {
+    let (_svc, scim) = setup().await;
+    // U+FDFA is 3 bytes and folds (NFKC) to 33: 300 of them are 900 bytes, 9,900 folded.
+    let name = "\u{FDFA}".repeat(300);
+    assert!(name.len() <= shared::directory::MAX_KEY_VALUE_LEN);
+    let refused = scim.post("/Users", &minimal_user(&name)).await.expect_scim_type(400, "invalidValue");
+    assert!(refused["detail"].as_str().unwrap().contains("1024"), "{refused}");
+    assert!(scim.find_users(&format!("userName eq \"{name}\"")).await.is_empty());
+    let rename = patch_op(serde_json::json!([{"op": "replace", "value": {"displayName": name}}]));
+    let group = scim.create_group("Plain").await;
+    scim.patch(&format!("/Groups/{}", id_of(&group)), &rename).await.expect_scim_type(400, "invalidValue");
+    assert_eq!(scim.users_total().await, 0);
+}

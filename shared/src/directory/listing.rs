@@ -1,6 +1,12 @@
 //! Listing and filtering users and groups: `startIndex` / `count` paging in a stable order
 //! (sort key order, which is creation order since ids are time-ordered), indexed lookups for
 //! `eq` on the unique attributes, and a bounded scan for every other filter.
+//!
+//! What a list holds in memory is bounded whatever the resources' sizes: the store's pages
+//! hold at most [`crate::store::MAX_PAGE_BYTES`], a filter is evaluated page by page keeping
+//! only the resources of the page asked for, and a page of the answer stops at
+//! [`MAX_LIST_PAGE_BYTES`] (with fewer than `count` resources, which RFC 7644 §3.4.2.4 allows:
+//! `itemsPerPage` says how many came).
 
 use std::collections::HashMap;
 use std::sync::Mutex;
@@ -17,6 +23,14 @@ use futures::future::try_join_all;
 pub const MAX_COUNT: usize = 1000;
 /// Most items a non-indexed filter may examine before the answer is 400 `tooMany`.
 pub const MAX_FILTER_SCAN: usize = 10_000;
+/// Most bytes of resources one page of a list answer holds, by their stored size (a group's
+/// members counted at [`MEMBER_BYTES`] each when they are returned): the page stops before the
+/// resource that would pass it, though it always holds one. It keeps an answer well under
+/// Lambda's 6 MB response limit; only resources with very large attributes ever reach it.
+pub const MAX_LIST_PAGE_BYTES: usize = 4 * 1024 * 1024;
+/// What one member of a group adds to a rendered group, about: its id, `$ref`, `type` and a
+/// short `display`.
+const MEMBER_BYTES: usize = 256;
 /// Items read per store call when walking a partition.
 const WALK_PAGE: usize = 1000;
 /// Most page bookmarks remembered; past it they are forgotten (a miss only costs a walk).
@@ -77,24 +91,97 @@ pub(super) async fn list(
 ) -> Result<ListPage, ScimError> {
     match &params.filter {
         None => unfiltered(directory, tenant, kind, params).await,
-        Some(filter) => {
-            let matches = match indexed_candidates(directory, tenant, kind, filter).await? {
-                Some(candidates) => candidates,
-                None => scan(directory, tenant, kind).await?,
-            };
-            let mut matching = Vec::new();
-            for item in matches {
-                let rendered = render(directory, tenant, kind, &item, false).await?;
-                if filter.matches(&rendered.body, kind.rt) {
-                    matching.push(item);
-                }
+        Some(filter) => filtered(directory, tenant, kind, filter, params).await,
+    }
+}
+
+/// The resources of one page of an answer: `count` at most, past the first `skip` offered,
+/// and no more than [`MAX_LIST_PAGE_BYTES`] of them.
+struct Window {
+    skip: usize,
+    count: usize,
+    with_related: bool,
+    bytes: usize,
+    /// Set once a resource did not fit: later ones must not fill the gap it leaves.
+    full: bool,
+    items: Vec<Item>,
+}
+
+impl Window {
+    fn new(skip: usize, params: &ListParams) -> Window {
+        Window { skip, count: params.count, with_related: params.with_related, bytes: 0, full: false, items: vec![] }
+    }
+
+    /// Offers the next resource in order; it is kept when it belongs to the page and fits.
+    fn offer(&mut self, item: Item) {
+        if self.skip > 0 {
+            self.skip -= 1;
+            return;
+        }
+        if self.is_full() {
+            return;
+        }
+        let members = if self.with_related { item.i64("members").unwrap_or(0).max(0) as usize } else { 0 };
+        let bytes = item.size().saturating_add(members.saturating_mul(MEMBER_BYTES));
+        if !self.items.is_empty() && self.bytes.saturating_add(bytes) > MAX_LIST_PAGE_BYTES {
+            self.full = true;
+            return;
+        }
+        self.bytes = self.bytes.saturating_add(bytes);
+        self.items.push(item);
+    }
+
+    fn is_full(&self) -> bool {
+        self.full || self.items.len() >= self.count
+    }
+}
+
+/// A filtered list: the candidates of an indexed lookup, or the partition walked page by page
+/// (up to [`MAX_FILTER_SCAN`] items), each resource tested as the client would see it.
+async fn filtered(
+    directory: &Directory,
+    tenant: &Tenant,
+    kind: &Kind,
+    filter: &Filter,
+    params: &ListParams,
+) -> Result<ListPage, ScimError> {
+    let mut window = Window::new(params.start_index - 1, params);
+    let mut total_results = 0;
+    let mut test = async |item: Item, window: &mut Window| -> Result<(), ScimError> {
+        if filter.matches(&render(directory, tenant, kind, &item, false).await?.body, kind.rt) {
+            total_results += 1;
+            window.offer(item);
+        }
+        Ok(())
+    };
+    if let Some(candidates) = indexed_candidates(directory, tenant, kind, filter).await? {
+        for item in candidates {
+            test(item, &mut window).await?;
+        }
+    } else {
+        let mut query = Query::new(Index::Base, (kind.partition)(tenant.id()));
+        query.sk = SortKeyCondition::BeginsWith(kind.prefix.to_owned());
+        query.limit = WALK_PAGE;
+        let mut examined = 0;
+        loop {
+            let page = directory.table.query(&query).await?;
+            examined += page.items.len();
+            if examined > MAX_FILTER_SCAN {
+                return Err(ScimError::too_many(format!(
+                    "This filter would examine more than {MAX_FILTER_SCAN} resources. Filter with eq on id, userName, externalId or displayName, or narrow the filter."
+                )));
             }
-            let total_results = matching.len();
-            let page: Vec<Item> = matching.into_iter().skip(params.start_index - 1).take(params.count).collect();
-            let resources = render_all(directory, tenant, kind, &page, params.with_related).await?;
-            Ok(ListPage { total_results, start_index: params.start_index, resources })
+            for item in page.items {
+                test(item, &mut window).await?;
+            }
+            match page.next {
+                Some(next) => query.after = Some(next),
+                None => break,
+            }
         }
     }
+    let resources = render_all(directory, tenant, kind, &window.items, params.with_related).await?;
+    Ok(ListPage { total_results, start_index: params.start_index, resources })
 }
 
 async fn render(
@@ -157,27 +244,6 @@ async fn indexed_candidates(
     Ok(None)
 }
 
-/// Every item of the partition, up to [`MAX_FILTER_SCAN`]; past it, 400 `tooMany`.
-async fn scan(directory: &Directory, tenant: &Tenant, kind: &Kind) -> Result<Vec<Item>, ScimError> {
-    let mut query = Query::new(Index::Base, (kind.partition)(tenant.id()));
-    query.sk = SortKeyCondition::BeginsWith(kind.prefix.to_owned());
-    query.limit = WALK_PAGE;
-    let mut items = Vec::new();
-    loop {
-        let page = directory.table.query(&query).await?;
-        items.extend(page.items);
-        if items.len() > MAX_FILTER_SCAN {
-            return Err(ScimError::too_many(format!(
-                "This filter would examine more than {MAX_FILTER_SCAN} resources. Filter with eq on id, userName, externalId or displayName, or narrow the filter."
-            )));
-        }
-        match page.next {
-            Some(next) => query.after = Some(next),
-            None => return Ok(items),
-        }
-    }
-}
-
 async fn unfiltered(
     directory: &Directory,
     tenant: &Tenant,
@@ -209,16 +275,19 @@ async fn unfiltered(
         }
     }
 
-    let mut items: Vec<Item> = Vec::new();
-    while items.len() < params.count {
-        query.limit = params.count - items.len();
+    let mut window = Window::new(0, params);
+    while !window.is_full() {
+        query.limit = params.count - window.items.len();
         let page = directory.table.query(&query).await?;
-        items.extend(page.items);
+        for item in page.items {
+            window.offer(item);
+        }
         match page.next {
             Some(next) => query.after = Some(next),
             None => break,
         }
     }
+    let items = window.items;
     if let Some(last) = items.last() {
         directory.bookmarks.put(&pk, params.start_index + items.len(), deletions, cursor_of(&last.key));
     }

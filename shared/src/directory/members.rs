@@ -10,14 +10,16 @@
 //! writes 8 transactions. Every write is conditional on what it read, so a concurrent change
 //! makes that chunk read its keys again and plan again.
 
-use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 
-use super::resources::{GROUPS, USERS};
+use super::resources::{GROUPS, ITEM_HEADROOM, USERS};
 use super::{parse_id, Directory, Tenant, WRITE_ATTEMPTS};
 use crate::clock::now;
 use crate::keys;
 use crate::scim::ScimError;
-use crate::store::{Action, Condition, Index, Item, Key, Query, StoreError, Table, Update, MAX_TRANSACT_ACTIONS};
+use crate::store::{
+    Action, Condition, Index, Item, Key, Query, StoreError, Table, Update, MAX_ITEM_BYTES, MAX_TRANSACT_ACTIONS,
+};
 use crate::transaction::{Failure, Transaction};
 
 /// A member to add, with the `display` the client sent for it. `id` is canonical (see
@@ -59,7 +61,12 @@ pub(super) fn member_id(id: &str) -> Option<String> {
 #[derive(Default)]
 pub(super) struct Presence {
     known: HashMap<Key, bool>,
+    /// The user items read that have no room for one more group in their `groups` set.
+    full: HashSet<Key>,
 }
+
+/// What joining a group adds to a user item: the group's id in its `groups` set, at most.
+const GROUP_ENTRY_BYTES: usize = 64;
 
 impl Presence {
     /// Reads whichever of `keys` are not known yet, in as few batches as the store allows.
@@ -69,7 +76,13 @@ impl Presence {
             return Ok(());
         }
         let unknown: Vec<Key> = unknown.into_iter().collect();
-        let found: BTreeSet<Key> = table.batch_get(&unknown).await?.into_iter().map(|i| i.key).collect();
+        let mut found = BTreeSet::new();
+        for item in table.batch_get(&unknown).await? {
+            if item.size() + GROUP_ENTRY_BYTES + ITEM_HEADROOM > MAX_ITEM_BYTES {
+                self.full.insert(item.key.clone());
+            }
+            found.insert(item.key);
+        }
         for key in unknown {
             let present = found.contains(&key);
             self.known.insert(key, present);
@@ -97,6 +110,7 @@ impl Presence {
     fn forget<'k>(&mut self, keys: impl IntoIterator<Item = &'k Key>) {
         for key in keys {
             self.known.remove(key);
+            self.full.remove(key);
         }
     }
 }
@@ -222,10 +236,17 @@ impl Directory {
             wanted.extend(added.iter().copied().chain(removed).map(|id| keys::member(t, g, id)));
         }
         presence.learn(&*self.table, wanted).await?;
-        match added.iter().find(|id| !presence.exists(&USERS.key(t, id))) {
-            Some(missing) => Err(not_a_user(missing)),
-            None => Ok(presence),
+        if let Some(missing) = added.iter().find(|id| !presence.exists(&USERS.key(t, id))) {
+            return Err(not_a_user(missing));
         }
+        // A user's groups live on its item, which the store bounds (400 KB).
+        let is_member = |id: &str| group_id.is_some_and(|g| presence.exists(&keys::member(t, g, id)));
+        if let Some(full) = added.iter().find(|id| presence.full.contains(&USERS.key(t, id)) && !is_member(id)) {
+            return Err(ScimError::invalid_value(format!(
+                "User {full:?} cannot join another group: its attributes and groups fill the {MAX_ITEM_BYTES} bytes a stored user holds."
+            )));
+        }
+        Ok(presence)
     }
 
     /// Every member item of a group, in user-id order.

@@ -17,7 +17,7 @@ use std::sync::Arc;
 
 use serde_json::Value;
 
-pub use listing::{ListPage, ListParams, MAX_COUNT, MAX_FILTER_SCAN};
+pub use listing::{ListPage, ListParams, MAX_COUNT, MAX_FILTER_SCAN, MAX_LIST_PAGE_BYTES};
 pub use members::MAX_MEMBER_DISPLAY_BYTES;
 
 use crate::scim::resource::Projection;

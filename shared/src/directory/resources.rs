@@ -11,10 +11,15 @@ use crate::clock::now;
 use crate::keys;
 use crate::scim::schema::{ResourceType, GROUP_TYPE, USER_TYPE};
 use crate::scim::ScimError;
-use crate::store::{Action, AttrValue, Condition, Item, Key, StoreError, Update};
+use crate::store::{Action, AttrValue, Condition, Item, Key, StoreError, Update, MAX_ITEM_BYTES};
 use crate::transaction::{Failure, Transaction};
 
 use crate::scim::resource::MAX_DOCUMENT_BYTES;
+
+/// How far below the store's item limit ([`MAX_ITEM_BYTES`]) a write a client asks for must
+/// leave a resource's item: room for what the directory adds without asking (a deletion mark
+/// on a deleted user's copy, versions, timestamps), so those writes never fail on size.
+pub(super) const ITEM_HEADROOM: usize = 1024;
 
 /// The attribute counting the writes of a resource's document alone (`version` also counts
 /// its membership changes).
@@ -267,6 +272,17 @@ impl Directory {
                 return Ok(item);
             }
             let doc = kind.stored(&new_doc)?;
+            let old_len = item.str("doc").map_or(0, str::len);
+            if item.size() - old_len + doc.len() + ITEM_HEADROOM > MAX_ITEM_BYTES {
+                // A user's groups share its item with its attributes.
+                return Err(ScimError::invalid_value(format!(
+                    "The {}'s attributes ({} bytes) and its groups together would pass the {MAX_ITEM_BYTES} bytes \
+                     a stored {} holds: send fewer or shorter attributes.",
+                    kind.noun,
+                    doc.len(),
+                    kind.noun
+                )));
+            }
             let modified = now();
             let doc_version = item.i64(DOC_VERSION);
             let updates = vec![

@@ -29,6 +29,9 @@ pub const GSI1_PK: &str = "gsi1pk";
 pub const GSI1_SK: &str = "gsi1sk";
 /// Most actions in one transaction (DynamoDB's limit).
 pub const MAX_TRANSACT_ACTIONS: usize = 100;
+/// Most bytes of one item, by DynamoDB's size formula ([`Item::size`]): DynamoDB's limit,
+/// enforced by both engines.
+pub const MAX_ITEM_BYTES: usize = 400 * 1024;
 /// Most bytes of items one query page holds (by DynamoDB's item size formula): a page stops
 /// after the item that reaches it, even short of its `limit`. DynamoDB stops each call at
 /// 1 MB too; here it bounds what a page holds in memory on every engine, whatever the
@@ -129,6 +132,11 @@ impl Item {
     pub fn with(mut self, name: &str, value: impl Into<AttrValue>) -> Item {
         self.attrs.insert(name.to_owned(), value.into());
         self
+    }
+    /// Its size by DynamoDB's formula (names and values), the measure of every byte limit of
+    /// the port.
+    pub fn size(&self) -> usize {
+        validate::item_size(self)
     }
     pub fn str(&self, name: &str) -> Option<&str> {
         self.attrs.get(name).and_then(AttrValue::as_str)

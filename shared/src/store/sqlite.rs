@@ -51,7 +51,7 @@ use super::{
 };
 
 /// The schema this build writes, kept in `PRAGMA user_version`; bump it with a migration step.
-const SCHEMA_VERSION: i64 = 1;
+const SCHEMA_VERSION: i64 = 2;
 
 /// How long a write waits for another process's write to finish before giving up with
 /// [`StoreError::Busy`].
@@ -60,18 +60,40 @@ const BUSY_TIMEOUT: Duration = Duration::from_secs(5);
 /// Idle read connections kept open; more are opened under load and closed afterwards.
 const MAX_IDLE_READERS: usize = 4;
 
-/// Version 1. `COLLATE BINARY` (SQLite's default, spelled out) compares UTF-8 bytes, which is
-/// how DynamoDB orders string keys. The index is partial: like a DynamoDB GSI it holds only
-/// items that have both index keys.
-const SCHEMA_V1: &str = "
+/// Version 2. `COLLATE BINARY` (SQLite's default, spelled out) compares UTF-8 bytes, which is
+/// how DynamoDB orders string keys. Items live in a rowid table; the key is a unique index on
+/// `(pk, sk)` holding nothing but the keys, so finding an item never reads another item's
+/// attributes. (Version 1 kept the items in a WITHOUT ROWID table, whose B-tree cells carry
+/// whole items: a lookup passing a 200 KB item on its way copied it, so a request naming many
+/// keys next to a large item cost its square.) The index on the GSI is partial: like a
+/// DynamoDB GSI it holds only items that have both index keys.
+const SCHEMA_V2: &str = "
 CREATE TABLE items (
     pk     TEXT COLLATE BINARY NOT NULL,
     sk     TEXT COLLATE BINARY NOT NULL,
     gsi1pk TEXT COLLATE BINARY,
     gsi1sk TEXT COLLATE BINARY,
-    attrs  TEXT NOT NULL,
-    PRIMARY KEY (pk, sk)
-) WITHOUT ROWID;
+    attrs  TEXT NOT NULL
+);
+CREATE UNIQUE INDEX items_key ON items (pk, sk);
+CREATE INDEX items_gsi1 ON items (gsi1pk, gsi1sk, pk, sk)
+    WHERE gsi1pk IS NOT NULL AND gsi1sk IS NOT NULL;
+";
+
+/// From version 1: the same columns, moved into the version 2 table.
+const MIGRATE_V1_TO_V2: &str = "
+ALTER TABLE items RENAME TO items_v1;
+DROP INDEX items_gsi1;
+CREATE TABLE items (
+    pk     TEXT COLLATE BINARY NOT NULL,
+    sk     TEXT COLLATE BINARY NOT NULL,
+    gsi1pk TEXT COLLATE BINARY,
+    gsi1sk TEXT COLLATE BINARY,
+    attrs  TEXT NOT NULL
+);
+INSERT INTO items (pk, sk, gsi1pk, gsi1sk, attrs) SELECT pk, sk, gsi1pk, gsi1sk, attrs FROM items_v1 ORDER BY pk, sk;
+DROP TABLE items_v1;
+CREATE UNIQUE INDEX items_key ON items (pk, sk);
 CREATE INDEX items_gsi1 ON items (gsi1pk, gsi1sk, pk, sk)
     WHERE gsi1pk IS NOT NULL AND gsi1sk IS NOT NULL;
 ";
@@ -162,7 +184,11 @@ fn migrate(conn: &mut Connection) -> Result<(), StoreError> {
     let version: i64 = tx.pragma_query_value(None, "user_version", |row| row.get(0)).map_err(sql)?;
     match version {
         0 => {
-            tx.execute_batch(SCHEMA_V1).map_err(sql)?;
+            tx.execute_batch(SCHEMA_V2).map_err(sql)?;
+            tx.pragma_update(None, "user_version", SCHEMA_VERSION).map_err(sql)?;
+        }
+        1 => {
+            tx.execute_batch(MIGRATE_V1_TO_V2).map_err(sql)?;
             tx.pragma_update(None, "user_version", SCHEMA_VERSION).map_err(sql)?;
         }
         SCHEMA_VERSION => {}
@@ -812,6 +838,47 @@ mod tests {
         assert_eq!(table.get(&fixed.key).await.expect("get"), Some(fixed));
     }
 
+    /// A store written by a build of schema version 1 opens with every item, on the base
+    /// table and the index, and takes writes.
+    #[tokio::test]
+    async fn a_version_1_store_is_migrated() {
+        let dir = TempDir::new();
+        let path = dir.file();
+        let conn = raw(&path);
+        conn.execute_batch(
+            "CREATE TABLE items (
+                pk TEXT COLLATE BINARY NOT NULL, sk TEXT COLLATE BINARY NOT NULL,
+                gsi1pk TEXT COLLATE BINARY, gsi1sk TEXT COLLATE BINARY, attrs TEXT NOT NULL,
+                PRIMARY KEY (pk, sk)
+            ) WITHOUT ROWID;
+            CREATE INDEX items_gsi1 ON items (gsi1pk, gsi1sk, pk, sk)
+                WHERE gsi1pk IS NOT NULL AND gsi1sk IS NOT NULL;
+            PRAGMA user_version = 1;",
+        )
+        .expect("a version 1 store");
+        let items: Vec<Item> = (0..3)
+            .map(|i| Item::new(Key::new("P", format!("k{i}"))).with("n", i).with(GSI1_PK, "G").with(GSI1_SK, "s"))
+            .collect();
+        for item in &items {
+            let attrs = encode_attrs(&item.attrs).expect("attrs");
+            conn.execute(
+                "INSERT INTO items (pk, sk, gsi1pk, gsi1sk, attrs) VALUES (?1, ?2, 'G', 's', ?3)",
+                params![item.key.pk, item.key.sk, attrs],
+            )
+            .expect("a version 1 row");
+        }
+        drop(conn);
+
+        let table = SqliteTable::open(&path).expect("open migrates");
+        assert_eq!(table.query(&Query::new(Index::Base, "P")).await.expect("query").items, items);
+        assert_eq!(table.query(&Query::new(Index::Gsi1, "G")).await.expect("index").items, items);
+        let more = Item::new(Key::new("P", "k3")).with("n", 3);
+        table.transact(vec![put(more.clone())]).await.expect("a write after the migration");
+        assert_eq!(table.get(&more.key).await.expect("get"), Some(more));
+        let version: i64 = raw(&path).pragma_query_value(None, "user_version", |r| r.get(0)).expect("version");
+        assert_eq!(version, SCHEMA_VERSION);
+    }
+
     #[test]
     fn a_newer_schema_is_refused() {
         let dir = TempDir::new();
@@ -902,7 +969,7 @@ mod tests {
                             .expect("explain rows");
                         let text = details.join("; ");
                         let wanted = match index {
-                            Index::Base => "USING PRIMARY KEY",
+                            Index::Base => "USING INDEX items_key",
                             Index::Gsi1 => "USING INDEX items_gsi1",
                         };
                         assert!(text.contains(wanted), "{query:?}: {text}");

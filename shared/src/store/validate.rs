@@ -22,7 +22,7 @@ use super::{
 /// DynamoDB's limits.
 pub(crate) const MAX_PARTITION_KEY_BYTES: usize = 2048;
 pub(crate) const MAX_SORT_KEY_BYTES: usize = 1024;
-pub(crate) const MAX_ITEM_BYTES: usize = 400 * 1024;
+pub use super::MAX_ITEM_BYTES;
 /// The most item data one TransactWriteItems may carry.
 pub(crate) const MAX_TRANSACTION_BYTES: usize = 4 * 1024 * 1024;
 

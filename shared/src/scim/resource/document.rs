@@ -11,13 +11,14 @@
 //! names, check values and add / replace / remove attributes through this module, so a body
 //! and a PATCH can never disagree on what a value means.
 
-use std::collections::{BTreeMap, HashMap, HashSet};
+use std::collections::{HashMap, HashSet};
+use std::fmt::Write;
 
 use serde_json::{Map, Value};
 use time::format_description::well_known::Rfc3339;
 use time::OffsetDateTime;
 
-use crate::casefold::fold;
+use crate::casefold::fold_into;
 use crate::scim::filter::{CompareOp, Filter};
 use crate::scim::path::AttrPath;
 use crate::scim::schema::{AttrType, Attribute, Mutability, ResourceType, Schema, COMMON_ATTRIBUTES, GROUP};
@@ -363,22 +364,43 @@ pub(crate) fn check_one_primary(items: &[Value], at: &str) -> Result<(), ScimErr
 /// of identities tells in one step whether a value is already there: de-duplicating costs
 /// time linear in the number of values, never their square.
 fn identity(attr: &Attribute, value: &Value) -> String {
-    canonical(attr, value).to_string()
+    let mut out = String::new();
+    write_identity(attr, value, &mut out);
+    out
 }
 
-fn canonical(attr: &Attribute, value: &Value) -> Value {
+/// Writes the identity of `value` to `out`: a tag, then strings with their length (so no two
+/// values write the same text), complex values as their sub-attributes in name order.
+fn write_identity(attr: &Attribute, value: &Value, out: &mut String) {
     match value {
-        Value::String(s) if !attr.case_exact && attr.kind != AttrType::Binary => Value::String(fold(s)),
-        Value::Object(obj) => {
-            let sorted: BTreeMap<&String, &Value> = obj.iter().collect();
-            let canonical = sorted.into_iter().map(|(k, v)| {
-                let sub = attr.sub_attribute(k).unwrap_or(attr);
-                (k.clone(), canonical(sub, v))
-            });
-            Value::Object(canonical.collect())
+        Value::String(s) if !attr.case_exact && attr.kind != AttrType::Binary => {
+            let start = out.len();
+            fold_into(s, out);
+            let len = out.len() - start;
+            out.insert_str(start, &format!("s{len:08x}:"));
         }
-        other => other.clone(),
+        Value::String(s) => {
+            let _ = write!(out, "S{:08x}:{s}", s.len());
+        }
+        Value::Object(obj) => {
+            let mut pairs: Vec<(&str, &Value)> = obj.iter().map(|(k, v)| (k.as_str(), v)).collect();
+            pairs.sort_unstable_by_key(|(k, _)| *k);
+            write_object_identity(attr, &pairs, out);
+        }
+        other => {
+            let _ = write!(out, "v{other}");
+        }
     }
+}
+
+/// The identity of a complex value given as its `(name, value)` pairs in name order.
+fn write_object_identity(attr: &Attribute, pairs: &[(&str, &Value)], out: &mut String) {
+    out.push('{');
+    for (name, value) in pairs {
+        let _ = write!(out, "{:08x}:{name}", name.len());
+        write_identity(attr.sub_attribute(name).unwrap_or(attr), value, out);
+    }
+    out.push('}');
 }
 
 /// The values named for removal from a multi-valued attribute (Entra's `remove` of members
@@ -420,10 +442,14 @@ impl<'a> Removal<'a> {
         let Value::Object(element) = element else {
             return self.scalars.contains(&identity(self.attr, element));
         };
+        let mut projection = String::new();
         self.objects.iter().any(|(names, identities)| {
-            let given: Option<Object> =
-                names.iter().map(|name| element.get(*name).map(|v| (name.to_string(), v.clone()))).collect();
-            given.is_some_and(|given| identities.contains(&identity(self.attr, &Value::Object(given))))
+            let given: Option<Vec<(&str, &Value)>> =
+                names.iter().map(|name| element.get(*name).map(|v| (*name, v))).collect();
+            let Some(given) = given else { return false };
+            projection.clear();
+            write_object_identity(self.attr, &given, &mut projection);
+            identities.contains(&projection)
         })
     }
 }
