@@ -4,10 +4,14 @@
 //! panic guard, the mapping of an error to its answer, one JSON log line — and leaves the rest
 //! to the API: each API (the SCIM API in [`scim`]; an admin API next) picks how a request is
 //! authenticated and how its errors look by the handler and the [`ApiError`] type it passes.
-//! [`routes`] is the one route table: which function serves which path.
+//! [`routes`] is the one route table: which function serves which path. [`PublicUrl`] is the
+//! base of every URL an answer carries.
 
+mod public_url;
 pub mod routes;
 pub mod scim;
+
+pub use public_url::{PublicUrl, FALLBACK};
 
 use std::panic::AssertUnwindSafe;
 use std::time::Instant;
@@ -113,14 +117,6 @@ fn request_id(req: &Request) -> String {
         .filter(|v| v.len() <= 128)
         .map(str::to_owned)
         .unwrap_or_else(|| uuid::Uuid::new_v4().to_string())
-}
-
-/// `scheme://host` as the client addressed us (API Gateway sets X-Forwarded-Proto).
-pub fn origin(req: &Request) -> String {
-    let headers = req.headers();
-    let host = headers.get(http::header::HOST).and_then(|v| v.to_str().ok()).unwrap_or("localhost");
-    let scheme = headers.get("x-forwarded-proto").and_then(|v| v.to_str().ok()).unwrap_or("http");
-    format!("{scheme}://{host}")
 }
 
 /// JSON log lines on stderr (CloudWatch takes them as they are), filtered by `LOG_LEVEL`

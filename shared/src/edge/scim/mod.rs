@@ -9,11 +9,11 @@ mod response;
 
 use lambda_http::{Body, Request, Response};
 
-pub use endpoint::{Endpoint, ScimPath};
+pub use endpoint::{Endpoint, ScimPath, TENANTS_PATH};
 pub use request::ScimRequest;
 pub use response::ScimResponse;
 
-use super::{origin, Labels};
+use super::{Labels, PublicUrl};
 use crate::app::App;
 use crate::directory::Tenant;
 use crate::scim::ScimError;
@@ -36,7 +36,8 @@ where
             AuthError::Unauthorized => ScimError::unauthorized(),
             AuthError::Store(e) => e.into(),
         })?;
-        let tenant = Tenant { configuration, url: format!("{}{}", origin(&req), path.tenant_path) };
+        let base = PublicUrl::for_request(app.public_url.as_ref(), &req, &path.stage);
+        let tenant = Tenant { configuration, url: base.tenant_url(&path.tenant) };
         let request = ScimRequest::new(req, path.endpoint, tenant);
         Ok(dispatch(app, request).await?.into_response())
     })
