@@ -401,6 +401,7 @@ fn check_shape(entry: &Entry, event: &Value) {
     assert_eq!(event["version"], "2.0");
     assert_eq!(event["isBase64Encoded"], false);
     assert_eq!(ctx["stage"], "$default");
+    assert_eq!(ctx["domainName"], HOST, "requestContext.domainName: the URLs in answers are under it");
     assert_eq!(event["routeKey"], ctx["routeKey"]);
     assert!(ctx["requestId"].as_str().is_some_and(|s| !s.is_empty()), "requestContext.requestId");
     assert!(ctx["http"]["sourceIp"].is_string(), "requestContext.http.sourceIp");
