@@ -7,8 +7,8 @@ use std::sync::Arc;
 
 use clap::{Args, Parser, Subcommand};
 use shared::edge::routes::ROUTES;
-use shared::edge::PublicUrl;
 use shared::licenses::LicenseType;
+use shared::public_url::PublicUrl;
 use shared::settings::Settings;
 use shared::tenants::NewConfiguration;
 

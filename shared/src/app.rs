@@ -6,7 +6,7 @@ use std::path::Path;
 use std::sync::Arc;
 
 use crate::directory::Directory;
-use crate::edge::PublicUrl;
+use crate::public_url::PublicUrl;
 use crate::secrets::{SecretStore, SecretsManagerSecrets, TableSecrets};
 use crate::settings::{Settings, Store};
 use crate::store::dynamodb::DynamoTable;

@@ -18,7 +18,7 @@
 
 use std::path::PathBuf;
 
-use crate::edge::PublicUrl;
+use crate::public_url::PublicUrl;
 
 /// Default of `SCIM_SECRET_PREFIX`; the SAM template scopes IAM to the same prefix.
 pub const DEFAULT_SECRET_PREFIX: &str = "scim/";

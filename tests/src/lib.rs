@@ -32,7 +32,7 @@ use std::sync::Arc;
 
 use local::{create_configuration, public_url, serve};
 use shared::app::App;
-use shared::edge::PublicUrl;
+use shared::public_url::PublicUrl;
 use shared::store::dynamodb::DynamoTable;
 use shared::store::sqlite::SqliteTable;
 use shared::tenants::NewConfiguration;

@@ -26,8 +26,8 @@ use serde::Deserialize;
 use serde_json::{json, Value};
 use shared::app::App;
 use shared::edge::routes::{self, Function};
-use shared::edge::PublicUrl;
 use shared::licenses::LicenseType;
+use shared::public_url::PublicUrl;
 use shared::settings::Settings;
 use shared::store::sqlite::SqliteTable;
 

@@ -8,7 +8,7 @@ mod common;
 use common::*;
 use reqwest::Method;
 use serde_json::{json, Value};
-use shared::edge::PublicUrl;
+use shared::public_url::PublicUrl;
 
 /// Headers a client forges to make the service name another host and scheme.
 const FORGED: &[(&str, &str)] = &[("Host", "evil.example"), ("X-Forwarded-Proto", "gopher")];

@@ -4,14 +4,10 @@
 //! panic guard, the mapping of an error to its answer, one JSON log line — and leaves the rest
 //! to the API: each API (the SCIM API in [`scim`]; an admin API next) picks how a request is
 //! authenticated and how its errors look by the handler and the [`ApiError`] type it passes.
-//! [`routes`] is the one route table: which function serves which path. [`PublicUrl`] is the
-//! base of every URL an answer carries.
+//! [`routes`] is the one route table: which function serves which path.
 
-mod public_url;
 pub mod routes;
 pub mod scim;
-
-pub use public_url::{PublicUrl, FALLBACK};
 
 use std::panic::AssertUnwindSafe;
 use std::time::Instant;

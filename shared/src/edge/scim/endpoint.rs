@@ -1,7 +1,9 @@
 //! Which SCIM endpoint a request path names: `…/scim/v2/{tenant}/{endpoint}[/{id}]`.
 //!
 //! Anything before `/scim/v2/` (an API Gateway stage) is kept, for the tenant URL when no
-//! public URL is configured ([`crate::edge::PublicUrl::for_request`]).
+//! public URL is configured ([`crate::public_url::PublicUrl::for_request`]).
+
+use crate::public_url::TENANTS_PATH;
 
 /// A SCIM endpoint under a tenant.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -54,9 +56,6 @@ pub struct ScimPath {
     pub tenant: String,
     pub endpoint: Endpoint,
 }
-
-/// Where the tenants' SCIM endpoints are: `{base}/scim/v2/{tenant}/…`.
-pub const TENANTS_PATH: &str = "/scim/v2";
 
 /// Longest tenant id accepted: a UUID in simple form is 32 characters.
 const MAX_TENANT_LEN: usize = 64;

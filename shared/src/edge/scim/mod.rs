@@ -9,13 +9,14 @@ mod response;
 
 use lambda_http::{Body, Request, Response};
 
-pub use endpoint::{Endpoint, ScimPath, TENANTS_PATH};
+pub use endpoint::{Endpoint, ScimPath};
 pub use request::ScimRequest;
 pub use response::ScimResponse;
 
-use super::{Labels, PublicUrl};
+use super::Labels;
 use crate::app::App;
 use crate::directory::Tenant;
+use crate::public_url::PublicUrl;
 use crate::scim::ScimError;
 use crate::tenants::AuthError;
 

@@ -11,7 +11,8 @@ use std::net::SocketAddr;
 use lambda_http::request::RequestContext;
 use lambda_http::{Request, RequestExt};
 
-use super::scim::TENANTS_PATH;
+/// Where the tenants' SCIM endpoints are under the base: `{base}/scim/v2/{tenant}/…`.
+pub const TENANTS_PATH: &str = "/scim/v2";
 
 /// The base when neither configuration nor the platform names one (a handler called without
 /// API Gateway's request context, as tests do). Fixed, so it is never the client's choice.
@@ -44,6 +45,10 @@ impl PublicUrl {
         };
         if authority.as_str().contains('@') {
             return Err(format!("{text:?} carries credentials: every URL the service writes would repeat them"));
+        }
+        let has_port = authority.as_str().len() > authority.host().len();
+        if has_port && authority.port_u16().is_none() {
+            return Err(format!("{text:?} has a port that is not a number from 0 to 65535 ({example})"));
         }
         let path = uri.path().trim_end_matches('/');
         if path.ends_with(TENANTS_PATH) {
@@ -108,6 +113,7 @@ mod tests {
         assert_eq!(url("HTTPS://scim.example.com/prod/").unwrap(), "https://scim.example.com/prod");
         assert_eq!(url("http://127.0.0.1:3000").unwrap(), "http://127.0.0.1:3000");
         assert_eq!(url("http://[::1]:3000/a/b").unwrap(), "http://[::1]:3000/a/b");
+        assert_eq!(url("http://[::1]").unwrap(), "http://[::1]");
         assert_eq!(
             PublicUrl::parse("https://x.example/prod").unwrap().tenant_url("t1"),
             "https://x.example/prod/scim/v2/t1"
@@ -133,6 +139,8 @@ mod tests {
         refused("https://scim.example.com/scim/v2", "ends in /scim/v2");
         refused("https://scim.example.com/prod/scim/v2/", "ends in /scim/v2");
         refused("", "not a URL");
+        refused("https://scim.example.com:99999", "port");
+        refused("https://scim.example.com:https", "port");
     }
 
     fn request(event_context: Option<serde_json::Value>, host: &str) -> Request {
