@@ -25,7 +25,7 @@ ALLOWED = {
     "GroupsFunction": READS | WRITES | LOGS,
     "DiscoveryFunction": READS | LOGS,
 }
-ENV = {"SCIM_STORE", "SCIM_TABLE_NAME", "SCIM_SECRET_PREFIX", "LOG_LEVEL"}
+ENV = {"SCIM_STORE", "SCIM_TABLE_NAME", "SCIM_SECRET_PREFIX", "SCIM_PUBLIC_URL", "LOG_LEVEL"}
 
 problems = []
 

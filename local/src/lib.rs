@@ -2,7 +2,9 @@
 //! route table ([`shared::edge::routes`], which `template.yaml` declares to API Gateway), so what
 //! runs on a laptop is what runs on AWS, function for function. The store is the embedded one
 //! by default, or DynamoDB and Secrets Manager (e.g. a local moto server through
-//! `AWS_ENDPOINT_URL`) — chosen by the same [`Settings`] rules as the functions.
+//! `AWS_ENDPOINT_URL`) — chosen by the same [`Settings`] rules as the functions. The URLs it
+//! writes are under its own address, or the `--public-url` / `SCIM_PUBLIC_URL` it is given
+//! ([`public_url`]), never under a request's `Host`.
 
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -15,6 +17,7 @@ use shared::app::App;
 use shared::edge::routes::{self, Function};
 use shared::edge::{OversizedBody, MAX_BODY_BYTES};
 use shared::licenses::LicenseType;
+use shared::public_url::PublicUrl;
 use shared::settings::{Settings, Store};
 use shared::store::dynamodb::DynamoTable;
 use shared::tenants::NewConfiguration;
@@ -75,9 +78,10 @@ pub async fn create_configuration(
         .map_err(|e| format!("cannot create the configuration: {e}"))
 }
 
-/// The URL of a tenant on a server listening at `addr`.
-pub fn tenant_url(addr: SocketAddr, tenant: &str) -> String {
-    format!("http://{addr}/scim/v2/{tenant}")
+/// Where clients reach a server listening at `addr`: the configured URL (`--public-url`,
+/// `SCIM_PUBLIC_URL`, for a server behind a proxy), else the address itself.
+pub fn public_url(configured: Option<&PublicUrl>, addr: SocketAddr) -> PublicUrl {
+    configured.cloned().unwrap_or_else(|| PublicUrl::listening_at(addr))
 }
 
 /// Serves every function on `listener` until the task is dropped.

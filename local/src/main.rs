@@ -1,6 +1,6 @@
 //! `local-api`: the whole service on a laptop. See `local-api --help`.
 
-use std::net::SocketAddr;
+use std::net::{Ipv4Addr, SocketAddr, SocketAddrV4};
 use std::path::PathBuf;
 use std::process::ExitCode;
 use std::sync::Arc;
@@ -8,8 +8,12 @@ use std::sync::Arc;
 use clap::{Args, Parser, Subcommand};
 use shared::edge::routes::ROUTES;
 use shared::licenses::LicenseType;
+use shared::public_url::PublicUrl;
 use shared::settings::Settings;
 use shared::tenants::NewConfiguration;
+
+/// Where `serve` listens unless told otherwise.
+const DEFAULT_ADDR: SocketAddr = SocketAddr::V4(SocketAddrV4::new(Ipv4Addr::LOCALHOST, 3000));
 
 #[derive(Parser)]
 #[command(
@@ -25,8 +29,13 @@ struct Cli {
 enum Command {
     /// Serve every function on the routes API Gateway uses.
     Serve {
-        #[arg(long, default_value = "127.0.0.1:3000")]
+        #[arg(long, default_value_t = DEFAULT_ADDR)]
         addr: SocketAddr,
+        /// The base URL clients reach this server at, when that is not http://ADDR (behind a
+        /// proxy, or listening on 0.0.0.0): the base of every URL the answers carry
+        /// (Location, meta.location, $ref). Default: $SCIM_PUBLIC_URL, else http://ADDR.
+        #[arg(long, value_name = "URL")]
+        public_url: Option<String>,
         #[command(flatten)]
         store: StoreArgs,
     },
@@ -72,7 +81,8 @@ enum ConfigurationCommand {
 }
 
 /// Where the data lives. Unset flags fall back to the variables the functions read
-/// (`SCIM_STORE`, `SCIM_TABLE_NAME`, `SCIM_SECRET_PREFIX`), so both follow one set of rules.
+/// (`SCIM_STORE`, `SCIM_TABLE_NAME`, `SCIM_SECRET_PREFIX`, and `SCIM_PUBLIC_URL` for
+/// `serve --public-url` and `--base-url`), so both follow one set of rules.
 #[derive(Args)]
 struct StoreArgs {
     /// embedded (SQLite in --data-dir) or dynamodb (DynamoDB + Secrets Manager at
@@ -94,12 +104,14 @@ struct StoreArgs {
 }
 
 impl StoreArgs {
-    fn settings(&self) -> Result<Settings, String> {
+    /// The settings of these flags and `public_url` (`serve --public-url`) over the environment.
+    fn settings(&self, public_url: Option<&str>) -> Result<Settings, String> {
         Settings::from_vars(|name| {
             let flag = match name {
                 "SCIM_STORE" => self.store.clone(),
                 "SCIM_TABLE_NAME" => self.table.clone(),
                 "SCIM_SECRET_PREFIX" => self.secret_prefix.clone(),
+                "SCIM_PUBLIC_URL" => public_url.map(str::to_owned),
                 "SCIM_DATA_DIR" => return Some(self.data_dir.display().to_string()),
                 _ => None,
             };
@@ -107,20 +119,28 @@ impl StoreArgs {
         })
     }
 
-    async fn open(&self) -> Result<(shared::app::App, Settings), String> {
-        let settings = self.settings()?;
+    async fn open(&self, public_url: Option<&str>) -> Result<(shared::app::App, Settings), String> {
+        let settings = self.settings(public_url)?;
         Ok((local::open(&settings, self.create_table).await?, settings))
     }
 }
 
 #[derive(Args)]
 struct Output {
-    /// Base URL the tenant URL is printed under.
-    #[arg(long, default_value = "http://127.0.0.1:3000")]
-    base_url: String,
+    /// Base URL the tenant URL is printed under: the server's public URL. Default:
+    /// $SCIM_PUBLIC_URL, else that of `serve` on its default address.
+    #[arg(long, value_name = "URL", value_parser = PublicUrl::parse)]
+    base_url: Option<PublicUrl>,
     /// Print one JSON object instead of text.
     #[arg(long)]
     json: bool,
+}
+
+impl Output {
+    /// `--base-url`, which stands for `SCIM_PUBLIC_URL` as `serve --public-url` does.
+    fn base_url(&self) -> Option<&str> {
+        self.base_url.as_ref().map(PublicUrl::as_str)
+    }
 }
 
 #[tokio::main]
@@ -131,7 +151,7 @@ async fn main() -> ExitCode {
             print_routes(json);
             Ok(())
         }
-        Command::Serve { addr, store } => serve(addr, &store).await,
+        Command::Serve { addr, public_url, store } => serve(addr, public_url.as_deref(), &store).await,
         Command::Configuration { command: ConfigurationCommand::Create { name, default_license, out, store } } => {
             create(&name, default_license, &out, &store).await
         }
@@ -148,25 +168,29 @@ async fn main() -> ExitCode {
     }
 }
 
-async fn serve(addr: SocketAddr, store: &StoreArgs) -> Result<(), String> {
-    let (app, settings) = store.open().await?;
-    let app = Arc::new(app);
+async fn serve(addr: SocketAddr, public_url: Option<&str>, store: &StoreArgs) -> Result<(), String> {
+    let (app, settings) = store.open(public_url).await?;
     let listener = tokio::net::TcpListener::bind(addr).await.map_err(|e| format!("cannot listen on {addr}: {e}"))?;
     let addr = listener.local_addr().map_err(|e| e.to_string())?;
+    let public_url = local::public_url(settings.public_url.as_ref(), addr);
+    let app = Arc::new(app.with_public_url(public_url.clone()));
     let existing = app.tenants.configurations(local::LOCAL_SUBSCRIPTION).await.map_err(|e| e.to_string())?;
     println!("local-api listening on http://{addr} ({})", local::describe(&settings));
+    if public_url != PublicUrl::listening_at(addr) {
+        println!("URLs in answers are under {public_url}");
+    }
     if existing.is_empty() {
         let created = local::create_configuration(&app, "Default", LicenseType::Named).await?;
         println!();
         println!("Created a provisioning configuration. The client secret is shown only this once:");
-        println!("  SCIM tenant URL: {}", local::tenant_url(addr, &created.configuration.tenant));
+        println!("  SCIM tenant URL: {}", public_url.tenant_url(&created.configuration.tenant));
         println!("  Client ID:       {}", created.configuration.client_id);
         println!("  Client secret:   {}", created.client_secret);
     } else {
         println!();
         println!("Tenants (each secret was shown when its configuration was created; `local-api configuration create` makes another):");
         for c in &existing {
-            println!("  {:<24} {}", c.name, local::tenant_url(addr, &c.tenant));
+            println!("  {:<24} {}", c.name, public_url.tenant_url(&c.tenant));
         }
     }
     println!();
@@ -175,16 +199,16 @@ async fn serve(addr: SocketAddr, store: &StoreArgs) -> Result<(), String> {
 }
 
 async fn create(name: &str, license: LicenseType, out: &Output, store: &StoreArgs) -> Result<(), String> {
-    let (app, _) = store.open().await?;
+    let (app, settings) = store.open(out.base_url()).await?;
     let created = local::create_configuration(&app, name, license).await?;
-    print_credentials(&created, out);
+    print_credentials(&created, out, &settings);
     Ok(())
 }
 
 async fn rotate(tenant: &str, out: &Output, store: &StoreArgs) -> Result<(), String> {
-    let (app, _) = store.open().await?;
+    let (app, settings) = store.open(out.base_url()).await?;
     let rotated = app.tenants.rotate_secret(tenant).await.map_err(|e| format!("cannot rotate the secret: {e}"))?;
-    print_credentials(&rotated, out);
+    print_credentials(&rotated, out, &settings);
     Ok(())
 }
 
@@ -206,8 +230,9 @@ fn print_routes(json: bool) {
 }
 
 /// The credentials of a configuration whose secret was just made: the only time it is shown.
-fn print_credentials(made: &NewConfiguration, out: &Output) {
-    let tenant_url = format!("{}/scim/v2/{}", out.base_url.trim_end_matches('/'), made.configuration.tenant);
+fn print_credentials(made: &NewConfiguration, out: &Output, settings: &Settings) {
+    let public_url = local::public_url(settings.public_url.as_ref(), DEFAULT_ADDR);
+    let tenant_url = public_url.tenant_url(&made.configuration.tenant);
     if out.json {
         let json = serde_json::json!({
             "tenant_url": tenant_url,

@@ -156,6 +156,53 @@ async fn configuration_create_works_beside_a_running_server() {
     let _ = std::fs::remove_dir_all(&dir);
 }
 
+#[tokio::test]
+async fn behind_a_proxy_the_banner_and_the_answers_use_the_public_url_never_the_host_header() {
+    let dir = data_dir("public-url");
+    let mut command = Command::new(BIN);
+    command.args(["serve", "--addr", "127.0.0.1:0", "--public-url", "https://scim.example.com/stage/", "--data-dir"]);
+    command.arg(&dir);
+    let server = Server::spawn(command);
+    let (tenant_url, secret) = (server.field("SCIM tenant URL:"), server.field("Client secret:"));
+    assert!(tenant_url.starts_with("https://scim.example.com/stage/scim/v2/"), "{:?}", server.banner);
+    // The test stands where the proxy would: it reaches the server at its address.
+    let direct = tenant_url.replace("https://scim.example.com/stage", &server.base_url);
+    let created = reqwest::Client::new()
+        .post(format!("{direct}/Users"))
+        .bearer_auth(&secret)
+        .header("Host", "evil.example")
+        .header("X-Forwarded-Proto", "gopher")
+        .json(&json!({"schemas": ["urn:ietf:params:scim:schemas:core:2.0:User"], "userName": "proxied@example.com"}))
+        .send()
+        .await
+        .expect("POST");
+    assert_eq!(created.status(), 201);
+    let location = created.headers()["location"].to_str().expect("a Location").to_owned();
+    assert!(location.starts_with(&format!("{tenant_url}/Users/")), "{location}");
+    server.stop();
+
+    // SCIM_PUBLIC_URL does the same, and a bad one stops the server with a message naming it.
+    let mut command = Command::new(BIN);
+    command.args(["serve", "--addr", "127.0.0.1:0", "--data-dir"]).arg(&dir);
+    command.env("SCIM_PUBLIC_URL", "https://scim.example.com");
+    let server = Server::spawn(command);
+    assert!(server.banner.iter().any(|l| l.contains("https://scim.example.com/scim/v2/")), "{:?}", server.banner);
+    server.stop();
+    let bad = Command::new(BIN)
+        .args(["serve", "--addr", "127.0.0.1:0", "--data-dir"])
+        .arg(&dir)
+        .env("SCIM_PUBLIC_URL", "scim.example.com")
+        .output()
+        .expect("run local-api");
+    assert!(!bad.status.success());
+    assert!(
+        String::from_utf8_lossy(&bad.stderr).contains("SCIM_PUBLIC_URL"),
+        "{}",
+        String::from_utf8_lossy(&bad.stderr)
+    );
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
 /// `local-api configuration …` with these arguments; its JSON answer, or a panic with stderr.
 fn cli_json(args: &[&str], configure: impl FnOnce(&mut Command)) -> Value {
     let mut command = Command::new(BIN);

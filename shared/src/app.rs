@@ -6,6 +6,7 @@ use std::path::Path;
 use std::sync::Arc;
 
 use crate::directory::Directory;
+use crate::public_url::PublicUrl;
 use crate::secrets::{SecretStore, SecretsManagerSecrets, TableSecrets};
 use crate::settings::{Settings, Store};
 use crate::store::dynamodb::DynamoTable;
@@ -20,11 +21,20 @@ pub const EMBEDDED_FILE: &str = "scim.sqlite3";
 pub struct App {
     pub tenants: Tenants,
     pub directory: Directory,
+    /// Where clients reach this process, when configured ([`Settings::public_url`]; for
+    /// `local-api`, its address or `--public-url`); without it the edge takes API Gateway's
+    /// domain name ([`PublicUrl::for_request`]).
+    pub public_url: Option<PublicUrl>,
 }
 
 impl App {
     pub fn new(table: Arc<dyn Table>, secrets: Arc<dyn SecretStore>) -> App {
-        App { tenants: Tenants::new(table.clone(), secrets), directory: Directory::new(table) }
+        App { tenants: Tenants::new(table.clone(), secrets), directory: Directory::new(table), public_url: None }
+    }
+
+    /// This app, reached by clients at `url`: the base of every URL it writes.
+    pub fn with_public_url(self, url: PublicUrl) -> App {
+        App { public_url: Some(url), ..self }
     }
 
     /// The app a function builds at cold start, from its environment ([`Settings`]): the
@@ -37,12 +47,13 @@ impl App {
     /// The app `settings` describe; AWS clients are built here, once, from the SDK's own
     /// environment (region, credentials, `AWS_ENDPOINT_URL`).
     pub async fn from_settings(settings: &Settings) -> Result<App, String> {
-        match &settings.store {
-            Store::Embedded { data_dir } => App::open_embedded(data_dir),
+        let app = match &settings.store {
+            Store::Embedded { data_dir } => App::open_embedded(data_dir)?,
             Store::DynamoDb { table, secret_prefix } => {
-                Ok(App::on_aws(&crate::settings::aws_config().await?, table, secret_prefix))
+                App::on_aws(&crate::settings::aws_config().await?, table, secret_prefix)
             }
-        }
+        };
+        Ok(App { public_url: settings.public_url.clone(), ..app })
     }
 
     /// An app on the durable embedded store in `data_dir` (its SQLite file is [`EMBEDDED_FILE`]).

@@ -10,7 +10,8 @@
 //! - [`scim`]: the SCIM 2.0 protocol itself: schemas, filters, PATCH, errors. No I/O.
 //! - Ports and their engines: [`store`] (the Table), [`secrets`] (where verifiers live).
 //! - Leaves: [`auth`] (credentials), [`casefold`] (case-insensitive matching), [`licenses`]
-//!   (license types), [`clock`], [`settings`].
+//!   (license types), [`clock`], [`settings`], [`public_url`] (the base of every URL an
+//!   answer carries: configured, never the `Host`).
 //!
 //! No module imports one that imports it (`tests/layers.rs` checks).
 
@@ -22,6 +23,7 @@ pub mod directory;
 pub mod edge;
 pub mod keys;
 pub mod licenses;
+pub mod public_url;
 pub mod scim;
 pub mod secrets;
 pub mod settings;

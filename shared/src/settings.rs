@@ -1,4 +1,5 @@
-//! Which engine a process runs on, read once at cold start from the environment.
+//! Which engine a process runs on, and where clients reach it, read once at cold start from
+//! the environment.
 //!
 //! | variable | meaning | default |
 //! |---|---|---|
@@ -7,12 +8,17 @@
 //! | `SCIM_SECRET_PREFIX` | prefix of the per-tenant Secrets Manager secrets (dynamodb) | `scim/` |
 //! | `SCIM_DATA_DIR` | directory of the SQLite file (embedded) | `/tmp/scim` |
 //! | `AWS_REGION`, `AWS_ENDPOINT_URL`, credentials | read by aws-config itself (dynamodb) | the SDK's chain |
+//! | `SCIM_PUBLIC_URL` | the base URL clients use, before `/scim/v2/…` (stage path included, if any): the base of `Location`, `meta.location` and `$ref` | on Lambda `https://` + the domain name API Gateway received the request on, + the stage in the path; `local-api serve`: `http://<listen address>` |
 //!
+//! URLs are never built from a request's `Host` or `X-Forwarded-Proto`, which any client sets
+//! ([`PublicUrl`]).
 //! `AWS_ENDPOINT_URL` is the SDK's standard endpoint override: pointed at a moto server it
 //! sends both DynamoDB and Secrets Manager there (moto serves every service on one port).
 //! Errors name the variable to set, since the person reading them is an operator.
 
 use std::path::PathBuf;
+
+use crate::public_url::PublicUrl;
 
 /// Default of `SCIM_SECRET_PREFIX`; the SAM template scopes IAM to the same prefix.
 pub const DEFAULT_SECRET_PREFIX: &str = "scim/";
@@ -32,6 +38,8 @@ pub enum Store {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Settings {
     pub store: Store,
+    /// `SCIM_PUBLIC_URL`: the base of every URL the service writes, if configured.
+    pub public_url: Option<PublicUrl>,
 }
 
 impl Settings {
@@ -65,7 +73,10 @@ impl Settings {
         } else {
             Store::Embedded { data_dir: var("SCIM_DATA_DIR").unwrap_or_else(|| DEFAULT_DATA_DIR.to_owned()).into() }
         };
-        Ok(Settings { store })
+        let public_url = var("SCIM_PUBLIC_URL")
+            .map(|url| PublicUrl::parse(&url).map_err(|e| format!("SCIM_PUBLIC_URL {e}")))
+            .transpose()?;
+        Ok(Settings { store, public_url })
     }
 }
 
@@ -152,5 +163,24 @@ mod tests {
             settings(&[("SCIM_STORE", " "), ("SCIM_TABLE_NAME", "")]).unwrap().store,
             Store::Embedded { .. }
         ));
+    }
+
+    #[test]
+    fn the_public_url_is_an_absolute_base_url_or_a_start_up_error_naming_it() {
+        assert_eq!(settings(&[]).unwrap().public_url, None);
+        assert_eq!(settings(&[("SCIM_PUBLIC_URL", "  ")]).unwrap().public_url, None, "blank counts as unset");
+        let url = settings(&[("SCIM_PUBLIC_URL", " https://scim.example.com/prod/ ")]).unwrap().public_url;
+        assert_eq!(url.as_ref().map(PublicUrl::as_str), Some("https://scim.example.com/prod"));
+        assert_eq!(url.unwrap().tenant_url("t1"), "https://scim.example.com/prod/scim/v2/t1");
+        for bad in [
+            "scim.example.com",
+            "ftp://scim.example.com",
+            "https://scim.example.com?x=1",
+            "https://a.example/#f",
+            "https:///x",
+        ] {
+            let e = settings(&[("SCIM_PUBLIC_URL", bad)]).unwrap_err();
+            assert!(e.starts_with("SCIM_PUBLIC_URL "), "{bad:?}: {e}");
+        }
     }
 }

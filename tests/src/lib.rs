@@ -20,7 +20,9 @@
 //! - `bad_input.rs`: malformed and hostile requests: a 4xx SCIM error, nothing changed.
 //! - `worst_case.rs`: the largest body in the costliest shape for each endpoint ([`worst_case`]).
 //! - `search.rs`: `POST /.search` on /Users, /Groups and the tenant root, over HTTP and per handler.
-//! - `events.rs`: every API Gateway event of `events/` through its function's handler.
+//! - `events.rs`: every API Gateway event of `events/` through its function's handler, and
+//!   the URLs a handler writes on Lambda (API Gateway's domain name, or the configured one).
+//! - `urls.rs`: the URLs in answers are under the server's own base, whatever `Host` says.
 //! - `dynamodb_calls.rs`: DynamoDB calls per SCIM operation, counted on moto.
 //! - `common/mod.rs`: the client and assertions they share.
 //!
@@ -29,11 +31,11 @@
 
 pub mod worst_case;
 
-use std::net::SocketAddr;
 use std::sync::Arc;
 
-use local::{create_configuration, serve, tenant_url};
+use local::{create_configuration, public_url, serve};
 use shared::app::App;
+use shared::public_url::PublicUrl;
 use shared::store::dynamodb::DynamoTable;
 use shared::store::sqlite::SqliteTable;
 use shared::tenants::NewConfiguration;
@@ -67,17 +69,17 @@ impl TestStore {
 }
 
 /// A fresh app on the engine `SCIM_TEST_STORE` names.
-pub async fn test_app() -> Arc<App> {
+pub async fn test_app() -> App {
     test_apps(1).await.remove(0)
 }
 
 /// `n` apps on one fresh store of the engine `SCIM_TEST_STORE` names: what `n` warm
 /// processes (Lambda instances, a CLI) share, each with its own caches and bookmarks.
-pub async fn test_apps(n: usize) -> Vec<Arc<App>> {
+pub async fn test_apps(n: usize) -> Vec<App> {
     match TestStore::from_env() {
         TestStore::Embedded => {
             let table: Arc<dyn shared::store::Table> = Arc::new(SqliteTable::in_memory());
-            (0..n).map(|_| Arc::new(App::embedded(table.clone()))).collect()
+            (0..n).map(|_| App::embedded(table.clone())).collect()
         }
         TestStore::DynamoDb => {
             let endpoint = std::env::var("SCIM_TEST_DYNAMODB_ENDPOINT").unwrap_or_default();
@@ -93,16 +95,17 @@ pub async fn test_apps(n: usize) -> Vec<Arc<App>> {
             DynamoTable::create_table(&client, &table)
                 .await
                 .unwrap_or_else(|e| panic!("cannot create the table {table} on moto at {endpoint}: {e}"));
-            (0..n).map(|_| Arc::new(App::on_aws(&config, &table, &format!("scim-test/{run}/")))).collect()
+            (0..n).map(|_| App::on_aws(&config, &table, &format!("scim-test/{run}/"))).collect()
         }
     }
 }
 
 /// A running service; it stops when dropped.
 pub struct TestService {
-    /// `http://127.0.0.1:PORT`
+    /// `http://127.0.0.1:PORT`: where the service listens.
     pub base_url: String,
-    addr: SocketAddr,
+    /// The base of the URLs the service writes: `base_url`, unless the app came with its own.
+    pub public_url: PublicUrl,
     app: Arc<App>,
     server: tokio::task::JoinHandle<std::io::Result<()>>,
 }
@@ -114,12 +117,15 @@ impl TestService {
         TestService::start_with(test_app().await).await
     }
 
-    /// Starts a service on 127.0.0.1 on a free port, serving `app`.
-    pub async fn start_with(app: Arc<App>) -> TestService {
+    /// Starts a service on 127.0.0.1 on a free port, serving `app`, whose URLs are under its
+    /// public URL if it has one (as `local-api serve --public-url`), else under the address.
+    pub async fn start_with(app: App) -> TestService {
         let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind a loopback port");
         let addr = listener.local_addr().expect("listener address");
+        let public_url = public_url(app.public_url.as_ref(), addr);
+        let app = Arc::new(app.with_public_url(public_url.clone()));
         let server = tokio::spawn(serve(listener, app.clone()));
-        TestService { base_url: format!("http://{addr}"), addr, app, server }
+        TestService { base_url: format!("http://{addr}"), public_url, app, server }
     }
 
     /// The app this service serves.
@@ -142,7 +148,7 @@ impl TestService {
 
     fn tenant(&self, made: NewConfiguration) -> Tenant {
         Tenant {
-            tenant_url: tenant_url(self.addr, &made.configuration.tenant),
+            tenant_url: self.public_url.tenant_url(&made.configuration.tenant),
             client_id: made.configuration.client_id,
             client_secret: made.client_secret,
         }

@@ -104,7 +104,7 @@ async fn dynamodb_calls_per_scim_operation() {
     let name = format!("calls-{}", uuid::Uuid::new_v4().simple());
     DynamoTable::create_table(&client, &name).await.expect("create the table");
     let table: Arc<dyn shared::store::Table> = Arc::new(DynamoTable::new(client, name.clone()));
-    let app = Arc::new(App::new(table.clone(), Arc::new(TableSecrets::new(table))));
+    let app = App::new(table.clone(), Arc::new(TableSecrets::new(table)));
     let svc = TestService::start_with(app).await;
     let scim = Scim::basic(&svc.create_tenant("calls", "named").await);
 

@@ -27,6 +27,8 @@ use serde_json::{json, Value};
 use shared::app::App;
 use shared::edge::routes::{self, Function};
 use shared::licenses::LicenseType;
+use shared::public_url::PublicUrl;
+use shared::settings::Settings;
 use shared::store::sqlite::SqliteTable;
 
 /// The host every event is addressed to.
@@ -108,7 +110,11 @@ struct World {
 
 impl World {
     async fn new(extra_users: usize) -> World {
-        let app = App::embedded(std::sync::Arc::new(SqliteTable::in_memory()));
+        World::on(App::embedded(std::sync::Arc::new(SqliteTable::in_memory())), extra_users).await
+    }
+
+    /// The fixture in `app`'s store.
+    async fn on(app: App, extra_users: usize) -> World {
         let created = local::create_configuration(&app, "events", LicenseType::Named).await.expect("configuration");
         let id = &created.configuration.client_id;
         let secret = &created.client_secret;
@@ -192,6 +198,7 @@ impl World {
             "requestContext": {
                 "http": {"method": method, "path": raw_path, "sourceIp": "192.0.2.1"},
                 "requestId": "fixture",
+                "domainName": HOST,
                 "stage": "$default",
             },
             "isBase64Encoded": false,
@@ -236,9 +243,11 @@ impl World {
         names.iter().map(|n| self.var(n).to_owned()).collect()
     }
 
-    /// The URL of a resource as the answers spell it.
+    /// The URL of a resource as the answers spell it: under the app's public URL, else under
+    /// the domain name API Gateway received the request on.
     fn url(&self, tail: &str) -> String {
-        format!("https://{HOST}/scim/v2/{}{tail}", self.var("tenant"))
+        let base = self.app.public_url.as_ref().map_or_else(|| format!("https://{HOST}"), PublicUrl::to_string);
+        format!("{base}/scim/v2/{}{tail}", self.var("tenant"))
     }
 }
 
@@ -392,6 +401,7 @@ fn check_shape(entry: &Entry, event: &Value) {
     assert_eq!(event["version"], "2.0");
     assert_eq!(event["isBase64Encoded"], false);
     assert_eq!(ctx["stage"], "$default");
+    assert_eq!(ctx["domainName"], HOST, "requestContext.domainName: the URLs in answers are under it");
     assert_eq!(event["routeKey"], ctx["routeKey"]);
     assert!(ctx["requestId"].as_str().is_some_and(|s| !s.is_empty()), "requestContext.requestId");
     assert!(ctx["http"]["sourceIp"].is_string(), "requestContext.http.sourceIp");
@@ -730,6 +740,104 @@ async fn check_event(file: &str, w: &World, a: &Resp) {
         }
         _ => panic!("no checks for this event: add an arm to check_event in tests/tests/events.rs"),
     }
+}
+
+// ---------------------------------------------------------------------------------------------
+// URLs on Lambda
+
+/// `file`'s event with `Host` and `X-Forwarded-Proto` forged, through its function's handler.
+async fn forged(world: &World, file: &str) -> Resp {
+    forged_on_stage(world, file, None).await
+}
+
+/// As [`forged`], on the named API Gateway `stage` when there is one (its name then leads the
+/// request path, as API Gateway sends it).
+async fn forged_on_stage(world: &World, file: &str, stage: Option<&str>) -> Resp {
+    let entry = read_index().events.into_iter().find(|e| e.file == file).expect("an indexed event");
+    let mut event: Value = serde_json::from_str(&world.fill(&read_event(file))).expect("the event is JSON");
+    event["headers"]["host"] = json!("evil.example");
+    event["headers"]["x-forwarded-proto"] = json!("gopher");
+    if let Some(stage) = stage {
+        let path = format!("/{stage}{}", event["rawPath"].as_str().expect("rawPath"));
+        event["rawPath"] = json!(path);
+        event["requestContext"]["http"]["path"] = json!(path);
+        event["requestContext"]["stage"] = json!(stage);
+    }
+    let req = to_request(&event.to_string());
+    read_answer(format!("{file} (forged Host)"), local::handle(&world.app, entry.function, req).await)
+        .expect(entry.status)
+}
+
+/// `meta.location`, and the `$ref` of each member and group, of a user or group.
+fn urls_in(resource: &Value) -> Vec<&str> {
+    let refs = ["members", "groups"]
+        .into_iter()
+        .flat_map(|attribute| resource[attribute].as_array().into_iter().flatten())
+        .map(|item| item["$ref"].as_str().unwrap_or_default());
+    resource["meta"]["location"].as_str().into_iter().chain(refs).collect()
+}
+
+#[tokio::test]
+async fn on_lambda_urls_are_under_api_gateways_domain_name_not_the_host_header() {
+    let w = World::new(0).await;
+    let created = forged(&w, "okta-create-user.json").await;
+    let id = created.json()["id"].as_str().expect("id").to_owned();
+    assert_eq!(created.header("location"), Some(w.url(&format!("/Users/{id}"))), "Location");
+    resource(&created, &w.url(&format!("/Users/{id}")));
+
+    let user = forged(&w, "okta-get-user.json").await.json();
+    let group_url = w.url(&format!("/Groups/{}", w.var("group_id")));
+    assert_eq!(urls_in(&user), [w.url(&format!("/Users/{}", w.var("user_id"))), group_url.clone()], "{user}");
+
+    let groups = forged(&w, "okta-lookup-group.json").await.json();
+    let group = &groups["Resources"][0];
+    let members = [w.url(&format!("/Users/{}", w.var("user_id"))), w.url(&format!("/Users/{}", w.var("member_id")))];
+    let urls: BTreeSet<&str> = urls_in(group).into_iter().collect();
+    let expected: BTreeSet<&str> = members.iter().map(String::as_str).chain([group_url.as_str()]).collect();
+    assert_eq!(urls, expected, "{group}");
+}
+
+#[tokio::test]
+async fn on_a_named_stage_the_stage_stays_in_the_urls() {
+    let w = World::new(0).await;
+    let created = forged_on_stage(&w, "okta-create-user.json", Some("prod")).await;
+    let location = created.header("location").expect("Location");
+    let tenant_url = format!("https://{HOST}/prod/scim/v2/{}/Users/", w.var("tenant"));
+    assert!(location.starts_with(&tenant_url), "{location}");
+}
+
+#[tokio::test]
+async fn a_configured_public_url_wins_over_api_gateways_domain_name() {
+    let configured = PublicUrl::parse("https://scim.corp.example/provisioning").expect("a public URL");
+    let w =
+        World::on(App::embedded(std::sync::Arc::new(SqliteTable::in_memory())).with_public_url(configured), 0).await;
+    assert!(w.url("").starts_with("https://scim.corp.example/provisioning/scim/v2/"));
+    let created = forged(&w, "okta-create-user.json").await;
+    let id = created.json()["id"].as_str().expect("id").to_owned();
+    assert_eq!(created.header("location"), Some(w.url(&format!("/Users/{id}"))), "Location");
+    let user = forged(&w, "okta-get-user.json").await.json();
+    let expected = [w.url(&format!("/Users/{}", w.var("user_id"))), w.url(&format!("/Groups/{}", w.var("group_id")))];
+    assert_eq!(urls_in(&user), expected, "{user}");
+    // On a named stage too: the configured URL is the whole base.
+    let user = forged_on_stage(&w, "okta-get-user.json", Some("prod")).await.json();
+    assert_eq!(urls_in(&user), expected, "{user}");
+}
+
+#[tokio::test]
+async fn scim_public_url_reaches_the_handlers_through_the_settings() {
+    let data_dir = std::env::temp_dir().join(format!("events-public-url-{}", uuid::Uuid::new_v4().simple()));
+    let vars =
+        [("SCIM_DATA_DIR", data_dir.display().to_string()), ("SCIM_PUBLIC_URL", "https://scim.corp.example/".into())];
+    let settings =
+        Settings::from_vars(|name| vars.iter().find(|(k, _)| *k == name).map(|(_, v)| v.clone())).expect("settings");
+    let app = App::from_settings(&settings).await.expect("an app");
+    let w = World::on(app, 0).await;
+    let created = forged(&w, "okta-create-user.json").await;
+    let location = created.header("location").expect("Location");
+    let tenant_url = format!("https://scim.corp.example/scim/v2/{}/Users/", w.var("tenant"));
+    assert!(location.starts_with(&tenant_url), "{location}");
+    drop(w);
+    let _ = std::fs::remove_dir_all(&data_dir);
 }
 
 /// Percent-decodes a query component (`+` is a space).

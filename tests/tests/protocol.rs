@@ -365,9 +365,9 @@ async fn member_ids_name_their_users_in_either_case() {
 async fn paging_after_a_delete_counts_from_what_is_there_now() {
     // Two warm processes on one store: the one that lists remembers where its pages ended,
     // and must not trust that after a delete, made by itself or by the other.
-    let apps = tests::test_apps(2).await;
-    let lister = TestService::start_with(apps[0].clone()).await;
-    let deleter = TestService::start_with(apps[1].clone()).await;
+    let mut apps = tests::test_apps(2).await;
+    let deleter = TestService::start_with(apps.pop().expect("a second app")).await;
+    let lister = TestService::start_with(apps.pop().expect("a first app")).await;
     let tenant = lister.create_tenant("okta", "named").await;
     let scim = Scim::basic(&tenant);
     let elsewhere = Tenant { tenant_url: tenant.tenant_url.replace(&lister.base_url, &deleter.base_url), ..tenant };

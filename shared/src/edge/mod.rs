@@ -115,14 +115,6 @@ fn request_id(req: &Request) -> String {
         .unwrap_or_else(|| uuid::Uuid::new_v4().to_string())
 }
 
-/// `scheme://host` as the client addressed us (API Gateway sets X-Forwarded-Proto).
-pub fn origin(req: &Request) -> String {
-    let headers = req.headers();
-    let host = headers.get(http::header::HOST).and_then(|v| v.to_str().ok()).unwrap_or("localhost");
-    let scheme = headers.get("x-forwarded-proto").and_then(|v| v.to_str().ok()).unwrap_or("http");
-    format!("{scheme}://{host}")
-}
-
 /// JSON log lines on stderr (CloudWatch takes them as they are), filtered by `LOG_LEVEL`
 /// (default `info`). Call once at start-up.
 pub fn init_logging() {

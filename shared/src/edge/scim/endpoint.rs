@@ -1,6 +1,9 @@
 //! Which SCIM endpoint a request path names: `…/scim/v2/{tenant}/{endpoint}[/{id}]`.
 //!
-//! Anything before `/scim/v2/` (an API Gateway stage) is kept as part of the tenant URL.
+//! Anything before `/scim/v2/` (an API Gateway stage) is kept, for the tenant URL when no
+//! public URL is configured ([`crate::public_url::PublicUrl::for_request`]).
+
+use crate::public_url::TENANTS_PATH;
 
 /// A SCIM endpoint under a tenant.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -47,13 +50,12 @@ impl Endpoint {
 /// A request path split into tenant and endpoint.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ScimPath {
-    /// The path up to and including the tenant id: `/scim/v2/<tenant>`.
-    pub tenant_path: String,
+    /// What the path carries before [`TENANTS_PATH`]: an API Gateway stage (`/prod`), or
+    /// nothing.
+    pub stage: String,
     pub tenant: String,
     pub endpoint: Endpoint,
 }
-
-const MARKER: &str = "/scim/v2/";
 
 /// Longest tenant id accepted: a UUID in simple form is 32 characters.
 const MAX_TENANT_LEN: usize = 64;
@@ -61,8 +63,11 @@ const MAX_TENANT_LEN: usize = 64;
 impl ScimPath {
     /// None when the path is not under a well-formed tenant.
     pub fn parse(path: &str) -> Option<ScimPath> {
-        let at = path.find(MARKER)?;
-        let rest = &path[at + MARKER.len()..];
+        let at = path
+            .match_indices(TENANTS_PATH)
+            .map(|(at, _)| at)
+            .find(|&at| path[at + TENANTS_PATH.len()..].starts_with('/'))?;
+        let rest = &path[at + TENANTS_PATH.len() + 1..];
         let (tenant, tail) = rest.split_once('/').unwrap_or((rest, ""));
         let tenant_ok = !tenant.is_empty()
             && tenant.len() <= MAX_TENANT_LEN
@@ -87,11 +92,7 @@ impl ScimPath {
             ["Schemas", id] => Endpoint::Schema(decode(id)),
             _ => Endpoint::Unknown,
         };
-        Some(ScimPath {
-            tenant_path: path[..at + MARKER.len() + tenant.len()].to_owned(),
-            tenant: tenant.to_owned(),
-            endpoint,
-        })
+        Some(ScimPath { stage: path[..at].to_owned(), tenant: tenant.to_owned(), endpoint })
     }
 }
 
@@ -133,11 +134,14 @@ mod tests {
     fn routes_parse_with_and_without_a_stage() {
         let r = ScimPath::parse("/scim/v2/abc123/Users/42").unwrap();
         assert_eq!(r.tenant, "abc123");
-        assert_eq!(r.tenant_path, "/scim/v2/abc123");
+        assert_eq!(r.stage, "");
         assert_eq!(r.endpoint, Endpoint::User("42".into()));
         let r = ScimPath::parse("/prod/scim/v2/abc/Groups/").unwrap();
-        assert_eq!(r.tenant_path, "/prod/scim/v2/abc");
+        assert_eq!(r.stage, "/prod");
+        assert_eq!(r.tenant, "abc");
         assert_eq!(r.endpoint, Endpoint::Groups);
+        let r = ScimPath::parse("/scim/v2x/scim/v2/abc/Users").unwrap();
+        assert_eq!((r.stage.as_str(), r.tenant.as_str(), r.endpoint), ("/scim/v2x", "abc", Endpoint::Users));
         assert_eq!(ScimPath::parse("/scim/v2/abc/Schemas/urn%3Ax").unwrap().endpoint, Endpoint::Schema("urn:x".into()));
         assert_eq!(ScimPath::parse("/scim/v2/abc/Users/a/b").unwrap().endpoint, Endpoint::Unknown);
         assert_eq!(ScimPath::parse("/scim/v2/abc/Me").unwrap().endpoint, Endpoint::Unknown);

@@ -13,9 +13,10 @@ pub use endpoint::{Endpoint, ScimPath};
 pub use request::ScimRequest;
 pub use response::ScimResponse;
 
-use super::{origin, Labels};
+use super::Labels;
 use crate::app::App;
 use crate::directory::Tenant;
+use crate::public_url::PublicUrl;
 use crate::scim::ScimError;
 use crate::tenants::AuthError;
 
@@ -36,7 +37,8 @@ where
             AuthError::Unauthorized => ScimError::unauthorized(),
             AuthError::Store(e) => e.into(),
         })?;
-        let tenant = Tenant { configuration, url: format!("{}{}", origin(&req), path.tenant_path) };
+        let base = PublicUrl::for_request(app.public_url.as_ref(), &req, &path.stage);
+        let tenant = Tenant { configuration, url: base.tenant_url(&path.tenant) };
         let request = ScimRequest::new(req, path.endpoint, tenant);
         Ok(dispatch(app, request).await?.into_response())
     })
