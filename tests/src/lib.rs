@@ -21,6 +21,8 @@
 //! - `search.rs`: `POST /.search` on /Users, /Groups and the tenant root, over HTTP and per handler.
 //! - `events.rs`: every API Gateway event of `events/` through its function's handler.
 //! - `dynamodb_calls.rs`: DynamoDB calls per SCIM operation, counted on moto.
+//! - `properties.rs`: generated requests of every shape through `local::dispatch` (proptest):
+//!   never a 5xx, always a well-formed answer.
 //! - `common/mod.rs`: the client and assertions they share.
 //!
 //! This crate is test support only: no function depends on it. `benches/` holds benchmarks,
