@@ -71,7 +71,7 @@ enum Auth {
     Basic,
     Bearer,
     WrongSecret,
-    /// The right secret, for the path's tenant, with another tenant's id in Basic.
+    /// The right secret, in Basic with a client ID that is not the tenant's.
     WrongClientId,
     Raw(Vec<u8>),
     Missing,
