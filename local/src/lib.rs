@@ -107,7 +107,13 @@ async fn route(app: &App, req: axum::extract::Request) -> Response<Body> {
             Body::Empty
         }
     };
-    let req = Request::from_parts(parts, body);
+    dispatch(app, Request::from_parts(parts, body)).await
+}
+
+/// What [`serve`] does with a request once its body is read: the function the route table
+/// picks handles it, and a path no route serves gets API Gateway's own answer. (The property
+/// tests call this in-process, to send thousands of requests without a socket.)
+pub async fn dispatch(app: &App, req: Request) -> Response<Body> {
     match function_for(&req) {
         Some(function) => handle(app, function, req).await,
         None => not_found(),

@@ -24,6 +24,8 @@
 //!   the URLs a handler writes on Lambda (API Gateway's domain name, or the configured one).
 //! - `urls.rs`: the URLs in answers are under the server's own base, whatever `Host` says.
 //! - `dynamodb_calls.rs`: DynamoDB calls per SCIM operation, counted on moto.
+//! - `properties.rs`: generated requests of every shape through `local::dispatch` (proptest):
+//!   never a 5xx, always a well-formed answer.
 //! - `common/mod.rs`: the client and assertions they share.
 //!
 //! This crate is test support only: no function depends on it. `benches/` holds benchmarks,
