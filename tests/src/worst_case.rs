@@ -203,7 +203,7 @@ fn deeply_nested(f: &Fixture) -> Request {
 
 /// The longest filter the service accepts ([`shared::scim::filter::MAX_FILTER_LEN`]), each
 /// term a different operator on a different attribute.
-fn longest_filter_text() -> String {
+pub fn longest_filter_text() -> String {
     let terms = [
         r#"emails co "example""#,
         r#"userName sw "fix""#,
