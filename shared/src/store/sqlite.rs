@@ -80,22 +80,16 @@ CREATE INDEX items_gsi1 ON items (gsi1pk, gsi1sk, pk, sk)
     WHERE gsi1pk IS NOT NULL AND gsi1sk IS NOT NULL;
 ";
 
-/// From version 1: the same columns, moved into the version 2 table.
-const MIGRATE_V1_TO_V2: &str = "
+/// From version 1, before [`SCHEMA_V2`] is created: the version 1 table is set aside.
+const SET_V1_ASIDE: &str = "
 ALTER TABLE items RENAME TO items_v1;
 DROP INDEX items_gsi1;
-CREATE TABLE items (
-    pk     TEXT COLLATE BINARY NOT NULL,
-    sk     TEXT COLLATE BINARY NOT NULL,
-    gsi1pk TEXT COLLATE BINARY,
-    gsi1sk TEXT COLLATE BINARY,
-    attrs  TEXT NOT NULL
-);
-INSERT INTO items (pk, sk, gsi1pk, gsi1sk, attrs) SELECT pk, sk, gsi1pk, gsi1sk, attrs FROM items_v1 ORDER BY pk, sk;
+";
+
+/// From version 1, after [`SCHEMA_V2`] is created: the same columns, moved into it.
+const MOVE_V1_ITEMS: &str = "
+INSERT INTO items (pk, sk, gsi1pk, gsi1sk, attrs) SELECT pk, sk, gsi1pk, gsi1sk, attrs FROM items_v1;
 DROP TABLE items_v1;
-CREATE UNIQUE INDEX items_key ON items (pk, sk);
-CREATE INDEX items_gsi1 ON items (gsi1pk, gsi1sk, pk, sk)
-    WHERE gsi1pk IS NOT NULL AND gsi1sk IS NOT NULL;
 ";
 
 /// The Table port on SQLite. Cloning is cheap and shares the connections.
@@ -188,7 +182,9 @@ fn migrate(conn: &mut Connection) -> Result<(), StoreError> {
             tx.pragma_update(None, "user_version", SCHEMA_VERSION).map_err(sql)?;
         }
         1 => {
-            tx.execute_batch(MIGRATE_V1_TO_V2).map_err(sql)?;
+            tx.execute_batch(SET_V1_ASIDE).map_err(sql)?;
+            tx.execute_batch(SCHEMA_V2).map_err(sql)?;
+            tx.execute_batch(MOVE_V1_ITEMS).map_err(sql)?;
             tx.pragma_update(None, "user_version", SCHEMA_VERSION).map_err(sql)?;
         }
         SCHEMA_VERSION => {}

@@ -261,22 +261,37 @@ pub(crate) fn check_value(attr: &Attribute, value: &Value, at: &str) -> Result<O
     if !attr.multi_valued {
         return check_single(attr, value, at);
     }
-    let items = match value {
-        Value::Null => return Ok(None),
-        Value::Array(items) => items.as_slice(),
+    let mut out = Vec::new();
+    add_elements(attr, value, at, &mut out, &mut HashSet::new())?;
+    check_one_primary(&out, at)?;
+    Ok((!out.is_empty()).then_some(Value::Array(out)))
+}
+
+/// Checks each element `value` gives for the multi-valued `attr` (an array, or one value)
+/// and appends to `items` those not the same as a value already there: `seen` holds the
+/// identities of `items`, and gains those appended. One identity per value, so adding to a
+/// large attribute costs what the values cost.
+fn add_elements(
+    attr: &Attribute,
+    value: &Value,
+    at: &str,
+    items: &mut Vec<Value>,
+    seen: &mut HashSet<String>,
+) -> Result<(), ScimError> {
+    let given = match value {
+        Value::Null => return Ok(()),
+        Value::Array(given) => given.as_slice(),
         single => std::slice::from_ref(single),
     };
-    let mut out: Vec<Value> = Vec::with_capacity(items.len());
-    let mut seen = HashSet::with_capacity(items.len());
-    for item in items {
-        if let Some(v) = check_single(attr, item, at)? {
+    items.reserve(given.len());
+    for element in given {
+        if let Some(v) = check_single(attr, element, at)? {
             if seen.insert(identity(attr, &v)) {
-                out.push(v);
+                items.push(v);
             }
         }
     }
-    check_one_primary(&out, at)?;
-    Ok((!out.is_empty()).then_some(Value::Array(out)))
+    Ok(())
 }
 
 /// Checks one value of `attr` (one element when it is multi-valued).
@@ -635,25 +650,22 @@ fn apply_to_attribute(
     let value = value.unwrap_or(&Value::Null);
     let obj = container(doc, t.ext);
     match (t.sub, op) {
+        // RFC 7644 §3.5.2.1: values added to a multi-valued attribute join those there, less
+        // the ones already there.
+        (None, PatchOp::Add) if attr.multi_valued && matches!(obj.get(attr.name), Some(Value::Array(_))) => {
+            let Some(Value::Array(items)) = obj.get_mut(attr.name) else { return Ok(()) };
+            effort.spend(items.len())?;
+            let mut seen: HashSet<String> = items.iter().map(|e| identity(attr, e)).collect();
+            let before = items.len();
+            add_elements(attr, value, &at, items, &mut seen)?;
+            let promoted: Vec<usize> = (before..items.len()).filter(|i| is_primary(&items[*i])).collect();
+            settle_primary(items, &promoted, &at)?;
+        }
         (None, PatchOp::Add | PatchOp::Replace) => {
             let new = check_value(attr, value, &at)?;
             match (op, obj.get_mut(attr.name), new) {
                 // Adding nothing changes nothing.
                 (PatchOp::Add, _, None) => {}
-                (PatchOp::Add, Some(Value::Array(items)), Some(Value::Array(new))) => {
-                    effort.spend(items.len())?;
-                    let mut seen: HashSet<String> = items.iter().map(|e| identity(attr, e)).collect();
-                    let mut promoted = Vec::new();
-                    for v in new {
-                        if seen.insert(identity(attr, &v)) {
-                            if is_primary(&v) {
-                                promoted.push(items.len());
-                            }
-                            items.push(v);
-                        }
-                    }
-                    settle_primary(items, &promoted, &at)?;
-                }
                 (_, Some(Value::Object(existing)), Some(Value::Object(new))) if !attr.multi_valued => {
                     merge(existing, new)
                 }
