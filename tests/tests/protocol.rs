@@ -481,3 +481,36 @@ async fn names_too_long_once_folded_are_400() {
     scim.patch(&format!("/Groups/{}", id_of(&group)), &rename).await.expect_scim_type(400, "invalidValue");
     assert_eq!(scim.users_total().await, 0);
 }
+
+/// A page of a list holds at most `MAX_LIST_PAGE_BYTES` of resources: a page of large users
+/// stops short of `count` (`itemsPerPage` says how many came), and walking by `startIndex +
+/// itemsPerPage` yields every user once, filtered or not.
+#[tokio::test]
+async fn list_pages_stop_at_their_byte_bound() {
+    let (_svc, scim) = setup().await;
+    let users = 20;
+    let title = "t".repeat(250 * 1024);
+    let mut ids = Vec::new();
+    for i in 0..users {
+        let mut user = minimal_user(&format!("big-{i:02}@example.com"));
+        user["title"] = json!(title);
+        ids.push(id_of(&scim.post("/Users", &user).await.expect(201).json()));
+    }
+    let most = shared::directory::MAX_LIST_PAGE_BYTES / title.len();
+    for filter in ["", "&filter=userName%20sw%20%22big%22"] {
+        let (mut seen, mut start) = (Vec::new(), 1);
+        loop {
+            let page = scim.get(&format!("/Users?startIndex={start}&count=100{filter}")).await.expect(200).json();
+            assert_eq!(page["totalResults"], users, "{filter}");
+            let got = page["Resources"].as_array().unwrap();
+            assert_eq!(page["itemsPerPage"], got.len());
+            assert!(got.len() <= most, "{filter}: {} users of 250 KB in one page", got.len());
+            if got.is_empty() {
+                break;
+            }
+            seen.extend(got.iter().map(id_of));
+            start += got.len();
+        }
+        assert_eq!(seen, ids, "{filter}: every user once, in order");
+    }
+}

@@ -95,6 +95,11 @@ impl Presence {
         self.known.get(key).copied().unwrap_or(false)
     }
 
+    /// Whether `key` is not known to be absent.
+    fn may_exist(&self, key: &Key) -> bool {
+        self.known.get(key).copied().unwrap_or(true)
+    }
+
     fn set(&mut self, key: Key, present: bool) {
         self.known.insert(key, present);
     }
@@ -301,7 +306,10 @@ impl Directory {
         presence: &mut Presence,
     ) -> Result<(), ScimError> {
         let t = tenant.id();
-        let unique: BTreeSet<&str> = ids.iter().map(String::as_str).collect();
+        // Ids known not to be members cost nothing more (Okta removes members in batches
+        // that name many who already left).
+        let unique: BTreeSet<&str> =
+            ids.iter().map(String::as_str).filter(|id| presence.may_exist(&keys::member(t, group_id, id))).collect();
         let unique: Vec<&str> = unique.into_iter().collect();
         for chunk in unique.chunks(MEMBERS_PER_TRANSACTION) {
             // The users are read too: one deleted meanwhile has no set left to update.
