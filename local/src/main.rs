@@ -6,6 +6,7 @@ use std::process::ExitCode;
 use std::sync::Arc;
 
 use clap::{Args, Parser, Subcommand};
+use shared::admin_tokens::{DevIssuer, Role};
 use shared::edge::routes::ROUTES;
 use shared::licenses::LicenseType;
 use shared::public_url::PublicUrl;
@@ -43,6 +44,22 @@ enum Command {
     Configuration {
         #[command(subcommand)]
         command: ConfigurationCommand,
+    },
+    /// Print a bearer token for the admin API, signed with the development key kept in the
+    /// data directory (made on first use). On AWS the configured OIDC issuer signs instead.
+    Token {
+        /// operator, subscription-admin or access-admin.
+        #[arg(long)]
+        role: Role,
+        /// The subscription an admin role acts in (subscription-admin and access-admin need one).
+        #[arg(long)]
+        subscription: Option<String>,
+        /// How long the token stays valid, in seconds.
+        #[arg(long, default_value_t = 3600)]
+        ttl: u64,
+        /// Where the development key is kept (the embedded store's data directory).
+        #[arg(long, default_value = ".data")]
+        data_dir: PathBuf,
     },
     /// Print the route table: which function serves which route (as `template.yaml` declares
     /// them to API Gateway, and as this process dispatches).
@@ -152,6 +169,9 @@ async fn main() -> ExitCode {
             Ok(())
         }
         Command::Serve { addr, public_url, store } => serve(addr, public_url.as_deref(), &store).await,
+        Command::Token { role, subscription, ttl, data_dir } => DevIssuer::load_or_create(&data_dir)
+            .and_then(|issuer| issuer.mint(role, subscription.as_deref(), std::time::Duration::from_secs(ttl)))
+            .map(|token| println!("{token}")),
         Command::Configuration { command: ConfigurationCommand::Create { name, default_license, out, store } } => {
             create(&name, default_license, &out, &store).await
         }

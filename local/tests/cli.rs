@@ -297,3 +297,39 @@ async fn serve_on_dynamodb_through_moto() {
     assert_eq!(status(&format!("{second}/Users"), &secret).await, 401, "one tenant's secret opens only its own");
     server.stop();
 }
+
+/// `local-api token` prints a token of the data directory's development issuer: it verifies
+/// with that issuer's keys and carries the role and subscription asked for; an admin role
+/// without a subscription, or an unknown role, prints nothing and says what to pass.
+#[test]
+fn token_prints_a_verifiable_admin_token() {
+    use shared::admin_tokens::{DevIssuer, Principal, Role};
+    let dir = data_dir("token");
+    let token = |args: &[&str]| Command::new(BIN).arg("token").args(args).arg("--data-dir").arg(&dir).output().unwrap();
+
+    let made = token(&["--role", "access-admin", "--subscription", "s-1", "--ttl", "60"]);
+    assert!(made.status.success(), "{}", String::from_utf8_lossy(&made.stderr));
+    let printed = String::from_utf8(made.stdout).unwrap();
+    let verifier = DevIssuer::load_or_create(&dir).unwrap().verifier().unwrap();
+    let principal = verifier.verify(Some(&format!("Bearer {}", printed.trim()))).unwrap();
+    assert_eq!(
+        principal,
+        Principal::Admin { sub: "local-access-admin".into(), role: Role::AccessAdmin, subscription: "s-1".into() }
+    );
+    let operator = token(&["--role", "operator"]);
+    let printed = String::from_utf8(operator.stdout).unwrap();
+    assert_eq!(verifier.verify(Some(&format!("Bearer {}", printed.trim()))).unwrap().role(), Role::Operator);
+
+    for (args, says) in
+        [(&["--role", "subscription-admin"][..], "needs --subscription"), (&["--role", "root"][..], "is not a role")]
+    {
+        let refused = token(args);
+        assert!(!refused.status.success() && refused.stdout.is_empty(), "{args:?}");
+        assert!(
+            String::from_utf8_lossy(&refused.stderr).contains(says),
+            "{args:?}: {}",
+            String::from_utf8_lossy(&refused.stderr)
+        );
+    }
+    let _ = std::fs::remove_dir_all(&dir);
+}

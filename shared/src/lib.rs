@@ -9,12 +9,13 @@
 //!   They write through the [`transaction`] builder over the key layout of [`keys`].
 //! - [`scim`]: the SCIM 2.0 protocol itself: schemas, filters, PATCH, errors. No I/O.
 //! - Ports and their engines: [`store`] (the Table), [`secrets`] (where verifiers live).
-//! - Leaves: [`auth`] (credentials), [`casefold`] (case-insensitive matching), [`licenses`]
+//! - Leaves: [`auth`] (SCIM credentials), [`admin_tokens`] (the admin API's bearer tokens), [`casefold`] (case-insensitive matching), [`licenses`]
 //!   (license types), [`clock`], [`settings`], [`public_url`] (the base of every URL an
 //!   answer carries: configured, never the `Host`).
 //!
 //! No module imports one that imports it (`tests/layers.rs` checks).
 
+pub mod admin_tokens;
 pub mod app;
 pub mod auth;
 pub mod casefold;
