@@ -356,9 +356,64 @@ mod tests {
 
     use super::*;
     use crate::licenses::LicenseType;
+    use crate::scim::schema::USER_TYPE;
     use crate::store::sqlite::SqliteTable;
     use crate::store::{Page, Query, Table};
     use crate::tenants::Configuration;
+
+    fn test_tenant() -> Tenant {
+        let configuration = Configuration {
+            tenant: "t1".into(),
+            subscription: "s".into(),
+            name: "Okta".into(),
+            default_license: LicenseType::Named,
+            client_id: "c".into(),
+            enabled: true,
+            created: now(),
+        };
+        Tenant { configuration, url: "https://scim.example.com/scim/v2/t1".into() }
+    }
+
+    /// A user's groups share its item with its attributes: a user whose item has no room
+    /// left joins no more groups and takes no larger attributes, each a 400 naming the limit,
+    /// never the store's refusal (a 500).
+    #[tokio::test]
+    async fn a_user_item_keeps_room_for_its_groups() {
+        let table = Arc::new(SqliteTable::in_memory());
+        let directory = Directory::new(table.clone());
+        let tenant = test_tenant();
+        let title = "t".repeat(250 * 1024);
+        let body = json!({"schemas": [USER_TYPE.schema.id], "userName": "full@example.com", "title": title});
+        let user = directory.create_user(&tenant, &body).await.unwrap();
+        let key = USERS.key("t1", &user.id);
+        // Fill its `groups` set the way some 4,000 joins would, to within the headroom.
+        let size = table.get(&key).await.unwrap().unwrap().size();
+        let entries = (MAX_ITEM_BYTES - ITEM_HEADROOM - size) / 36;
+        let groups = (0..entries).map(|i| format!("00000000-0000-7000-8000-{i:012}")).collect();
+        let fill = Update::AddToSet("groups".into(), groups);
+        table.transact(vec![Action::Update { key: key.clone(), updates: vec![fill], condition: None }]).await.unwrap();
+        let full = table.get(&key).await.unwrap().unwrap();
+
+        let group = directory
+            .create_group(&tenant, &json!({"schemas": [GROUP_TYPE.schema.id], "displayName": "One more"}))
+            .await
+            .unwrap();
+        let join = json!({"schemas": [crate::scim::PATCH_OP], "Operations": [{"op": "add", "path": "members", "value": [{"value": user.id}]}]});
+        let refused = directory.patch_group(&tenant, &group.id, &join, &Precondition::default()).await.unwrap_err();
+        assert_eq!(refused.status, 400, "{}", refused.detail);
+        assert!(refused.detail.contains("cannot join another group"), "{}", refused.detail);
+
+        let mut larger = body.clone();
+        larger["title"] = json!("t".repeat(250 * 1024 + 2048));
+        let refused = directory.replace_user(&tenant, &user.id, &larger, &Precondition::default()).await.unwrap_err();
+        assert_eq!(refused.status, 400, "{}", refused.detail);
+        assert!(refused.detail.contains("groups together"), "{}", refused.detail);
+        assert_eq!(table.get(&key).await.unwrap().unwrap(), full, "nothing written");
+        // A change that keeps the size goes through.
+        let mut renamed = body.clone();
+        renamed["userName"] = json!("fill@example.com");
+        directory.replace_user(&tenant, &user.id, &renamed, &Precondition::default()).await.unwrap();
+    }
 
     /// A table where a membership change lands on the group between every read of it and
     /// the next write: what many Group Pushes at once look like to one of them.
@@ -392,16 +447,7 @@ mod tests {
     async fn membership_changes_never_make_a_document_write_retry_unless_a_version_was_pinned() {
         let table = Arc::new(MembersLandBetween { inner: SqliteTable::in_memory(), group: Default::default() });
         let directory = Directory::new(table.clone());
-        let configuration = Configuration {
-            tenant: "t1".into(),
-            subscription: "s".into(),
-            name: "Okta".into(),
-            default_license: LicenseType::Named,
-            client_id: "c".into(),
-            enabled: true,
-            created: now(),
-        };
-        let tenant = Tenant { configuration, url: "https://scim.example.com/scim/v2/t1".into() };
+        let tenant = test_tenant();
         let created = directory
             .create_group(&tenant, &json!({"schemas": [GROUP_TYPE.schema.id], "displayName": "A"}))
             .await

@@ -806,8 +806,10 @@ fn apply_to_elements(
             settle_primary(&mut items, &promoted, &at)?;
         }
     }
-    // Elements left without any sub-attribute are no values at all.
-    items.retain(|e| !e.as_object().is_some_and(Object::is_empty));
+    // Elements left without any sub-attribute are no values at all, and a value written into
+    // several elements (or onto one already there) is kept once, as a body would keep it.
+    let mut seen = HashSet::with_capacity(items.len());
+    items.retain(|e| !e.as_object().is_some_and(Object::is_empty) && seen.insert(identity(t.attr, e)));
     put(obj, t.attr.name, (!items.is_empty()).then_some(Value::Array(items)));
     Ok(())
 }
