@@ -68,13 +68,6 @@ impl Principal {
             Principal::Admin { role, .. } => *role,
         }
     }
-
-    /// The token's subject, for the audit trail.
-    pub fn sub(&self) -> &str {
-        match self {
-            Principal::Operator { sub } | Principal::Admin { sub, .. } => sub,
-        }
-    }
 }
 
 /// Why a token was refused: the client always gets the same 401; this is for the log.
@@ -86,15 +79,23 @@ pub enum TokenError {
     Refused(String),
 }
 
-/// The claims this service reads; `iss`, `aud` and `exp` are checked by the validation.
+/// The claims this service reads. `iss`, `aud` (a string or, as JWT allows, a list) and
+/// `exp` are the validation's to check.
 #[derive(Debug, Serialize, Deserialize)]
 struct Claims {
     sub: String,
     role: String,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     subscription: Option<String>,
-    iss: String,
-    aud: String,
+}
+
+/// A development token's claims: what the service reads, and what the validation checks.
+#[derive(Serialize)]
+struct Minted {
+    #[serde(flatten)]
+    claims: Claims,
+    iss: &'static str,
+    aud: &'static str,
     exp: u64,
 }
 
@@ -212,12 +213,14 @@ impl DevIssuer {
             return Err(format!("a {} token needs --subscription", role.as_str()));
         }
         let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap_or_default();
-        let claims = Claims {
-            sub: format!("local-{}", role.as_str()),
-            role: role.as_str().to_owned(),
-            subscription: subscription.map(str::to_owned),
-            iss: Self::ISSUER.to_owned(),
-            aud: Self::AUDIENCE.to_owned(),
+        let claims = Minted {
+            claims: Claims {
+                sub: format!("local-{}", role.as_str()),
+                role: role.as_str().to_owned(),
+                subscription: subscription.map(str::to_owned),
+            },
+            iss: Self::ISSUER,
+            aud: Self::AUDIENCE,
             exp: (now + ttl).as_secs(),
         };
         let der = self.key.to_pkcs8_der().map_err(|e| format!("the signing key cannot be encoded: {e}"))?;
@@ -256,28 +259,15 @@ fn write_private(path: &Path, text: &str) -> Result<(), String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use serde_json::json;
 
-    struct TempDir(PathBuf);
-
-    impl TempDir {
-        fn new() -> TempDir {
-            let dir = std::env::temp_dir().join(format!("admin-tokens-{}", uuid::Uuid::new_v4().simple()));
-            std::fs::create_dir_all(&dir).unwrap();
-            TempDir(dir)
-        }
-    }
-
-    impl Drop for TempDir {
-        fn drop(&mut self) {
-            let _ = std::fs::remove_dir_all(&self.0);
-        }
-    }
+    use crate::testing::TempDir;
 
     const HOUR: Duration = Duration::from_secs(3600);
 
     fn issuer() -> (TempDir, DevIssuer) {
         let dir = TempDir::new();
-        let issuer = DevIssuer::load_or_create(&dir.0).unwrap();
+        let issuer = DevIssuer::load_or_create(dir.path()).unwrap();
         (dir, issuer)
     }
 
@@ -301,6 +291,11 @@ mod tests {
     fn minted_tokens_verify_with_their_role_and_subscription() {
         let (_dir, issuer) = issuer();
         let verifier = issuer.verifier().unwrap();
+        let listed = json!({"sub": "a", "role": "operator", "iss": "local-api", "aud": ["other", "manage"], "exp": in_an_hour()});
+        assert_eq!(
+            verifier.verify(Some(&bearer(&signed(&issuer, listed)))),
+            Ok(Principal::Operator { sub: "a".into() })
+        );
         let operator = issuer.mint(Role::Operator, None, HOUR).unwrap();
         assert_eq!(verifier.verify(Some(&bearer(&operator))), Ok(Principal::Operator { sub: "local-operator".into() }));
         for role in [Role::SubscriptionAdmin, Role::AccessAdmin] {
@@ -368,18 +363,18 @@ mod tests {
     #[test]
     fn the_key_is_kept_private_and_reused() {
         let (dir, issuer) = issuer();
-        let again = DevIssuer::load_or_create(&dir.0).unwrap();
+        let again = DevIssuer::load_or_create(dir.path()).unwrap();
         assert_eq!(issuer.jwks(), again.jwks(), "the same key after a restart");
         let token = issuer.mint(Role::Operator, None, HOUR).unwrap();
         assert!(again.verifier().unwrap().verify(Some(&bearer(&token))).is_ok());
         #[cfg(unix)]
         {
             use std::os::unix::fs::PermissionsExt;
-            let mode = std::fs::metadata(dir.0.join(DevIssuer::KEY_FILE)).unwrap().permissions().mode();
+            let mode = std::fs::metadata(dir.path().join(DevIssuer::KEY_FILE)).unwrap().permissions().mode();
             assert_eq!(mode & 0o777, 0o600);
         }
-        std::fs::write(dir.0.join(DevIssuer::KEY_FILE), "garbage").unwrap();
-        assert!(DevIssuer::load_or_create(&dir.0).is_err());
+        std::fs::write(dir.path().join(DevIssuer::KEY_FILE), "garbage").unwrap();
+        assert!(DevIssuer::load_or_create(dir.path()).is_err());
     }
 
     #[test]

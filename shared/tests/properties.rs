@@ -15,10 +15,6 @@
 //! rule); bounded work is asserted by inputs at the size limits returning at all.
 //! `PROPTEST_CASES=N` runs N inputs per target instead of the default counts.
 
-use std::cell::{Cell, RefCell};
-use std::collections::BTreeMap;
-use std::time::{Duration, Instant};
-
 use proptest::collection::vec;
 use proptest::option;
 use proptest::prelude::*;
@@ -32,74 +28,10 @@ use shared::scim::patch::{self, MAX_OPERATIONS};
 use shared::scim::resource::validate;
 use shared::scim::schema::{ResourceType, ENTERPRISE_USER, GROUP, GROUP_TYPE, USER, USER_TYPE};
 use shared::scim::{ScimError, ScimType, PATCH_OP};
+use shared::testing::Meter;
 
 // ---------------------------------------------------------------------------------------------
 // Running and measuring
-
-/// Inputs run and time spent by one property, for its summary line.
-struct Meter {
-    target: &'static str,
-    started: Instant,
-    inputs: Cell<u64>,
-    /// Time in the code under test, generation aside.
-    total: Cell<Duration>,
-    slowest: Cell<Duration>,
-    slowest_input: RefCell<String>,
-    /// How inputs ended (parsed, refused by which step…): generation that never gets past
-    /// the first error shows here.
-    outcomes: RefCell<BTreeMap<String, u64>>,
-}
-
-impl Meter {
-    fn new(target: &'static str) -> Meter {
-        Meter {
-            target,
-            started: Instant::now(),
-            inputs: Cell::new(0),
-            total: Cell::new(Duration::ZERO),
-            slowest: Cell::new(Duration::ZERO),
-            slowest_input: RefCell::new(String::new()),
-            outcomes: RefCell::new(BTreeMap::new()),
-        }
-    }
-
-    fn outcome(&self, what: impl Into<String>) {
-        *self.outcomes.borrow_mut().entry(what.into()).or_default() += 1;
-    }
-
-    /// Runs `f` on one input, counting it and its time.
-    fn time<T>(&self, describe: impl FnOnce() -> String, f: impl FnOnce() -> T) -> T {
-        let started = Instant::now();
-        let out = f();
-        let took = started.elapsed();
-        self.inputs.set(self.inputs.get() + 1);
-        self.total.set(self.total.get() + took);
-        if took > self.slowest.get() {
-            self.slowest.set(took);
-            *self.slowest_input.borrow_mut() = describe();
-        }
-        out
-    }
-
-    /// The summary line scripts/test reads (inputs, and the run's time with generation, then
-    /// the time in the code under test alone), then how inputs ended and the slowest input
-    /// (cut to stay readable) for whoever looks into a slow run.
-    fn report(&self) {
-        println!(
-            "property: {}: {} inputs in {:.1} s (code under test {:.1} s, slowest input {:.2} ms)",
-            self.target,
-            self.inputs.get(),
-            self.started.elapsed().as_secs_f64(),
-            self.total.get().as_secs_f64(),
-            self.slowest.get().as_secs_f64() * 1000.0
-        );
-        let outcomes: Vec<String> = self.outcomes.borrow().iter().map(|(what, n)| format!("{what} {n}")).collect();
-        println!("  {} outcomes: {}", self.target, outcomes.join(", "));
-        let slowest = self.slowest_input.borrow();
-        let cut: String = slowest.chars().take(160).collect();
-        println!("  {} slowest input ({} bytes): {cut:?}", self.target, slowest.len());
-    }
-}
 
 /// `cases` inputs, or `PROPTEST_CASES` when set (a longer local run); failures are not
 /// persisted to files (the minimal failing input is in the test's output).

@@ -19,10 +19,8 @@
 //! Like `shared/tests/properties.rs`, it prints `property: request router: N inputs in T s
 //! …` for `scripts/test`'s summary, and never asserts a timing.
 
-use std::cell::{Cell, RefCell};
-use std::collections::BTreeMap;
+use std::cell::RefCell;
 use std::sync::Arc;
-use std::time::{Duration, Instant};
 
 use base64::Engine;
 use lambda_http::{Body, Request, Response};
@@ -40,6 +38,7 @@ use shared::licenses::LicenseType;
 use shared::scim::schema::{ENTERPRISE_USER, GROUP, USER};
 use shared::scim::{ERROR, PATCH_OP};
 use shared::store::sqlite::SqliteTable;
+use shared::testing::Meter;
 
 /// Inputs run against one app before a fresh one replaces it, so that the resources the
 /// generated POSTs create never make later requests slower and slower.
@@ -605,11 +604,7 @@ fn check(method: &str, path: &str, response: Response<Body>) -> Result<String, T
 fn property_request_router() {
     let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().expect("a runtime");
     let world = RefCell::new(runtime.block_on(World::new()));
-    let (inputs, spent, slowest) = (Cell::new(0u64), Cell::new(Duration::ZERO), Cell::new(Duration::ZERO));
-    let slowest_input = RefCell::new(String::new());
-    let outcomes = RefCell::new(BTreeMap::<String, u64>::new());
-    let started = Instant::now();
-
+    let meter = Meter::new("request router");
     let cases = std::env::var("PROPTEST_CASES").ok().and_then(|n| n.trim().parse().ok()).unwrap_or(8_000);
     let mut runner = TestRunner::new(Config {
         cases,
@@ -619,41 +614,22 @@ fn property_request_router() {
         ..Config::default()
     });
     let result = runner.run(&spec(), |spec| {
-        if inputs.get() > 0 && inputs.get() % REQUESTS_PER_APP == 0 {
+        if meter.inputs() > 0 && meter.inputs().is_multiple_of(REQUESTS_PER_APP) {
             world.replace(runtime.block_on(World::new()));
         }
         let world = world.borrow();
         let Some(req) = world.request(&spec) else {
-            *outcomes.borrow_mut().entry("not HTTP".to_owned()).or_default() += 1;
+            meter.outcome("not HTTP");
             return Ok(());
         };
         let (method, path) = (req.method().to_string(), req.uri().path().to_owned());
+        // Described before `req` moves into the dispatch, in case it is the slowest.
         let what = format!("{method} {} ({:?}, {:?})", req.uri(), spec.auth, spec.body);
-        let begun = Instant::now();
-        let response = runtime.block_on(local::dispatch(&world.app, req));
-        let took = begun.elapsed();
-        inputs.set(inputs.get() + 1);
-        spent.set(spent.get() + took);
-        if took > slowest.get() {
-            slowest.set(took);
-            *slowest_input.borrow_mut() = what;
-        }
-        let outcome = check(&method, &path, response)?;
-        *outcomes.borrow_mut().entry(outcome).or_default() += 1;
+        let response = meter.time(|| what, || runtime.block_on(local::dispatch(&world.app, req)));
+        meter.outcome(check(&method, &path, response)?);
         Ok(())
     });
-
-    println!(
-        "property: request router: {} inputs in {:.1} s (code under test {:.1} s, slowest input {:.2} ms)",
-        inputs.get(),
-        started.elapsed().as_secs_f64(),
-        spent.get().as_secs_f64(),
-        slowest.get().as_secs_f64() * 1000.0
-    );
-    let outcomes: Vec<String> = outcomes.borrow().iter().map(|(what, n)| format!("{what} {n}")).collect();
-    println!("  request router outcomes: {}", outcomes.join(", "));
-    let cut: String = slowest_input.borrow().chars().take(160).collect();
-    println!("  request router slowest input: {cut}");
+    meter.report();
     if let Err(e) = result {
         panic!("{e}");
     }

@@ -136,7 +136,8 @@ impl Kind {
 /// A unique value that fits [`MAX_KEY_VALUE_LEN`] but whose case-folded form does not fit a key.
 fn too_long_once_folded(attr: &str) -> ScimError {
     ScimError::invalid_value(format!(
-        "{attr} is longer than {MAX_KEY_VALUE_LEN} bytes once case-folded (docs/clients.md, \"Case-insensitive matching\")."
+        "{attr} grows too long for a uniqueness key once case-folded (docs/clients.md, \"Case-insensitive matching\"): \
+         keep it well under {MAX_KEY_VALUE_LEN} bytes, or use fewer characters that fold into several."
     ))
 }
 

@@ -63,7 +63,7 @@ use self::convert::{item_from_dynamo, item_to_dynamo, key_to_dynamo, Dynamo};
 use self::errors::{backoff, from_read, from_transact, Outcome, MAX_ATTEMPTS};
 use self::expressions::Placeholders;
 use super::eval::holds;
-use super::validate::{item_size, validate_batch_get, validate_key, validate_query, validate_transaction};
+use super::validate::{validate_batch_get, validate_key, validate_query, validate_transaction};
 use super::{
     Action, Cursor, Index, Item, Key, Page, Query, StoreError, Table, GSI1_PK, GSI1_SK, MAX_BATCH_GET, MAX_PAGE_BYTES,
 };
@@ -310,7 +310,7 @@ impl Table for DynamoTable {
             let mut read = out.items.unwrap_or_default().into_iter();
             for raw in read.by_ref() {
                 let item = item_from_dynamo(raw)?;
-                bytes += item_size(&item);
+                bytes += item.size();
                 items.push(item);
                 if bytes >= MAX_PAGE_BYTES {
                     break;

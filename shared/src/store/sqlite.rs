@@ -42,8 +42,7 @@ use serde::{Deserialize, Serialize};
 
 use super::eval::holds;
 use super::validate::{
-    condition_of, invalid, item_size, validate_batch_get, validate_key, validate_query, validate_size,
-    validate_transaction,
+    condition_of, invalid, validate_batch_get, validate_key, validate_query, validate_size, validate_transaction,
 };
 use super::{
     Action, AttrValue, Attrs, Cursor, Index, Item, Key, Page, Query, SortKeyCondition, StoreError, Table, Update,
@@ -597,7 +596,7 @@ impl QueryPlan {
                 more = true;
                 break;
             }
-            bytes += item_size(&item);
+            bytes += item.size();
             items.push(item);
         }
         let next = if more {
@@ -639,25 +638,11 @@ mod tests {
 
     use super::*;
     use crate::store::{conformance, Condition};
+    use crate::testing::TempDir;
 
-    /// A directory under the system temp dir, removed when dropped.
-    struct TempDir(PathBuf);
-
-    impl TempDir {
-        fn new() -> TempDir {
-            let dir = std::env::temp_dir().join(format!("scim-store-test-{}", uuid::Uuid::new_v4().simple()));
-            std::fs::create_dir_all(&dir).expect("create a temp dir");
-            TempDir(dir)
-        }
-        fn file(&self) -> PathBuf {
-            self.0.join(format!("{}.sqlite3", uuid::Uuid::new_v4().simple()))
-        }
-    }
-
-    impl Drop for TempDir {
-        fn drop(&mut self) {
-            let _ = std::fs::remove_dir_all(&self.0);
-        }
+    /// A new database file's path in `dir`.
+    fn db_file(dir: &TempDir) -> PathBuf {
+        dir.path().join(format!("{}.sqlite3", uuid::Uuid::new_v4().simple()))
     }
 
     fn put(item: Item) -> Action {
@@ -679,7 +664,7 @@ mod tests {
     async fn conformance_on_files() {
         let dir = TempDir::new();
         conformance::run_all(|| {
-            let path = dir.file();
+            let path = db_file(&dir);
             async move { Box::new(SqliteTable::open(&path).expect("open")) as Box<dyn Table> }
         })
         .await;
@@ -690,7 +675,7 @@ mod tests {
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
     async fn conformance_on_one_shared_file() {
         let dir = TempDir::new();
-        let table = SqliteTable::open(&dir.file()).expect("open");
+        let table = SqliteTable::open(&db_file(&dir)).expect("open");
         conformance::run_all(|| {
             let table = table.clone();
             async move { Box::new(table) as Box<dyn Table> }
@@ -706,7 +691,7 @@ mod tests {
     #[tokio::test]
     async fn durable_across_reopen() {
         let dir = TempDir::new();
-        let path = dir.0.join("nested").join("deeper").join("store.sqlite3");
+        let path = dir.path().join("nested").join("deeper").join("store.sqlite3");
         let item = Item::new(Key::new("P", "k")).with("n", 7).with(GSI1_PK, "G").with(GSI1_SK, "s").with("b", false);
         {
             let table = SqliteTable::open(&path).expect("open creates parent directories");
@@ -733,14 +718,14 @@ mod tests {
     #[tokio::test]
     async fn accepted_writes_are_in_the_files() {
         let dir = TempDir::new();
-        let path = dir.0.join("live.sqlite3");
+        let path = dir.path().join("live.sqlite3");
         let table = SqliteTable::open(&path).expect("open");
         let item = Item::new(Key::new("P", "k")).with("n", 1);
         table.transact(vec![put(item.clone())]).await.expect("write");
-        let copy = dir.0.join("copy");
+        let copy = dir.path().join("copy");
         std::fs::create_dir_all(&copy).expect("mkdir");
         std::fs::copy(&path, copy.join("db.sqlite3")).expect("copy the database");
-        std::fs::copy(dir.0.join("live.sqlite3-wal"), copy.join("db.sqlite3-wal")).expect("copy the WAL");
+        std::fs::copy(dir.path().join("live.sqlite3-wal"), copy.join("db.sqlite3-wal")).expect("copy the WAL");
         let reopened = SqliteTable::open(&copy.join("db.sqlite3")).expect("open the copy");
         assert_eq!(reopened.get(&item.key).await.expect("read"), Some(item));
         drop(table);
@@ -751,7 +736,7 @@ mod tests {
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
     async fn two_handles_on_one_file_write_concurrently() {
         let dir = TempDir::new();
-        let path = dir.file();
+        let path = db_file(&dir);
         let server = SqliteTable::open(&path).expect("open");
         let cli = SqliteTable::open(&path).expect("open again");
         let counter = Key::new("SUB", "COUNTER");
@@ -785,7 +770,7 @@ mod tests {
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
     async fn busy_beyond_the_timeout() {
         let dir = TempDir::new();
-        let path = dir.file();
+        let path = db_file(&dir);
         let table = SqliteTable::open_with_timeout(&path, Duration::from_millis(200)).expect("open");
         let item = Item::new(Key::new("P", "k")).with("v", 1);
         table.transact(vec![put(item.clone())]).await.expect("write");
@@ -803,7 +788,7 @@ mod tests {
     #[tokio::test]
     async fn corrupt_rows_are_errors_not_panics() {
         let dir = TempDir::new();
-        let path = dir.file();
+        let path = db_file(&dir);
         let table = SqliteTable::open(&path).expect("open");
         let conn = raw(&path);
         let rows = [
@@ -839,7 +824,7 @@ mod tests {
     #[tokio::test]
     async fn a_version_1_store_is_migrated() {
         let dir = TempDir::new();
-        let path = dir.file();
+        let path = db_file(&dir);
         let conn = raw(&path);
         conn.execute_batch(
             "CREATE TABLE items (
@@ -878,7 +863,7 @@ mod tests {
     #[test]
     fn a_newer_schema_is_refused() {
         let dir = TempDir::new();
-        let path = dir.file();
+        let path = db_file(&dir);
         drop(SqliteTable::open(&path).expect("open"));
         raw(&path).pragma_update(None, "user_version", SCHEMA_VERSION + 1).expect("bump");
         let result = SqliteTable::open(&path);

@@ -652,14 +652,19 @@ fn apply_to_attribute(
     match (t.sub, op) {
         // RFC 7644 §3.5.2.1: values added to a multi-valued attribute join those there, less
         // the ones already there.
-        (None, PatchOp::Add) if attr.multi_valued && matches!(obj.get(attr.name), Some(Value::Array(_))) => {
-            let Some(Value::Array(items)) = obj.get_mut(attr.name) else { return Ok(()) };
+        (None, PatchOp::Add) if attr.multi_valued => {
+            // Taken out of its slot and put back, as in `apply_to_elements`.
+            let mut items = match obj.get_mut(attr.name).map(Value::take) {
+                Some(Value::Array(items)) => items,
+                _ => Vec::new(),
+            };
             effort.spend(items.len())?;
             let mut seen: HashSet<String> = items.iter().map(|e| identity(attr, e)).collect();
             let before = items.len();
-            add_elements(attr, value, &at, items, &mut seen)?;
+            add_elements(attr, value, &at, &mut items, &mut seen)?;
             let promoted: Vec<usize> = (before..items.len()).filter(|i| is_primary(&items[*i])).collect();
-            settle_primary(items, &promoted, &at)?;
+            settle_primary(&mut items, &promoted, &at)?;
+            put(obj, attr.name, (!items.is_empty()).then_some(Value::Array(items)));
         }
         (None, PatchOp::Add | PatchOp::Replace) => {
             let new = check_value(attr, value, &at)?;
