@@ -427,25 +427,37 @@ fn write_object_identity(attr: &Attribute, pairs: &[(&str, &Value)], out: &mut S
 struct Removal<'a> {
     attr: &'a Attribute,
     scalars: HashSet<String>,
-    objects: HashMap<Vec<&'a str>, HashSet<String>>,
+    objects: HashMap<Vec<String>, HashSet<String>>,
 }
 
 impl<'a> Removal<'a> {
-    fn new(attr: &'a Attribute, named: &'a [Value]) -> Self {
+    /// The values `value` names (checked as [`check_value`] checks them, each identity made
+    /// once: a value named twice is simply in the set once).
+    fn new(attr: &'a Attribute, value: &Value, at: &str) -> Result<Self, ScimError> {
+        let named = match value {
+            Value::Array(named) => named.as_slice(),
+            single => std::slice::from_ref(single),
+        };
         let mut removal = Removal { attr, scalars: HashSet::new(), objects: HashMap::new() };
-        for value in named {
-            match value {
+        let mut primaries = 0;
+        for element in named {
+            let Some(v) = check_single(attr, element, at)? else { continue };
+            primaries += usize::from(is_primary(&v));
+            match &v {
                 Value::Object(obj) => {
-                    let mut names: Vec<&str> = obj.keys().map(String::as_str).collect();
+                    let mut names: Vec<String> = obj.keys().cloned().collect();
                     names.sort_unstable();
-                    removal.objects.entry(names).or_default().insert(identity(attr, value));
+                    removal.objects.entry(names).or_default().insert(identity(attr, &v));
                 }
                 scalar => {
                     removal.scalars.insert(identity(attr, scalar));
                 }
             }
         }
-        removal
+        if primaries > 1 {
+            return Err(ScimError::invalid_value(format!("At most one value of '{at}' may have \"primary\": true.")));
+        }
+        Ok(removal)
     }
 
     /// How many lookups testing one element may take.
@@ -460,7 +472,7 @@ impl<'a> Removal<'a> {
         let mut projection = String::new();
         self.objects.iter().any(|(names, identities)| {
             let given: Option<Vec<(&str, &Value)>> =
-                names.iter().map(|name| element.get(*name).map(|v| (*name, v))).collect();
+                names.iter().map(|name| element.get(name).map(|v| (name.as_str(), v))).collect();
             let Some(given) = given else { return false };
             projection.clear();
             write_object_identity(self.attr, &given, &mut projection);
@@ -681,11 +693,9 @@ fn apply_to_attribute(
             // Entra's form for members, and a fair reading for any multi-valued attribute:
             // remove with a value removes those values only.
             Some(Value::Array(items)) if attr.multi_valued && !value.is_null() => {
-                if let Some(Value::Array(named)) = check_value(attr, value, &at)? {
-                    let removal = Removal::new(attr, &named);
-                    effort.spend(items.len().saturating_mul(removal.lookups()))?;
-                    items.retain(|e| !removal.removes(e));
-                }
+                let removal = Removal::new(attr, value, &at)?;
+                effort.spend(items.len().saturating_mul(removal.lookups()))?;
+                items.retain(|e| !removal.removes(e));
                 if items.is_empty() {
                     obj.shift_remove(attr.name);
                 }
@@ -811,10 +821,15 @@ fn apply_to_elements(
             settle_primary(&mut items, &promoted, &at)?;
         }
     }
-    // Elements left without any sub-attribute are no values at all, and a value written into
-    // several elements (or onto one already there) is kept once, as a body would keep it.
-    let mut seen = HashSet::with_capacity(items.len());
-    items.retain(|e| !e.as_object().is_some_and(Object::is_empty) && seen.insert(identity(t.attr, e)));
+    // Elements left without any sub-attribute are no values at all; and two elements a write
+    // made equal (a value written into several, a sub-attribute removed from two that differed
+    // only there) are kept once, as a body would keep them. Removing whole elements makes no
+    // two equal, so it needs no identities.
+    items.retain(|e| !e.as_object().is_some_and(Object::is_empty));
+    if op != PatchOp::Remove || t.sub.is_some() {
+        let mut seen = HashSet::with_capacity(items.len());
+        items.retain(|e| seen.insert(identity(t.attr, e)));
+    }
     put(obj, t.attr.name, (!items.is_empty()).then_some(Value::Array(items)));
     Ok(())
 }
