@@ -16,7 +16,7 @@ use lambda_http::{Body, Request, Response};
 use shared::app::App;
 use shared::edge::routes::{self, Function};
 use shared::edge::{OversizedBody, MAX_BODY_BYTES};
-use shared::licenses::LicenseType;
+use shared::licenses::{LicenseError, LicenseType, Recycling};
 use shared::public_url::PublicUrl;
 use shared::settings::{Settings, Store};
 use shared::store::dynamodb::DynamoTable;
@@ -66,12 +66,22 @@ pub fn describe(settings: &Settings) -> String {
     }
 }
 
-/// Creates a provisioning configuration in the local subscription.
+/// Creates the local subscription unless it exists.
+pub async fn ensure_local_subscription(app: &App) -> Result<(), String> {
+    match app.licenses.create_subscription_with_id(LOCAL_SUBSCRIPTION, "Local subscription", Recycling::Automatic).await
+    {
+        Ok(_) | Err(LicenseError::SubscriptionExists(_)) => Ok(()),
+        Err(e) => Err(format!("cannot create the local subscription: {e}")),
+    }
+}
+
+/// Creates a provisioning configuration in the local subscription (made first if need be).
 pub async fn create_configuration(
     app: &App,
     name: &str,
     default_license: LicenseType,
 ) -> Result<NewConfiguration, String> {
+    ensure_local_subscription(app).await?;
     app.tenants
         .create_configuration(LOCAL_SUBSCRIPTION, name, default_license)
         .await

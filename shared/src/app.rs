@@ -6,6 +6,7 @@ use std::path::Path;
 use std::sync::Arc;
 
 use crate::directory::Directory;
+use crate::licenses::Licenses;
 use crate::public_url::PublicUrl;
 use crate::secrets::{SecretStore, SecretsManagerSecrets, TableSecrets};
 use crate::settings::{Settings, Store};
@@ -20,6 +21,7 @@ pub const EMBEDDED_FILE: &str = "scim.sqlite3";
 /// Every service of a process, over one table and one secret store.
 pub struct App {
     pub tenants: Tenants,
+    pub licenses: Licenses,
     pub directory: Directory,
     /// Where clients reach this process, when configured ([`Settings::public_url`]; for
     /// `local-api`, its address or `--public-url`); without it the edge takes API Gateway's
@@ -29,7 +31,12 @@ pub struct App {
 
 impl App {
     pub fn new(table: Arc<dyn Table>, secrets: Arc<dyn SecretStore>) -> App {
-        App { tenants: Tenants::new(table.clone(), secrets), directory: Directory::new(table), public_url: None }
+        App {
+            tenants: Tenants::new(table.clone(), secrets),
+            licenses: Licenses::new(table.clone()),
+            directory: Directory::new(table),
+            public_url: None,
+        }
     }
 
     /// This app, reached by clients at `url`: the base of every URL it writes.

@@ -100,3 +100,22 @@ pub const MEMBER_PREFIX: &str = "M#";
 pub fn member(tenant: &str, group_id: &str, user_id: &str) -> Key {
     Key::new(members_partition(tenant, group_id), format!("{MEMBER_PREFIX}{user_id}"))
 }
+
+/// The partition of a subscription's own items: its settings (`META`) and its seat pools.
+fn subscription_partition(subscription: &str) -> String {
+    format!("SUB#{subscription}")
+}
+
+/// A subscription's settings (name, recycling): `SUB#<sub>` / `META`.
+pub fn subscription(subscription: &str) -> Key {
+    Key::new(subscription_partition(subscription), "META")
+}
+
+/// The seat pool of one license type (its name, e.g. `named`) in a subscription:
+/// `SUB#<sub>` / `POOL#<type>`.
+pub fn pool(subscription: &str, license: &str) -> Key {
+    Key::new(subscription_partition(subscription), format!("POOL#{license}"))
+}
+
+/// The index partition listing every subscription (for the operator).
+pub const SUBSCRIPTIONS_INDEX: &str = "SUBS";

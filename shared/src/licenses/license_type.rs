@@ -1,5 +1,4 @@
-//! License types and their rank. The seat pools, the waiting queue and the rules that pick a
-//! user's license build on this (docs/architecture.md, "Licenses").
+//! License types, their rank, and which of them draw seats from a pool.
 
 use serde::{Deserialize, Serialize};
 
@@ -18,6 +17,18 @@ pub enum LicenseType {
 }
 
 impl LicenseType {
+    /// Every type, highest rank first.
+    pub const ALL: [LicenseType; 4] =
+        [LicenseType::Named, LicenseType::Concurrent, LicenseType::ReadOnly, LicenseType::None];
+    /// The types a subscription keeps a pool for: the seat-limited ones and `concurrent`,
+    /// which is counted but not limited.
+    pub const POOLED: [LicenseType; 3] = [LicenseType::Named, LicenseType::Concurrent, LicenseType::ReadOnly];
+
+    /// Whether holding this type takes a seat that a purchase limits.
+    pub fn is_seat_limited(self) -> bool {
+        matches!(self, LicenseType::Named | LicenseType::ReadOnly)
+    }
+
     pub fn as_str(self) -> &'static str {
         match self {
             LicenseType::Named => "named",
