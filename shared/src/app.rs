@@ -5,6 +5,7 @@
 use std::path::Path;
 use std::sync::Arc;
 
+use crate::audit::Audit;
 use crate::directory::Directory;
 use crate::licenses::Licenses;
 use crate::public_url::PublicUrl;
@@ -22,6 +23,7 @@ pub const EMBEDDED_FILE: &str = "scim.sqlite3";
 pub struct App {
     pub tenants: Tenants,
     pub licenses: Licenses,
+    pub audit: Audit,
     pub directory: Directory,
     /// Where clients reach this process, when configured ([`Settings::public_url`]; for
     /// `local-api`, its address or `--public-url`); without it the edge takes API Gateway's
@@ -34,6 +36,7 @@ impl App {
         App {
             tenants: Tenants::new(table.clone(), secrets),
             licenses: Licenses::new(table.clone()),
+            audit: Audit::new(table.clone()),
             directory: Directory::new(table),
             public_url: None,
         }

@@ -119,3 +119,35 @@ pub fn pool(subscription: &str, license: &str) -> Key {
 
 /// The index partition listing every subscription (for the operator).
 pub const SUBSCRIPTIONS_INDEX: &str = "SUBS";
+
+/// The partition of a subscription's users: one item per subscription user, holding its
+/// license state (what it holds, should have, waits for) and its source configuration.
+pub fn subscription_users(subscription: &str) -> String {
+    format!("SUB#{subscription}#USERS")
+}
+
+/// A subscription user: `SUB#<sub>#USERS` / `U#<id>` (the id its SCIM resource has).
+pub fn subscription_user(subscription: &str, id: &str) -> Key {
+    Key::new(subscription_users(subscription), format!("{USER_PREFIX}{id}"))
+}
+
+/// The queue of users waiting for one license type (its name), oldest first.
+pub fn waiting_queue(subscription: &str, license: &str) -> String {
+    format!("SUB#{subscription}#WAIT#{license}")
+}
+
+/// A user's place in the queue for `license`: sorted by the time it started waiting, then by
+/// id (time-ordered too), so a query reads the queue oldest first.
+pub fn waiting(subscription: &str, license: &str, since: &str, id: &str) -> Key {
+    Key::new(waiting_queue(subscription, license), format!("{since}#{id}"))
+}
+
+/// The partition of a subscription's audit trail, in time order.
+pub fn audit_trail(subscription: &str) -> String {
+    format!("SUB#{subscription}#AUDIT")
+}
+
+/// The index partition of one user's audit entries (the trail filtered by user).
+pub fn user_audit_trail(subscription: &str, user: &str) -> String {
+    format!("SUB#{subscription}#AUDIT#{user}")
+}

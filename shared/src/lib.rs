@@ -17,6 +17,7 @@
 
 pub mod admin_tokens;
 pub mod app;
+pub mod audit;
 pub mod auth;
 pub mod casefold;
 pub mod clock;

@@ -20,6 +20,7 @@ use serde_json::Value;
 pub use listing::{ListPage, ListParams, MAX_COUNT, MAX_FILTER_SCAN, MAX_LIST_PAGE_BYTES};
 pub use members::MAX_MEMBER_DISPLAY_BYTES;
 
+use crate::licenses::Licenses;
 use crate::scim::resource::Projection;
 use crate::scim::schema::ResourceType;
 use crate::scim::ScimError;
@@ -35,6 +36,8 @@ const WRITE_ATTEMPTS: usize = 8;
 /// The domain service. One per process (per Lambda cold start), shared by every request.
 pub struct Directory {
     table: Arc<dyn Table>,
+    /// Seats users as they are created, (de)activated and deleted, in the same transactions.
+    licenses: Licenses,
     bookmarks: listing::Bookmarks,
 }
 
@@ -106,7 +109,7 @@ impl Precondition {
 
 impl Directory {
     pub fn new(table: Arc<dyn Table>) -> Directory {
-        Directory { table, bookmarks: Default::default() }
+        Directory { licenses: Licenses::new(table.clone()), table, bookmarks: Default::default() }
     }
 }
 

@@ -39,6 +39,9 @@ pub(super) struct Kind {
     pub unique: &'static [(&'static str, SentinelKey)],
     /// The attribute of the tenant's counter items that counts this kind.
     pub counter: &'static str,
+    /// Whether a resource of this kind is a subscription user, seated by the licenses
+    /// service in its own transactions.
+    pub licensed: bool,
     /// The attribute of the tenant's counter items that counts deletions of this kind: a
     /// delete shifts every later position, so a page bookmark made before it is stale.
     pub deletions: &'static str,
@@ -53,6 +56,7 @@ pub(super) static USERS: Kind = Kind {
     prefix: keys::USER_PREFIX,
     unique: &[("userName", keys::user_name), ("externalId", keys::user_external_id)],
     counter: "users",
+    licensed: true,
     deletions: "users_deleted",
     required: "userName",
 };
@@ -64,6 +68,7 @@ pub(super) static GROUPS: Kind = Kind {
     prefix: keys::GROUP_PREFIX,
     unique: &[("displayName", keys::group_name), ("externalId", keys::group_external_id)],
     counter: "groups",
+    licensed: false,
     deletions: "groups_deleted",
     required: "displayName",
 };
@@ -154,6 +159,9 @@ pub(super) enum Part {
     Counter,
     /// A copy the resource leaves elsewhere (a deleted user, for the subscription's history).
     Kept,
+    /// What the licenses service adds: the subscription user, its seat, its queue entry, an
+    /// audit entry. A failed condition means the pools or the user changed: plan again.
+    License,
 }
 
 /// Moves the uniqueness sentinels of `id` from the `old` values to the `new` ones (those
@@ -190,7 +198,7 @@ fn count(write: &mut Transaction<Part>, tenant: &str, id: &str, kind: &Kind, del
 
 /// Commits a resource's transaction. A taken unique value is a 409; a resource changed
 /// meanwhile is `Ok(false)`.
-async fn commit(write: Transaction<Part>, directory: &Directory, kind: &Kind) -> Result<bool, ScimError> {
+pub(super) async fn commit(write: Transaction<Part>, directory: &Directory, kind: &Kind) -> Result<bool, ScimError> {
     match write.commit(&*directory.table).await {
         Ok(()) => Ok(true),
         Err(Failure::Condition(Part::Unique(attr))) => {
@@ -199,6 +207,33 @@ async fn commit(write: Transaction<Part>, directory: &Directory, kind: &Kind) ->
         Err(Failure::Condition(_)) => Ok(false),
         Err(Failure::Store(e)) => Err(e.into()),
     }
+}
+
+/// A new resource with `doc` and the directory's own `attrs`: its item, and the transaction
+/// that stores it with its sentinels and its count.
+pub(super) fn new_resource(
+    kind: &Kind,
+    tenant: &Tenant,
+    doc: &Map<String, Value>,
+    attrs: Vec<(&str, AttrValue)>,
+) -> Result<(Item, Transaction<Part>), ScimError> {
+    let t = tenant.id();
+    let id = super::new_id();
+    let created = now();
+    let mut item = Item::new(kind.key(t, &id))
+        .with("doc", kind.stored(doc)?)
+        .with("version", 1i64)
+        .with(DOC_VERSION, 1i64)
+        .with("created", created.as_str())
+        .with("modified", created.as_str());
+    for (name, value) in attrs {
+        item = item.with(name, value);
+    }
+    let mut write = Transaction::new();
+    write.push(Part::Resource, Action::Put { item: item.clone(), condition: Some(Condition::NotExists) });
+    move_sentinels(&mut write, &id, kind.sentinels(t, &Map::new())?, kind.sentinels(t, doc)?);
+    count(&mut write, t, &id, kind, 1);
+    Ok((item, write))
 }
 
 impl Directory {
@@ -210,22 +245,7 @@ impl Directory {
         doc: Map<String, Value>,
         attrs: Vec<(&str, AttrValue)>,
     ) -> Result<Item, ScimError> {
-        let t = tenant.id();
-        let id = super::new_id();
-        let created = now();
-        let mut item = Item::new(kind.key(t, &id))
-            .with("doc", kind.stored(&doc)?)
-            .with("version", 1i64)
-            .with(DOC_VERSION, 1i64)
-            .with("created", created.as_str())
-            .with("modified", created.as_str());
-        for (name, value) in attrs {
-            item = item.with(name, value);
-        }
-        let mut write = Transaction::new();
-        write.push(Part::Resource, Action::Put { item: item.clone(), condition: Some(Condition::NotExists) });
-        move_sentinels(&mut write, &id, kind.sentinels(t, &Map::new())?, kind.sentinels(t, &doc)?);
-        count(&mut write, t, &id, kind, 1);
+        let (item, write) = new_resource(kind, tenant, &doc, attrs)?;
         if commit(write, self, kind).await? {
             Ok(item)
         } else {
@@ -305,7 +325,17 @@ impl Directory {
             let mut write = Transaction::new();
             write.push(Part::Resource, Action::Update { key: item.key.clone(), updates, condition: Some(condition) });
             move_sentinels(&mut write, &id, kind.sentinels(t, &old_doc)?, kind.sentinels(t, &new_doc)?);
+            let seating = match kind.licensed {
+                true => self.seat_user(tenant, &id, &old_doc, Some(&new_doc)).await?,
+                false => None,
+            };
+            if let Some(seating) = &seating {
+                seating.push_into(&mut write, Part::License);
+            }
             if commit(write, self, kind).await? {
+                if let Some(seating) = &seating {
+                    self.settle(seating).await;
+                }
                 // The version this write made; a membership change landing meanwhile moves it
                 // on, and a client's If-Match with this one then gets 412, never a lost update.
                 item.attrs.insert("doc".into(), doc.into());
@@ -344,7 +374,18 @@ impl Directory {
             write.push(Part::Kept, Action::Put { item: kept, condition: None });
         }
         count(&mut write, t, id, kind, -1);
-        commit(write, self, kind).await
+        let seating = match kind.licensed {
+            true => self.seat_user(tenant, id, &doc, None).await?,
+            false => None,
+        };
+        if let Some(seating) = &seating {
+            seating.push_into(&mut write, Part::License);
+        }
+        let deleted = commit(write, self, kind).await?;
+        if let (true, Some(seating)) = (deleted, &seating) {
+            self.settle(seating).await;
+        }
+        Ok(deleted)
     }
 }
 

@@ -7,10 +7,12 @@ use serde_json::{Map, Value};
 use super::listing::{self, ListPage, ListParams};
 use super::members::{Presence, USER_GROUPS};
 use super::render;
-use super::resources::USERS;
+use super::resources::{commit, new_resource, Part, USERS};
 use super::{Directory, Precondition, Resource, Tenant, WRITE_ATTEMPTS};
+use crate::audit::Cause;
 use crate::clock::now;
 use crate::keys;
+use crate::licenses::{Holder, Reason, Seating};
 use crate::scim::patch;
 use crate::scim::resource::validate;
 use crate::scim::schema::USER_TYPE;
@@ -18,11 +20,80 @@ use crate::scim::ScimError;
 use crate::store::Item;
 
 impl Directory {
+    /// POST: a new user of the tenant and of its subscription, seated by the rules in the
+    /// same transaction (or waiting for a seat).
     pub async fn create_user(&self, tenant: &Tenant, body: &Value) -> Result<Resource, ScimError> {
         let doc = USERS.check_doc(validate(body, &USER_TYPE)?)?;
-        let license = tenant.configuration.default_license.as_str();
-        let item = self.create_resource(&USERS, tenant, doc, vec![("license", license.into())]).await?;
-        Ok(render::resource(&USER_TYPE, tenant, USERS.id_of(&item), &item, Some(("groups", Value::Array(vec![]))))?)
+        for _ in 0..WRITE_ATTEMPTS {
+            let (item, mut write) = new_resource(&USERS, tenant, &doc, vec![])?;
+            let id = USERS.id_of(&item);
+            let snapshot = self.licenses.snapshot(&tenant.configuration.subscription).await?;
+            let mut seating = Seating::new(snapshot);
+            let reason = Reason { cause: Cause::ScimCreate, actor: tenant.id().to_owned(), explicit: false };
+            seating.seat(None, describe(Holder::new(id, "", &now()), &doc, tenant), &reason);
+            seating.push_into(&mut write, Part::License);
+            // A failed condition is a pool that changed since it was read (or an id collision).
+            if commit(write, self, &USERS).await? {
+                self.settle(&seating).await;
+                let groups = Some(("groups", Value::Array(vec![])));
+                return Ok(render::resource(&USER_TYPE, tenant, id, &item, groups)?);
+            }
+        }
+        Err(ScimError::unavailable(1))
+    }
+
+    /// Plans the seat of the subscription user `id` whose SCIM document goes from `old` to
+    /// `new` (None: deleted through SCIM, so it stays in the subscription disabled and
+    /// unprovisioned). None, without a read, when nothing the licenses service keeps of it
+    /// changes.
+    pub(super) async fn seat_user(
+        &self,
+        tenant: &Tenant,
+        id: &str,
+        old: &Map<String, Value>,
+        new: Option<&Map<String, Value>>,
+    ) -> Result<Option<Seating>, ScimError> {
+        let kept = |doc: &Map<String, Value>| {
+            let probe = describe(Holder::new(id, "", ""), doc, tenant);
+            (probe.user_name, probe.display_name, probe.enabled)
+        };
+        if new.is_some_and(|new| kept(new) == kept(old)) {
+            return Ok(None);
+        }
+        let doc = new;
+        let subscription = &tenant.configuration.subscription;
+        let (snapshot, before) =
+            futures::join!(self.licenses.snapshot(subscription), self.licenses.holder(subscription, id));
+        let before = before?;
+        // A user created before subscription users existed becomes one on its next change.
+        let current = before.clone().unwrap_or_else(|| Holder::new(id, "", &now()));
+        let (after, cause) = match doc {
+            Some(doc) => {
+                let after = describe(current.clone(), doc, tenant);
+                let cause = match (current.enabled, after.enabled) {
+                    (true, false) => Cause::Deactivate,
+                    (false, true) => Cause::Reactivate,
+                    _ => Cause::ScimUpdate,
+                };
+                (after, cause)
+            }
+            None => (Holder { enabled: false, configuration: None, ..current }, Cause::ScimDelete),
+        };
+        if before.as_ref() == Some(&after) {
+            return Ok(None);
+        }
+        let mut seating = Seating::new(snapshot?);
+        let reason = Reason { cause, actor: tenant.id().to_owned(), explicit: false };
+        seating.seat(before.as_ref(), after, &reason);
+        Ok(Some(seating))
+    }
+
+    /// Serves the queues a committed plan freed seats of. The user change is done by then; a
+    /// failure here leaves the queue to the next change of the pool (and the check reports it).
+    pub(super) async fn settle(&self, seating: &Seating) {
+        if let Err(e) = self.licenses.settle(seating).await {
+            tracing::warn!(error = %e, "serving the waiting queues failed; the next seat change serves them");
+        }
     }
 
     /// Renders a user item, with its groups when the client wants them.
@@ -95,6 +166,23 @@ impl Directory {
     pub async fn list_users(&self, tenant: &Tenant, params: &ListParams) -> Result<ListPage, ScimError> {
         listing::list(self, tenant, &USERS, params).await
     }
+}
+
+/// `holder` as the SCIM document `doc` of `tenant` describes it: its names, whether it is
+/// active, and its source configuration with that configuration's default license.
+fn describe(mut holder: Holder, doc: &Map<String, Value>, tenant: &Tenant) -> Holder {
+    let text = |v: Option<&Value>| v.and_then(Value::as_str).map(str::to_owned);
+    holder.user_name = text(doc.get("userName")).unwrap_or_default();
+    holder.display_name =
+        text(doc.get("displayName")).or_else(|| text(doc.get("name").and_then(|n| n.get("formatted"))));
+    holder.enabled = match doc.get("active") {
+        Some(Value::Bool(active)) => *active,
+        Some(Value::String(active)) => !active.eq_ignore_ascii_case("false"),
+        _ => true,
+    };
+    holder.configuration = Some(tenant.id().to_owned());
+    holder.default_license = tenant.configuration.default_license;
+    holder
 }
 
 /// The ids of the groups a user belongs to, as its item records them.

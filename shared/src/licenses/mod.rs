@@ -7,20 +7,37 @@
 //! who waited longest, in follow-up transactions that no newcomer can overtake, since a
 //! newcomer takes a seat only while nobody waits for its type.
 
+mod check;
+mod holder;
 mod license_type;
 mod pool;
+mod seating;
 mod subscription;
 
+use std::collections::{BTreeMap, BTreeSet};
 use std::sync::Arc;
 
+pub use check::{Check, PoolCount};
+pub use holder::Holder;
 pub use license_type::LicenseType;
 pub use pool::Pool;
+pub use seating::{Reason, Seating, Snapshot};
 pub use subscription::{Recycling, Subscription};
 
+use crate::audit::Cause;
 use crate::clock::now;
 use crate::keys;
-use crate::store::{Action, Condition, StoreError, Table};
+use crate::store::{Action, Condition, Index, Query, StoreError, Table, Update};
 use crate::transaction::{Failure, Transaction};
+
+/// Users served from a queue per transaction: each costs three actions (its item, its queue
+/// entry, an audit entry), plus one per pool.
+const SERVED_PER_TRANSACTION: usize = 32;
+/// How many times in a row a write that lost a race is planned again before giving up.
+const ATTEMPTS: usize = 8;
+
+/// Most seats of one type a subscription may buy.
+pub const MAX_PURCHASE: i64 = 10_000_000;
 
 /// Longest subscription name, in characters.
 pub const MAX_SUBSCRIPTION_NAME_CHARS: usize = 200;
@@ -34,6 +51,14 @@ pub enum LicenseError {
     InvalidName,
     #[error("a subscription with the id {0:?} already exists")]
     SubscriptionExists(String),
+    #[error("{0} is not a seat-limited license type: only named and read-only seats are purchased")]
+    NotPurchasable(LicenseType),
+    #[error("{used} {license} seats are in use: release seats before lowering the purchase below that")]
+    BelowUsed { license: LicenseType, used: i64 },
+    #[error("a purchase is a number of seats from 0 to {MAX_PURCHASE}")]
+    InvalidPurchase,
+    #[error("the subscription changed while this was applied: try again")]
+    Contended,
     #[error(transparent)]
     Store(#[from] StoreError),
 }
@@ -107,6 +132,203 @@ impl Licenses {
             .iter()
             .map(|&t| Pool::from_item(t, items.iter().find(|i| i.key == keys::pool(subscription, t.as_str()))))
             .collect())
+    }
+}
+
+impl Licenses {
+    /// The subscription's recycling mode and pools, read at once (one batch read). A
+    /// subscription that is not there reads as `automatic` with no seats.
+    pub async fn snapshot(&self, subscription: &str) -> Result<Snapshot, StoreError> {
+        let meta = keys::subscription(subscription);
+        let pool_keys: Vec<_> = LicenseType::POOLED.iter().map(|t| keys::pool(subscription, t.as_str())).collect();
+        let mut wanted = pool_keys.clone();
+        wanted.push(meta.clone());
+        let items = self.table.batch_get(&wanted).await?;
+        let find = |key: &crate::store::Key| items.iter().find(|i| &i.key == key);
+        let recycling = find(&meta)
+            .and_then(|item| Subscription::from_item(subscription, item))
+            .map(|s| s.recycling)
+            .unwrap_or_default();
+        let pools =
+            LicenseType::POOLED.iter().zip(&pool_keys).map(|(&t, k)| (t, Pool::from_item(t, find(k)))).collect();
+        Ok(Snapshot { subscription: subscription.to_owned(), recycling, pools })
+    }
+
+    /// The subscription user `id`, if there is one.
+    pub async fn holder(&self, subscription: &str, id: &str) -> Result<Option<Holder>, StoreError> {
+        let item = self.table.get(&keys::subscription_user(subscription, id)).await?;
+        Ok(item.as_ref().and_then(Holder::from_item))
+    }
+
+    /// After a plan committed: in `automatic` recycling, the queues of the types whose seats
+    /// it freed or whose queue it joined are served while seats are free, oldest first.
+    pub async fn settle(&self, seating: &Seating) -> Result<(), StoreError> {
+        if seating.recycling() != Recycling::Automatic {
+            return Ok(());
+        }
+        self.serve_queues(seating.subscription(), seating.touched.clone(), Cause::Recycle).await
+    }
+
+    /// Serves the queues of `pending` (and of the types the users served release), each
+    /// while it has free seats and waiting users.
+    async fn serve_queues(
+        &self,
+        subscription: &str,
+        mut pending: BTreeSet<LicenseType>,
+        cause: Cause,
+    ) -> Result<(), StoreError> {
+        while let Some(license) = pending.pop_first() {
+            pending.extend(self.serve_queue(subscription, license, cause).await?);
+        }
+        Ok(())
+    }
+
+    /// Gives the free seats of `license` to the users waiting longest for it.
+    /// Returns the types the served users released.
+    async fn serve_queue(
+        &self,
+        subscription: &str,
+        license: LicenseType,
+        cause: Cause,
+    ) -> Result<BTreeSet<LicenseType>, StoreError> {
+        let reason = Reason { cause, actor: "recycling".to_owned(), explicit: false };
+        let mut released = BTreeSet::new();
+        let mut lost = 0;
+        while lost < ATTEMPTS {
+            let snapshot = self.snapshot(subscription).await?;
+            let pool = snapshot.pools.get(&license).copied().unwrap_or(Pool::empty(license));
+            let n = pool.free().min(pool.waiting).min(SERVED_PER_TRANSACTION as i64);
+            if n <= 0 {
+                break;
+            }
+            let mut query = Query::new(Index::Base, keys::waiting_queue(subscription, license.as_str()));
+            query.limit = n as usize;
+            let page = self.table.query(&query).await?;
+            let ids: Vec<&str> = page.items.iter().filter_map(|i| i.str("user_id")).collect();
+            let user_keys: Vec<_> = ids.iter().map(|id| keys::subscription_user(subscription, id)).collect();
+            let holders: BTreeMap<String, Holder> = self
+                .table
+                .batch_get(&user_keys)
+                .await?
+                .iter()
+                .filter_map(Holder::from_item)
+                .map(|h| (h.id.clone(), h))
+                .collect();
+            let mut seating = Seating::new(snapshot);
+            for entry in &page.items {
+                let holder = entry.str("user_id").and_then(|id| holders.get(id));
+                match holder {
+                    Some(h)
+                        if h.target == license
+                            && h.waiting_since.as_deref().is_some_and(|s| entry.key.sk.starts_with(s)) =>
+                    {
+                        seating.serve(h, &reason)
+                    }
+                    _ => {
+                        tracing::warn!(subscription, license = %license, entry = entry.key.sk, "queue entry without its waiting user")
+                    }
+                }
+            }
+            if seating.is_empty() {
+                break;
+            }
+            let touched = seating.touched.clone();
+            match self.commit(&seating).await {
+                Ok(true) => {
+                    released.extend(touched.into_iter().filter(|t| *t != license));
+                    lost = 0;
+                }
+                Ok(false) => lost += 1,
+                Err(e) => return Err(e),
+            }
+        }
+        Ok(released)
+    }
+
+    /// Commits a plan on its own; `Ok(false)` when a condition failed (plan again).
+    async fn commit(&self, seating: &Seating) -> Result<bool, StoreError> {
+        let mut write = Transaction::new();
+        for action in seating.actions() {
+            write.push((), action);
+        }
+        match write.commit(&*self.table).await {
+            Ok(()) => Ok(true),
+            Err(Failure::Condition(())) => Ok(false),
+            Err(Failure::Store(e)) => Err(e),
+        }
+    }
+
+    /// Sets how many seats of `license` the subscription bought. Growth hands the free seats
+    /// to the users waiting longest (in either recycling mode); lowering it below the seats in
+    /// use is refused.
+    pub async fn set_purchased(
+        &self,
+        subscription: &str,
+        license: LicenseType,
+        purchased: i64,
+    ) -> Result<Pool, LicenseError> {
+        if !license.is_seat_limited() {
+            return Err(LicenseError::NotPurchasable(license));
+        }
+        if !(0..=MAX_PURCHASE).contains(&purchased) {
+            return Err(LicenseError::InvalidPurchase);
+        }
+        self.existing_subscription(subscription).await?;
+        let key = keys::pool(subscription, license.as_str());
+        for _ in 0..ATTEMPTS {
+            let pool = Pool::from_item(license, self.table.get(&key).await?.as_ref());
+            if purchased < pool.used {
+                return Err(LicenseError::BelowUsed { license, used: pool.used });
+            }
+            let delta = purchased - pool.purchased;
+            let updates = vec![Update::Add("purchased".into(), delta), Update::Add("free".into(), delta)];
+            // Neither a purchase nor a seat taken meanwhile: the read is still the truth.
+            let condition = Condition::And(vec![
+                Condition::AttrEq("purchased".into(), pool.purchased.into()),
+                Condition::AttrEq("used".into(), pool.used.into()),
+            ]);
+            let mut write = Transaction::new();
+            write.push((), Action::Update { key: key.clone(), updates, condition: Some(condition) });
+            match write.commit(&*self.table).await {
+                Ok(()) => {
+                    if delta > 0 {
+                        // Every free seat, in manual recycling too: a seat freed earlier stayed
+                        // free for the admin to decide, and buying more is that decision.
+                        let released = self.serve_queue(subscription, license, Cause::Purchase).await?;
+                        if self.snapshot(subscription).await?.recycling == Recycling::Automatic {
+                            self.serve_queues(subscription, released, Cause::Recycle).await?;
+                        }
+                    }
+                    return Ok(Pool::from_item(license, self.table.get(&key).await?.as_ref()));
+                }
+                Err(Failure::Condition(())) => continue,
+                Err(Failure::Store(e)) => return Err(e.into()),
+            }
+        }
+        Err(LicenseError::Contended)
+    }
+
+    /// Sets the subscription's recycling mode. Turning `automatic` on serves every queue
+    /// that has free seats.
+    pub async fn set_recycling(&self, subscription: &str, recycling: Recycling) -> Result<Subscription, LicenseError> {
+        let mut current = self.existing_subscription(subscription).await?;
+        let mut write = Transaction::new();
+        let updates = vec![Update::Set("recycling".into(), recycling.as_str().into())];
+        write.push(
+            (),
+            Action::Update { key: keys::subscription(subscription), updates, condition: Some(Condition::Exists) },
+        );
+        match write.commit(&*self.table).await {
+            Ok(()) => {}
+            Err(Failure::Condition(())) => return Err(LicenseError::UnknownSubscription(subscription.to_owned())),
+            Err(Failure::Store(e)) => return Err(e.into()),
+        }
+        if recycling == Recycling::Automatic {
+            let limited = LicenseType::POOLED.into_iter().filter(|t| t.is_seat_limited()).collect();
+            self.serve_queues(subscription, limited, Cause::Recycle).await?;
+        }
+        current.recycling = recycling;
+        Ok(current)
     }
 }
 

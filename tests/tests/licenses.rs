@@ -1,0 +1,177 @@
+//! Seats and waiting users (docs/architecture.md, "Licenses"): SCIM creates, deactivations,
+//! reactivations and deletes take and release seats in their own transactions; users without
+//! a seat wait, oldest first; freed seats go to them in `automatic` recycling and stay free in
+//! `manual`; a larger purchase serves the queue in either. After every step the check recounts
+//! everything from the user items and finds nothing wrong. Runs on both engines.
+
+mod common;
+
+use std::collections::BTreeSet;
+
+use common::*;
+use futures::future::join_all;
+use serde_json::json;
+use shared::audit::Cause;
+use shared::licenses::{Holder, LicenseType, Recycling};
+use tests::TestService;
+
+const SUBSCRIPTION: &str = local::LOCAL_SUBSCRIPTION;
+
+/// A service whose local subscription recycles as `recycling` and has bought `named` seats,
+/// with one configuration whose default is `default`.
+async fn subscription(recycling: Recycling, named: i64, default: &str) -> (TestService, Scim) {
+    let svc = TestService::start().await;
+    let tenant = svc.create_tenant("okta", default).await;
+    let licenses = &svc.app().licenses;
+    licenses.set_recycling(SUBSCRIPTION, recycling).await.unwrap();
+    licenses.set_purchased(SUBSCRIPTION, LicenseType::Named, named).await.unwrap();
+    (svc, Scim::basic(&tenant))
+}
+
+async fn holders(svc: &TestService) -> Vec<Holder> {
+    svc.app().licenses.holders(SUBSCRIPTION).await.unwrap()
+}
+
+/// The check finds nothing wrong, and the pool of `license` has `used` seats.
+async fn assert_clean(svc: &TestService, license: LicenseType, used: i64, step: &str) {
+    let check = svc.app().licenses.check(SUBSCRIPTION).await.unwrap();
+    assert!(check.ok, "{step}: {:?}", check.problems);
+    let pool = check.pools.iter().find(|p| p.license == license).unwrap();
+    assert_eq!(pool.used, used, "{step}: {pool:?}");
+}
+
+/// Ids of the users waiting, oldest first.
+fn queue(holders: &[Holder]) -> Vec<String> {
+    let mut waiting: Vec<&Holder> = holders.iter().filter(|h| h.is_waiting()).collect();
+    waiting.sort_by(|a, b| (&a.waiting_since, &a.id).cmp(&(&b.waiting_since, &b.id)));
+    waiting.into_iter().map(|h| h.id.clone()).collect()
+}
+
+fn holding(holders: &[Holder], license: LicenseType) -> BTreeSet<String> {
+    holders.iter().filter(|h| h.license == license).map(|h| h.id.clone()).collect()
+}
+
+/// 200 creates at once against `seats` named seats.
+async fn create_in_parallel(scim: &Scim, n: usize) -> Vec<String> {
+    let answers = join_all((0..n).map(|i| {
+        let scim = scim.clone();
+        tokio::spawn(
+            async move { scim.post("/Users", &okta_user(&format!("seat{i}@example.com"), "Seat", "Taker")).await },
+        )
+    }))
+    .await;
+    answers.into_iter().map(|a| id_of(&a.expect("task").expect(201).json())).collect()
+}
+
+async fn deactivate(scim: &Scim, id: &str) {
+    let body = json!({"schemas": [PATCH_OP], "Operations": [{"op": "replace", "value": {"active": false}}]});
+    scim.patch(&format!("/Users/{id}"), &body).await.expect(200);
+}
+
+async fn reactivate(scim: &Scim, id: &str) {
+    let body = json!({"schemas": [PATCH_OP], "Operations": [{"op": "replace", "value": {"active": true}}]});
+    scim.patch(&format!("/Users/{id}"), &body).await.expect(200);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn automatic_recycling_hands_freed_and_bought_seats_to_the_oldest_waiting() {
+    let (svc, scim) = subscription(Recycling::Automatic, 50, "named").await;
+    let ids = create_in_parallel(&scim, 200).await;
+    assert_eq!(ids.iter().collect::<BTreeSet<_>>().len(), 200);
+    let all = holders(&svc).await;
+    assert_eq!(holding(&all, LicenseType::Named).len(), 50, "exactly the seats bought");
+    assert_eq!(queue(&all).len(), 150);
+    assert!(all.iter().all(|h| h.target == LicenseType::Named));
+    assert_clean(&svc, LicenseType::Named, 50, "after 200 creates").await;
+
+    // 10 deactivations: their seats go to the 10 users waiting longest.
+    let licensed: Vec<String> = holding(&all, LicenseType::Named).into_iter().take(10).collect();
+    let first_waiting: BTreeSet<String> = queue(&all).into_iter().take(10).collect();
+    for id in &licensed {
+        deactivate(&scim, id).await;
+    }
+    let after = holders(&svc).await;
+    let now_licensed = holding(&after, LicenseType::Named);
+    assert!(first_waiting.is_subset(&now_licensed), "the oldest waiting got the seats");
+    assert!(licensed.iter().all(|id| !now_licensed.contains(id)), "the deactivated hold none");
+    assert_eq!(queue(&after).len(), 140);
+    assert_clean(&svc, LicenseType::Named, 50, "after 10 deactivations").await;
+    let recycled =
+        svc.app().audit.trail(SUBSCRIPTION, first_waiting.first().map(String::as_str), None, 10).await.unwrap();
+    assert_eq!(recycled.entries[0].cause, Cause::Recycle, "{:?}", recycled.entries);
+    assert_eq!(recycled.entries[0].after["license"], "named");
+
+    // 50 more seats: the next 50 in the queue, in order.
+    let next: BTreeSet<String> = queue(&after).into_iter().take(50).collect();
+    svc.app().licenses.set_purchased(SUBSCRIPTION, LicenseType::Named, 100).await.unwrap();
+    let grown = holders(&svc).await;
+    assert!(next.is_subset(&holding(&grown, LicenseType::Named)));
+    assert_eq!(queue(&grown).len(), 90);
+    assert_clean(&svc, LicenseType::Named, 100, "after buying 50 more").await;
+
+    // Reactivated, a user waits behind everyone already waiting.
+    reactivate(&scim, &licensed[0]).await;
+    let back = holders(&svc).await;
+    assert_eq!(queue(&back).last(), Some(&licensed[0]));
+    assert_clean(&svc, LicenseType::Named, 100, "after a reactivation").await;
+
+    // Lowering the purchase below the seats in use is refused.
+    let refused = svc.app().licenses.set_purchased(SUBSCRIPTION, LicenseType::Named, 99).await;
+    assert!(refused.is_err());
+    assert_clean(&svc, LicenseType::Named, 100, "after a refused lowering").await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn manual_recycling_keeps_seats_until_the_purchase_grows() {
+    let (svc, scim) = subscription(Recycling::Manual, 50, "named").await;
+    let ids = create_in_parallel(&scim, 200).await;
+    assert_eq!(ids.len(), 200);
+    let all = holders(&svc).await;
+    assert_eq!(holding(&all, LicenseType::Named).len(), 50);
+    assert_clean(&svc, LicenseType::Named, 50, "after 200 creates").await;
+
+    // Deactivated users keep their seats; nobody waiting gets one.
+    let licensed: Vec<String> = holding(&all, LicenseType::Named).into_iter().take(10).collect();
+    for id in &licensed {
+        deactivate(&scim, id).await;
+    }
+    let after = holders(&svc).await;
+    assert_eq!(holding(&after, LicenseType::Named), holding(&all, LicenseType::Named));
+    assert_eq!(queue(&after), queue(&all));
+    assert_clean(&svc, LicenseType::Named, 50, "after 10 deactivations").await;
+
+    // A SCIM DELETE releases the seat, which stays free: a newcomer waits behind the queue.
+    scim.delete(&format!("/Users/{}", licensed[0])).await.expect(204);
+    assert_clean(&svc, LicenseType::Named, 49, "after a delete").await;
+    let newcomer = id_of(&scim.create_okta_user("late@example.com").await);
+    let with_newcomer = holders(&svc).await;
+    assert_eq!(queue(&with_newcomer).last(), Some(&newcomer), "a newcomer never overtakes the queue");
+    assert_clean(&svc, LicenseType::Named, 49, "after a newcomer").await;
+    let deleted = with_newcomer.iter().find(|h| h.id == licensed[0]).unwrap();
+    assert!(!deleted.enabled && deleted.configuration.is_none(), "it stays in the subscription, unprovisioned");
+    assert_eq!(deleted.license, LicenseType::None);
+
+    // Growth serves the queue oldest first: 51 free seats for the 51 waiting longest.
+    let next: BTreeSet<String> = queue(&with_newcomer).into_iter().take(51).collect();
+    svc.app().licenses.set_purchased(SUBSCRIPTION, LicenseType::Named, 100).await.unwrap();
+    let grown = holders(&svc).await;
+    assert!(next.is_subset(&holding(&grown, LicenseType::Named)));
+    assert_clean(&svc, LicenseType::Named, 100, "after buying 50 more").await;
+}
+
+#[tokio::test]
+async fn counted_and_unlicensed_defaults_take_no_limited_seat() {
+    let (svc, scim) = subscription(Recycling::Automatic, 0, "concurrent").await;
+    for i in 0..3 {
+        scim.create_okta_user(&format!("c{i}@example.com")).await;
+    }
+    let all = holders(&svc).await;
+    assert!(all.iter().all(|h| h.license == LicenseType::Concurrent && !h.is_waiting()));
+    assert_clean(&svc, LicenseType::Concurrent, 3, "concurrent users").await;
+
+    let none = svc.create_tenant("no licenses", "none").await;
+    let unlicensed = Scim::basic(&none).create_okta_user("nobody@example.com").await;
+    let holder = holders(&svc).await.into_iter().find(|h| h.id == id_of(&unlicensed)).unwrap();
+    assert_eq!((holder.license, holder.target, holder.is_waiting()), (LicenseType::None, LicenseType::None, false));
+    assert_clean(&svc, LicenseType::Named, 0, "a user of a `none` configuration").await;
+}
