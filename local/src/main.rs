@@ -61,6 +61,15 @@ enum Command {
         #[arg(long, default_value = ".data")]
         data_dir: PathBuf,
     },
+    /// Recount a subscription's seats and waiting users from its user items and compare them
+    /// with its pools and queues; prints the findings as JSON and fails if there are any.
+    Check {
+        /// The subscription to check.
+        #[arg(long, default_value = local::LOCAL_SUBSCRIPTION)]
+        subscription: String,
+        #[command(flatten)]
+        store: StoreArgs,
+    },
     /// Print the route table: which function serves which route (as `template.yaml` declares
     /// them to API Gateway, and as this process dispatches).
     Routes {
@@ -172,6 +181,7 @@ async fn main() -> ExitCode {
         Command::Token { role, subscription, ttl, data_dir } => DevIssuer::load_or_create(&data_dir)
             .and_then(|issuer| issuer.mint(role, subscription.as_deref(), std::time::Duration::from_secs(ttl)))
             .map(|token| println!("{token}")),
+        Command::Check { subscription, store } => check(&subscription, &store).await,
         Command::Configuration { command: ConfigurationCommand::Create { name, default_license, out, store } } => {
             create(&name, default_license, &out, &store).await
         }
@@ -230,6 +240,16 @@ async fn rotate(tenant: &str, out: &Output, store: &StoreArgs) -> Result<(), Str
     let rotated = app.tenants.rotate_secret(tenant).await.map_err(|e| format!("cannot rotate the secret: {e}"))?;
     print_credentials(&rotated, out, &settings);
     Ok(())
+}
+
+async fn check(subscription: &str, store: &StoreArgs) -> Result<(), String> {
+    let (app, _) = store.open(None).await?;
+    let check = app.licenses.check(subscription).await.map_err(|e| format!("cannot check {subscription}: {e}"))?;
+    println!("{}", serde_json::to_string_pretty(&check).map_err(|e| e.to_string())?);
+    match check.ok {
+        true => Ok(()),
+        false => Err(format!("{} problems in subscription {subscription}", check.problems.len())),
+    }
 }
 
 fn print_routes(json: bool) {

@@ -143,6 +143,17 @@ async fn configuration_create_works_beside_a_running_server() {
     let other = http.get(format!("{tenant_url}/Users")).bearer_auth(server.field("Client secret:")).send().await;
     assert_eq!(other.expect("GET").status(), 401);
 
+    // A user provisioned through it waits for a read-only seat (none bought), and
+    // `local-api check` beside the server recounts that from the store and finds it sound.
+    let user = serde_json::json!({"schemas": ["urn:ietf:params:scim:schemas:core:2.0:User"], "userName": "w@example.com"});
+    let created_user = http.post(format!("{tenant_url}/Users")).bearer_auth(secret).json(&user).send().await;
+    assert_eq!(created_user.expect("POST").status(), 201);
+    let check = cli_json(&["check", "--data-dir", dir.to_str().expect("a UTF-8 path")], |_| {});
+    assert_eq!(check["ok"], true, "{check}");
+    let read_only = check["pools"].as_array().expect("pools").iter().find(|p| p["type"] == "read-only").cloned();
+    let read_only = read_only.expect("a read-only pool");
+    assert_eq!((read_only["waiting"].as_i64(), read_only["counted_waiting"].as_i64()), (Some(1), Some(1)), "{check}");
+
     // The same name again is refused with a message, and nothing is printed on stdout.
     let again = Command::new(BIN)
         .args(["configuration", "create", "--name", "entra", "--default-license", "named", "--json", "--data-dir"])
@@ -203,7 +214,7 @@ async fn behind_a_proxy_the_banner_and_the_answers_use_the_public_url_never_the_
     let _ = std::fs::remove_dir_all(&dir);
 }
 
-/// `local-api configuration …` with these arguments; its JSON answer, or a panic with stderr.
+/// `local-api` with these arguments; its JSON answer, or a panic with stderr.
 fn cli_json(args: &[&str], configure: impl FnOnce(&mut Command)) -> Value {
     let mut command = Command::new(BIN);
     command.args(args);
