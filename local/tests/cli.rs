@@ -145,7 +145,8 @@ async fn configuration_create_works_beside_a_running_server() {
 
     // A user provisioned through it waits for a read-only seat (none bought), and
     // `local-api check` beside the server recounts that from the store and finds it sound.
-    let user = serde_json::json!({"schemas": ["urn:ietf:params:scim:schemas:core:2.0:User"], "userName": "w@example.com"});
+    let user =
+        serde_json::json!({"schemas": ["urn:ietf:params:scim:schemas:core:2.0:User"], "userName": "w@example.com"});
     let created_user = http.post(format!("{tenant_url}/Users")).bearer_auth(secret).json(&user).send().await;
     assert_eq!(created_user.expect("POST").status(), 201);
     let check = cli_json(&["check", "--data-dir", dir.to_str().expect("a UTF-8 path")], |_| {});

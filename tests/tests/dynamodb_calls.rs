@@ -180,4 +180,9 @@ async fn dynamodb_calls_per_scim_operation() {
     assert!(row("get user") <= 2, "get user costs {}", row("get user"));
     assert!(row("lookup by userName") <= 2, "lookup costs {}", row("lookup by userName"));
     assert_eq!(row("add 1 member (10,000-member group)"), row("add 1 member (empty group)"));
+    // A create with its seat (or its place in the queue) is one transaction, after one batch
+    // read of the subscription's pools.
+    let create = table_rows.iter().find(|r| r.operation == "create user").unwrap();
+    assert_eq!(create.calls.get("TransactWriteItems"), Some(&1), "{:?}", create.calls);
+    assert_eq!(create.total(), 2, "{:?}", create.calls);
 }

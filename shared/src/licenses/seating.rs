@@ -116,7 +116,11 @@ impl Seating {
                 .with("user_id", after.id.as_str());
             self.actions.push(Action::Put { item, condition: Some(Condition::NotExists) });
             self.pool(target).waiting += 1;
-            self.touched.insert(target);
+            // Only free seats make a queue worth serving after this commits (they were freed
+            // while others waited, or by a process that stopped before serving its queue).
+            if self.free(target) > 0 {
+                self.touched.insert(target);
+            }
             after.waiting_since = Some(since);
         }
         self.write_holder(before, after, reason);
