@@ -63,9 +63,11 @@ pub fn deleted_user(tenant: &str, id: &str) -> Key {
     Key::new(format!("T#{tenant}#DELETED"), format!("{USER_PREFIX}{id}"))
 }
 
-/// userName sentinel: case-folded, so two userNames differing only in case collide.
-pub fn user_name(tenant: &str, user_name: &str) -> Key {
-    Key::new(format!("T#{tenant}#UN#{}", fold(user_name)), "UN")
+/// userName sentinel: unique in the whole subscription (a subscription user's name, whichever
+/// configuration provisions it), case-folded, so two userNames differing only in case collide.
+/// Holds `id`, and `tenant` while a configuration provisions the user.
+pub fn user_name(subscription: &str, user_name: &str) -> Key {
+    Key::new(format!("SUB#{subscription}#UN#{}", fold(user_name)), "UN")
 }
 
 /// externalId sentinel: externalId is case-exact (RFC 7643 §3.1), so it is not folded.

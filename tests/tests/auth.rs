@@ -126,8 +126,12 @@ async fn tenants_are_isolated() {
         .expect_scim_error(404);
     b.delete(&format!("/Groups/{ga_id}")).await.expect_scim_error(404);
 
-    // The same names are free in B, and A's member can't be added to a B group.
-    let ub = b.create_okta_user("shared.name@example.com").await;
+    // A userName names one user in the whole subscription: B is told which configuration has
+    // it (and learns nothing else). Group names are B's own; A's member can't join a B group.
+    let taken = b.post("/Users", &okta_user("Shared.Name@example.com", "B", "B")).await;
+    let detail = taken.expect_scim_type(409, "uniqueness")["detail"].as_str().unwrap_or_default().to_owned();
+    assert!(detail.contains("\"iso-a\""), "{detail}");
+    let ub = b.create_okta_user("other.name@example.com").await;
     assert_ne!(id_of(&ub), ua_id);
     let gb = id_of(&b.create_group("Shared Group").await);
     let r = b

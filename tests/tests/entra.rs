@@ -275,14 +275,19 @@ async fn delete_user_answers_204_and_removes_it_from_the_scim_view() {
         .expect_scim_error(404);
 }
 
+/// A deleted user stays in the subscription, unprovisioned; creating its userName again is a
+/// 201 that takes it back, with its id (docs/clients.md, "delete user").
 #[tokio::test]
-async fn recreate_after_delete_gets_a_new_user() {
+async fn recreate_after_delete_takes_the_subscription_user_back() {
     let (_svc, scim) = entra().await;
     let id = create_entra_user(&scim, "again@contoso.com", "x-again", "again@contoso.com").await;
     scim.delete(&format!("/Users/{id}")).await.expect(204);
+    scim.get(&format!("/Users/{id}")).await.expect_scim_error(404);
     let id2 = create_entra_user(&scim, "again@contoso.com", "x-again", "again@contoso.com").await;
-    assert_ne!(id, id2);
+    assert_eq!(id, id2);
+    scim.get(&format!("/Users/{id}")).await.expect(200);
     assert_eq!(scim.find_users("userName eq \"again@contoso.com\"").await.len(), 1);
+    assert_eq!(scim.users_total().await, 1);
 }
 
 #[tokio::test]

@@ -175,3 +175,39 @@ async fn counted_and_unlicensed_defaults_take_no_limited_seat() {
     assert_eq!((holder.license, holder.target, holder.is_waiting()), (LicenseType::None, LicenseType::None, false));
     assert_clean(&svc, LicenseType::Named, 0, "a user of a `none` configuration").await;
 }
+
+/// A SCIM DELETE leaves the subscription user, disabled and unprovisioned, its userName still
+/// its own. A configuration that then creates that userName takes it over: 201 with the same
+/// id, its default license, audited as `adopt`. The first configuration cannot take it back
+/// while the second provisions it.
+#[tokio::test]
+async fn a_user_no_configuration_provisions_is_adopted_by_the_next_create() {
+    let (svc, okta) = subscription(Recycling::Automatic, 5, "named").await;
+    let entra = Scim::basic(&svc.create_tenant("entra", "read-only").await);
+    let user = id_of(&okta.create_okta_user("mover@example.com").await);
+    assert_clean(&svc, LicenseType::Named, 1, "created").await;
+
+    okta.delete(&format!("/Users/{user}")).await.expect(204);
+    let left = holders(&svc).await.into_iter().find(|h| h.id == user).unwrap();
+    assert!(!left.enabled && left.configuration.is_none() && left.license == LicenseType::None);
+    assert_clean(&svc, LicenseType::Named, 0, "deleted").await;
+
+    let adopted = entra.post("/Users", &okta_user("MOVER@example.com", "Moved", "User")).await.expect(201).json();
+    assert_eq!(id_of(&adopted), user, "the same subscription user");
+    assert_eq!(adopted["userName"], "MOVER@example.com");
+    entra.get(&format!("/Users/{user}")).await.expect(200);
+    okta.get(&format!("/Users/{user}")).await.expect_scim_error(404);
+    let holder = holders(&svc).await.into_iter().find(|h| h.id == user).unwrap();
+    assert!(holder.enabled);
+    assert_eq!(holder.target, LicenseType::ReadOnly, "the adopting configuration's default");
+    assert!(holder.is_waiting(), "no read-only seat is bought");
+    let trail = svc.app().audit.trail(SUBSCRIPTION, Some(&user), None, 10).await.unwrap();
+    assert_eq!(trail.entries[0].cause, Cause::Adopt, "{:?}", trail.entries);
+    assert!(svc.app().licenses.check(SUBSCRIPTION).await.unwrap().ok);
+
+    let refused = okta.post("/Users", &okta_user("mover@example.com", "Back", "Again")).await;
+    let detail = refused.expect_scim_type(409, "uniqueness")["detail"].as_str().unwrap_or_default().to_owned();
+    assert!(detail.contains("\"entra\""), "{detail}");
+    assert_eq!(entra.find_users("userName eq \"mover@example.com\"").await.len(), 1);
+    assert!(okta.find_users("userName eq \"mover@example.com\"").await.is_empty());
+}

@@ -230,11 +230,11 @@ async fn indexed_candidates(
                 None => None,
             }
         } else {
-            match kind.unique.iter().find(|(attr, _)| attr.eq_ignore_ascii_case(&path.attr)) {
+            match kind.unique.iter().find(|(attr, _, _)| attr.eq_ignore_ascii_case(&path.attr)) {
                 // A value whose folded form makes no key was never stored: no match.
-                Some((_, sentinel)) => match sentinel(t, value) {
-                    key if key.fits() => directory.by_sentinel(kind, tenant, &key).await?,
-                    _ => None,
+                Some(unique) => match Kind::sentinel_key(tenant, unique, value) {
+                    Some(key) => directory.by_sentinel(kind, tenant, &key).await?,
+                    None => None,
                 },
                 None => continue,
             }

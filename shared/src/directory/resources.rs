@@ -25,8 +25,28 @@ pub(super) const ITEM_HEADROOM: usize = 1024;
 /// its membership changes).
 const DOC_VERSION: &str = "doc_version";
 
-/// Where the sentinel of a unique attribute's value lives: `(tenant, value) -> key`.
+/// Where the sentinel of a unique attribute's value lives: `(scope id, value) -> key`.
 type SentinelKey = fn(&str, &str) -> Key;
+
+/// What a unique attribute is unique in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) enum Scope {
+    Tenant,
+    /// The whole subscription: a userName names one subscription user, whichever
+    /// configuration provisions it. Its sentinel outlives the SCIM resource (a SCIM DELETE
+    /// leaves the subscription user), holding `id` always and `tenant` while provisioned.
+    Subscription,
+}
+
+/// A unique attribute: its name, what it is unique in, and where its sentinels live.
+pub(super) type Unique = (&'static str, Scope, SentinelKey);
+
+/// One unique attribute's sentinel for one document (None: the document has no value).
+pub(super) struct Sentinel {
+    attr: &'static str,
+    scope: Scope,
+    key: Option<Key>,
+}
 
 /// A kind of resource the directory stores.
 pub(super) struct Kind {
@@ -36,7 +56,7 @@ pub(super) struct Kind {
     pub partition: fn(&str) -> String,
     pub prefix: &'static str,
     /// The unique attributes and where their sentinels live.
-    pub unique: &'static [(&'static str, SentinelKey)],
+    pub unique: &'static [Unique],
     /// The attribute of the tenant's counter items that counts this kind.
     pub counter: &'static str,
     /// Whether a resource of this kind is a subscription user, seated by the licenses
@@ -54,7 +74,10 @@ pub(super) static USERS: Kind = Kind {
     noun: "user",
     partition: keys::users_partition,
     prefix: keys::USER_PREFIX,
-    unique: &[("userName", keys::user_name), ("externalId", keys::user_external_id)],
+    unique: &[
+        ("userName", Scope::Subscription, keys::user_name),
+        ("externalId", Scope::Tenant, keys::user_external_id),
+    ],
     counter: "users",
     licensed: true,
     deletions: "users_deleted",
@@ -66,7 +89,7 @@ pub(super) static GROUPS: Kind = Kind {
     noun: "group",
     partition: keys::groups_partition,
     prefix: keys::GROUP_PREFIX,
-    unique: &[("displayName", keys::group_name), ("externalId", keys::group_external_id)],
+    unique: &[("displayName", Scope::Tenant, keys::group_name), ("externalId", Scope::Tenant, keys::group_external_id)],
     counter: "groups",
     licensed: false,
     deletions: "groups_deleted",
@@ -87,17 +110,30 @@ impl Kind {
         ScimError::not_found(format!("No {} with id {id:?} exists in this tenant.", self.noun))
     }
 
+    /// The sentinel key of `value` of a unique attribute, or None when a value makes a key no
+    /// engine takes (case folding can lengthen a value: "ß" folds to "ss").
+    pub fn sentinel_key(tenant: &Tenant, (_, scope, key): &Unique, value: &str) -> Option<Key> {
+        let key = match scope {
+            Scope::Tenant => key(tenant.id(), value),
+            Scope::Subscription => key(&tenant.configuration.subscription, value),
+        };
+        key.fits().then_some(key)
+    }
+
     /// The sentinel of each unique attribute the document has a value for; 400 when a value
-    /// makes a key no engine takes (case folding can lengthen a value: "ß" folds to "ss").
-    fn sentinels(&self, tenant: &str, doc: &Map<String, Value>) -> Result<Vec<(&'static str, Option<Key>)>, ScimError> {
+    /// makes no key.
+    pub(super) fn sentinels(&self, tenant: &Tenant, doc: &Map<String, Value>) -> Result<Vec<Sentinel>, ScimError> {
         self.unique
             .iter()
-            .map(|(attr, sentinel)| match doc.get(*attr).and_then(Value::as_str) {
-                None => Ok((*attr, None)),
-                Some(value) => match sentinel(tenant, value) {
-                    key if key.fits() => Ok((*attr, Some(key))),
-                    _ => Err(too_long_once_folded(attr)),
-                },
+            .map(|unique| {
+                let (attr, scope, _) = *unique;
+                let key = match doc.get(attr).and_then(Value::as_str) {
+                    None => None,
+                    Some(value) => {
+                        Some(Kind::sentinel_key(tenant, unique, value).ok_or_else(|| too_long_once_folded(attr))?)
+                    }
+                };
+                Ok(Sentinel { attr, scope, key })
             })
             .collect()
     }
@@ -122,7 +158,7 @@ impl Kind {
         let Value::Object(map) = doc else {
             return Err(ScimError::invalid_value(format!("A {} must be a JSON object.", self.noun)));
         };
-        for (attr, _) in self.unique {
+        for (attr, _, _) in self.unique {
             match map.get(*attr).and_then(Value::as_str) {
                 Some(v) if v.len() > MAX_KEY_VALUE_LEN => {
                     return Err(ScimError::invalid_value(format!("{attr} is longer than {MAX_KEY_VALUE_LEN} bytes.")))
@@ -165,24 +201,33 @@ pub(super) enum Part {
 }
 
 /// Moves the uniqueness sentinels of `id` from the `old` values to the `new` ones (those
-/// that changed).
+/// that changed). A subscription-wide sentinel the resource leaves because it is deleted
+/// stays with the subscription user, no longer naming a tenant.
 fn move_sentinels(
     write: &mut Transaction<Part>,
+    tenant: &Tenant,
     id: &str,
-    old: Vec<(&'static str, Option<Key>)>,
-    new: Vec<(&'static str, Option<Key>)>,
+    old: Vec<Sentinel>,
+    new: Vec<Sentinel>,
+    deleted: bool,
 ) {
-    for ((attr, old), (_, new)) in old.into_iter().zip(new) {
-        if old == new {
+    for (old, new) in old.into_iter().zip(new) {
+        if old.key == new.key {
             continue;
         }
-        if let Some(old) = old {
-            let condition = Condition::AttrEq("id".into(), id.into());
-            write.push(Part::Release, Action::Delete { key: old, condition: Some(condition) });
+        if let Some(key) = old.key {
+            let condition = Some(Condition::AttrEq("id".into(), id.into()));
+            let action = match (deleted, old.scope) {
+                (true, Scope::Subscription) => {
+                    Action::Update { key, updates: vec![Update::Remove("tenant".into())], condition }
+                }
+                _ => Action::Delete { key, condition },
+            };
+            write.push(Part::Release, action);
         }
-        if let Some(new) = new {
-            let item = Item::new(new).with("id", id);
-            write.push(Part::Unique(attr), Action::Put { item, condition: Some(Condition::NotExists) });
+        if let Some(key) = new.key {
+            let item = Item::new(key).with("id", id).with("tenant", tenant.id());
+            write.push(Part::Unique(new.attr), Action::Put { item, condition: Some(Condition::NotExists) });
         }
     }
 }
@@ -201,24 +246,40 @@ fn count(write: &mut Transaction<Part>, tenant: &str, id: &str, kind: &Kind, del
 pub(super) async fn commit(write: Transaction<Part>, directory: &Directory, kind: &Kind) -> Result<bool, ScimError> {
     match write.commit(&*directory.table).await {
         Ok(()) => Ok(true),
-        Err(Failure::Condition(Part::Unique(attr))) => {
-            Err(ScimError::uniqueness(format!("A {} with this {attr} already exists in this tenant.", kind.noun)))
+        Err(failure) => failed(failure, kind).map(|()| false),
+    }
+}
+
+/// What a failed resource transaction means: a taken unique value is a 409, a store failure
+/// its error; `Ok(())` is a change meanwhile (read again and retry).
+pub(super) fn failed(failure: Failure<Part>, kind: &Kind) -> Result<(), ScimError> {
+    match failure {
+        Failure::Condition(Part::Unique(attr)) => {
+            let scope = match kind.unique.iter().find(|(a, _, _)| *a == attr) {
+                Some((_, Scope::Subscription, _)) => "subscription",
+                _ => "tenant",
+            };
+            Err(ScimError::uniqueness(format!("A {} with this {attr} already exists in this {scope}.", kind.noun)))
         }
-        Err(Failure::Condition(_)) => Ok(false),
-        Err(Failure::Store(e)) => Err(e.into()),
+        Failure::Condition(_) => Ok(()),
+        Failure::Store(e) => Err(e.into()),
     }
 }
 
 /// A new resource with `doc` and the directory's own `attrs`: its item, and the transaction
-/// that stores it with its sentinels and its count.
+/// that stores it with its sentinels and its count. `id` is a new one unless the resource
+/// takes over a subscription user, whose sentinels (in `held`, a document with its unique
+/// values) it already has.
 pub(super) fn new_resource(
     kind: &Kind,
     tenant: &Tenant,
     doc: &Map<String, Value>,
     attrs: Vec<(&str, AttrValue)>,
+    id: Option<&str>,
+    held: &Map<String, Value>,
 ) -> Result<(Item, Transaction<Part>), ScimError> {
     let t = tenant.id();
-    let id = super::new_id();
+    let id = id.map_or_else(super::new_id, str::to_owned);
     let created = now();
     let mut item = Item::new(kind.key(t, &id))
         .with("doc", kind.stored(doc)?)
@@ -231,7 +292,7 @@ pub(super) fn new_resource(
     }
     let mut write = Transaction::new();
     write.push(Part::Resource, Action::Put { item: item.clone(), condition: Some(Condition::NotExists) });
-    move_sentinels(&mut write, &id, kind.sentinels(t, &Map::new())?, kind.sentinels(t, doc)?);
+    move_sentinels(&mut write, tenant, &id, kind.sentinels(tenant, held)?, kind.sentinels(tenant, doc)?, false);
     count(&mut write, t, &id, kind, 1);
     Ok((item, write))
 }
@@ -245,7 +306,7 @@ impl Directory {
         doc: Map<String, Value>,
         attrs: Vec<(&str, AttrValue)>,
     ) -> Result<Item, ScimError> {
-        let (item, write) = new_resource(kind, tenant, &doc, attrs)?;
+        let (item, write) = new_resource(kind, tenant, &doc, attrs, None, &Map::new())?;
         if commit(write, self, kind).await? {
             Ok(item)
         } else {
@@ -281,7 +342,6 @@ impl Directory {
         precondition: &Precondition,
         change: impl Fn(&Map<String, Value>) -> Result<Map<String, Value>, ScimError>,
     ) -> Result<Item, ScimError> {
-        let t = tenant.id();
         for _ in 0..WRITE_ATTEMPTS {
             let mut item = self.read_resource(kind, tenant, id).await?;
             let version = render::version(&item)?;
@@ -324,7 +384,8 @@ impl Directory {
             let id = kind.id_of(&item).to_owned();
             let mut write = Transaction::new();
             write.push(Part::Resource, Action::Update { key: item.key.clone(), updates, condition: Some(condition) });
-            move_sentinels(&mut write, &id, kind.sentinels(t, &old_doc)?, kind.sentinels(t, &new_doc)?);
+            let (old, new) = (kind.sentinels(tenant, &old_doc)?, kind.sentinels(tenant, &new_doc)?);
+            move_sentinels(&mut write, tenant, &id, old, new, false);
             let seating = match kind.licensed {
                 true => self.seat_user(tenant, &id, &old_doc, Some(&new_doc)).await?,
                 false => None,
@@ -369,7 +430,14 @@ impl Directory {
         let mut write = Transaction::new();
         let condition = Condition::AttrEq("version".into(), render::version(item)?.into());
         write.push(Part::Resource, Action::Delete { key: item.key.clone(), condition: Some(condition) });
-        move_sentinels(&mut write, id, kind.sentinels(t, &doc)?, kind.sentinels(t, &Map::new())?);
+        move_sentinels(
+            &mut write,
+            tenant,
+            id,
+            kind.sentinels(tenant, &doc)?,
+            kind.sentinels(tenant, &Map::new())?,
+            true,
+        );
         if let Some(kept) = keep {
             write.push(Part::Kept, Action::Put { item: kept, condition: None });
         }

@@ -7,7 +7,7 @@ use serde_json::{Map, Value};
 use super::listing::{self, ListPage, ListParams};
 use super::members::{Presence, USER_GROUPS};
 use super::render;
-use super::resources::{commit, new_resource, Part, USERS};
+use super::resources::{failed, new_resource, Kind, Part, USERS};
 use super::{Directory, Precondition, Resource, Tenant, WRITE_ATTEMPTS};
 use crate::audit::Cause;
 use crate::clock::now;
@@ -17,29 +17,102 @@ use crate::scim::patch;
 use crate::scim::resource::validate;
 use crate::scim::schema::USER_TYPE;
 use crate::scim::ScimError;
-use crate::store::Item;
+use crate::store::{Action, Condition, Item, Update};
+use crate::transaction::Failure;
 
 impl Directory {
     /// POST: a new user of the tenant and of its subscription, seated by the rules in the
-    /// same transaction (or waiting for a seat).
+    /// same transaction (or waiting for a seat). A userName already naming a subscription user
+    /// that no configuration provisions takes that user over (201, its id; audited as
+    /// `adopt`); one provisioned by a configuration is a 409 naming it.
     pub async fn create_user(&self, tenant: &Tenant, body: &Value) -> Result<Resource, ScimError> {
         let doc = USERS.check_doc(validate(body, &USER_TYPE)?)?;
+        let mut adopting = None;
         for _ in 0..WRITE_ATTEMPTS {
-            let (item, mut write) = new_resource(&USERS, tenant, &doc, vec![])?;
-            let id = USERS.id_of(&item);
-            let snapshot = self.licenses.snapshot(&tenant.configuration.subscription).await?;
-            let mut seating = Seating::new(snapshot);
-            let reason = Reason { cause: Cause::ScimCreate, actor: tenant.id().to_owned(), explicit: false };
-            seating.seat(None, describe(Holder::new(id, "", &now()), &doc, tenant), &reason);
-            seating.push_into(&mut write, Part::License);
-            // A failed condition is a pool that changed since it was read (or an id collision).
-            if commit(write, self, &USERS).await? {
-                self.settle(&seating).await;
-                let groups = Some(("groups", Value::Array(vec![])));
-                return Ok(render::resource(&USER_TYPE, tenant, id, &item, groups)?);
+            match self.try_create_user(tenant, &doc, adopting.take()).await? {
+                Attempt::Created(user) => return Ok(user),
+                Attempt::Changed => {}
+                Attempt::UserNameTaken => adopting = self.adoptable(tenant, &doc).await?,
             }
         }
         Err(ScimError::unavailable(1))
+    }
+
+    /// One transaction creating the user (taking over `adopting`, if given) with its seat.
+    async fn try_create_user(
+        &self,
+        tenant: &Tenant,
+        doc: &Map<String, Value>,
+        adopting: Option<Holder>,
+    ) -> Result<Attempt, ScimError> {
+        let held: Map<String, Value> = match &adopting {
+            Some(_) => doc.iter().filter(|(k, _)| *k == "userName").map(|(k, v)| (k.clone(), v.clone())).collect(),
+            None => Map::new(),
+        };
+        let (item, mut write) =
+            new_resource(&USERS, tenant, doc, vec![], adopting.as_ref().map(|h| h.id.as_str()), &held)?;
+        let id = USERS.id_of(&item);
+        let (before, after, cause) = match adopting {
+            None => (None, describe(Holder::new(id, "", &now()), doc, tenant), Cause::ScimCreate),
+            Some(holder) => {
+                // Its userName sentinel names it already; now it names this tenant too.
+                let user_name = USERS.unique.iter().find(|(attr, _, _)| *attr == "userName");
+                let value = doc.get("userName").and_then(Value::as_str).unwrap_or_default();
+                if let Some(key) = user_name.and_then(|unique| Kind::sentinel_key(tenant, unique, value)) {
+                    let updates = vec![Update::Set("tenant".into(), tenant.id().into())];
+                    let condition = Some(Condition::AttrEq("id".into(), id.into()));
+                    write.push(Part::Resource, Action::Update { key, updates, condition });
+                }
+                // Its license is this configuration's to decide now (the override goes).
+                let after = describe(Holder { license_override: None, ..holder.clone() }, doc, tenant);
+                (Some(holder), after, Cause::Adopt)
+            }
+        };
+        let snapshot = self.licenses.snapshot(&tenant.configuration.subscription).await?;
+        let mut seating = Seating::new(snapshot);
+        let reason = Reason { cause, actor: tenant.id().to_owned(), explicit: false };
+        seating.seat(before.as_ref(), after, &reason);
+        seating.push_into(&mut write, Part::License);
+        match write.commit(&*self.table).await {
+            Ok(()) => {
+                self.settle(&seating).await;
+                let groups = Some(("groups", Value::Array(vec![])));
+                Ok(Attempt::Created(render::resource(&USER_TYPE, tenant, id, &item, groups)?))
+            }
+            Err(Failure::Condition(Part::Unique("userName"))) => Ok(Attempt::UserNameTaken),
+            // Another unique value taken is the client's 409; anything else changed meanwhile.
+            Err(failure) => failed(failure, &USERS).map(|()| Attempt::Changed),
+        }
+    }
+
+    /// The subscription user whose userName `doc` takes, if no configuration provisions it
+    /// (so this one may take it over); a 409 saying who has it otherwise. None: it went
+    /// meanwhile (try again).
+    async fn adoptable(&self, tenant: &Tenant, doc: &Map<String, Value>) -> Result<Option<Holder>, ScimError> {
+        let value = doc.get("userName").and_then(Value::as_str).unwrap_or_default();
+        let unique = USERS.unique.iter().find(|(attr, _, _)| *attr == "userName");
+        let Some(key) = unique.and_then(|unique| Kind::sentinel_key(tenant, unique, value)) else { return Ok(None) };
+        let Some(sentinel) = self.table.get(&key).await? else { return Ok(None) };
+        match sentinel.str("tenant") {
+            Some(owner) if owner == tenant.id() => {
+                Err(ScimError::uniqueness("A user with this userName already exists in this tenant."))
+            }
+            Some(owner) => {
+                let configuration = self.table.get(&keys::tenant(owner)).await?;
+                let name = configuration.as_ref().and_then(|c| c.str("name")).unwrap_or(owner);
+                Err(ScimError::uniqueness(format!(
+                    "This userName belongs to a user of the provisioning configuration {name:?}: a userName names \
+                     one user in the whole subscription. Remove it there first, or use another userName."
+                )))
+            }
+            None => {
+                let id = sentinel.str("id").unwrap_or_default();
+                match self.licenses.holder(&tenant.configuration.subscription, id).await? {
+                    Some(holder) if holder.configuration.is_none() => Ok(Some(holder)),
+                    _ => Ok(None),
+                }
+            }
+        }
     }
 
     /// Plans the seat of the subscription user `id` whose SCIM document goes from `old` to
@@ -166,6 +239,15 @@ impl Directory {
     pub async fn list_users(&self, tenant: &Tenant, params: &ListParams) -> Result<ListPage, ScimError> {
         listing::list(self, tenant, &USERS, params).await
     }
+}
+
+/// How one attempt at a create ended.
+enum Attempt {
+    Created(Resource),
+    /// A pool or a user changed since it was read: plan again.
+    Changed,
+    /// The userName names a subscription user already: adopt it, or say who has it.
+    UserNameTaken,
 }
 
 /// `holder` as the SCIM document `doc` of `tenant` describes it: its names, whether it is
