@@ -2,7 +2,10 @@
 //! place for every service (docs/architecture.md, "Data model", draws it as a table).
 //!
 //! Every key of a tenant's SCIM data starts with `T#<tenant>`, so nothing of one tenant can be
-//! reached through another's keys: tenant isolation is a property of the key layout. The one
+//! reached through another's keys: tenant isolation is a property of the key layout. The
+//! userName sentinel is the subscription's (`SUB#<sub>#…`), since a userName names one
+//! subscription user; it only leads to an id, read under `T#<tenant>`. Everything of a
+//! subscription (pools, subscription users, queues, audit) starts with `SUB#<sub>`. The one
 //! item not laid out here is the embedded secret engine's verifier (`TENANT#<tenant>` /
 //! `SECRET`): it belongs to that engine ([`crate::secrets`]), not to the domain.
 
