@@ -156,3 +156,9 @@ pub fn audit_trail(subscription: &str) -> String {
 pub fn user_audit_trail(subscription: &str, user: &str) -> String {
     format!("SUB#{subscription}#AUDIT#{user}")
 }
+
+/// The index partition listing every provisioned group of a subscription, whichever tenant
+/// provisions it (sort key: the group id).
+pub fn subscription_groups(subscription: &str) -> String {
+    format!("SUB#{subscription}#GROUPS")
+}

@@ -211,3 +211,79 @@ async fn a_user_no_configuration_provisions_is_adopted_by_the_next_create() {
     assert_eq!(entra.find_users("userName eq \"mover@example.com\"").await.len(), 1);
     assert!(okta.find_users("userName eq \"mover@example.com\"").await.is_empty());
 }
+
+/// The directory's view of the configuration behind `scim` (for what the admin API will do).
+async fn directory_tenant(svc: &TestService, scim: &Scim) -> shared::directory::Tenant {
+    let id = scim.url.rsplit('/').next().unwrap().to_owned();
+    let configuration = svc.app().tenants.configuration(&id).await.unwrap().unwrap();
+    shared::directory::Tenant { configuration, url: scim.url.clone() }
+}
+
+/// Gives the group `group` the license type `license` and carries it to every member.
+async fn set_group_license(svc: &TestService, scim: &Scim, group: &str, license: Option<LicenseType>) {
+    let tenant = directory_tenant(svc, scim).await;
+    let directory = &svc.app().directory;
+    directory.set_group_license(&tenant, group, license).await.unwrap();
+    let mut after = None;
+    loop {
+        let page = directory.license_members(&tenant, group, after, "admin-test").await.unwrap();
+        match page.next {
+            Some(next) => after = Some(next),
+            None => break,
+        }
+    }
+}
+
+fn holder<'a>(holders: &'a [Holder], id: &str) -> &'a Holder {
+    holders.iter().find(|h| h.id == id).unwrap()
+}
+
+/// A group's license type raises its members' target; joining and leaving move seats in the
+/// membership transaction; a freed seat goes to the queue; deleting the group drops it all.
+#[tokio::test]
+async fn a_group_license_type_moves_its_members_seats() {
+    let (svc, scim) = subscription(Recycling::Automatic, 2, "read-only").await;
+    svc.app().licenses.set_purchased(SUBSCRIPTION, LicenseType::ReadOnly, 5).await.unwrap();
+    let users = scim.create_users("member", 4, 1).await;
+    assert_clean(&svc, LicenseType::ReadOnly, 4, "four read-only users").await;
+
+    let group = id_of(&scim.create_group("Editors").await);
+    let add = |ids: &[String]| {
+        let members: Vec<_> = ids.iter().map(|id| json!({"value": id})).collect();
+        json!({"schemas": [PATCH_OP], "Operations": [{"op": "add", "path": "members", "value": members}]})
+    };
+    scim.patch(&format!("/Groups/{group}"), &add(&users[..3])).await.expect(204);
+    set_group_license(&svc, &scim, &group, Some(LicenseType::Named)).await;
+    let all = holders(&svc).await;
+    let named = holding(&all, LicenseType::Named);
+    assert_eq!(named.len(), 2, "two named seats");
+    let waiting = queue(&all);
+    assert_eq!(waiting.len(), 1);
+    assert_eq!(holder(&all, &waiting[0]).license, LicenseType::ReadOnly, "it keeps what it holds while it waits");
+    assert!(users[..3].iter().all(|id| holder(&all, id).target == LicenseType::Named));
+    assert_clean(&svc, LicenseType::ReadOnly, 2, "after the group license").await;
+
+    // A new member waits behind the one already waiting.
+    scim.patch(&format!("/Groups/{group}"), &add(&users[3..])).await.expect(204);
+    assert_eq!(queue(&holders(&svc).await), vec![waiting[0].clone(), users[3].clone()]);
+    assert_clean(&svc, LicenseType::Named, 2, "after a join").await;
+
+    // A named member leaves: back to read-only, and its named seat goes to the oldest waiting.
+    let leaving = named.iter().next().unwrap().clone();
+    let remove = json!({"schemas": [PATCH_OP], "Operations": [{"op": "remove", "path": format!("members[value eq \"{leaving}\"]")}]});
+    scim.patch(&format!("/Groups/{group}"), &remove).await.expect(204);
+    let after = holders(&svc).await;
+    assert_eq!(holder(&after, &leaving).license, LicenseType::ReadOnly);
+    assert_eq!(holder(&after, &waiting[0]).license, LicenseType::Named, "the oldest waiting got the seat");
+    assert_eq!(queue(&after), vec![users[3].clone()]);
+    assert_clean(&svc, LicenseType::Named, 2, "after a leave").await;
+
+    // The group goes: every member's target is read-only again, nobody waits.
+    scim.delete(&format!("/Groups/{group}")).await.expect(204);
+    let gone = holders(&svc).await;
+    assert!(gone.iter().all(|h| h.license == LicenseType::ReadOnly && !h.is_waiting()), "{gone:?}");
+    assert_clean(&svc, LicenseType::Named, 0, "after the group's delete").await;
+    let trail = svc.app().audit.trail(SUBSCRIPTION, Some(&waiting[0]), None, 10).await.unwrap();
+    let causes: Vec<Cause> = trail.entries.iter().map(|e| e.cause).collect();
+    assert!(causes.contains(&Cause::GroupLicense) && causes.contains(&Cause::Recycle), "{causes:?}");
+}

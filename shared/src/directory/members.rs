@@ -14,8 +14,10 @@ use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 
 use super::resources::{GROUPS, ITEM_HEADROOM, USERS};
 use super::{parse_id, Directory, Tenant, WRITE_ATTEMPTS};
+use crate::audit::Cause;
 use crate::clock::now;
 use crate::keys;
+use crate::licenses::{self, LicenseType, Reason, Seating};
 use crate::scim::ScimError;
 use crate::store::{
     Action, Condition, Index, Item, Key, Query, StoreError, Table, Update, MAX_ITEM_BYTES, MAX_TRANSACT_ACTIONS,
@@ -30,16 +32,18 @@ pub struct MemberToAdd {
     pub display: Option<String>,
 }
 
-/// Members per transaction. Each costs two actions today (its member item, the user's
-/// `groups` set); the group's update is one more. The room left is for what the licenses
-/// service adds to the same transaction: an audit item per member whose license changes,
-/// and an update of each seat pool (at most three), so 32 × 3 + 1 + 3 = 100.
+/// Members per transaction of a group that gives no license: each costs two actions (its
+/// member item, the user's `groups` set), plus one for the group.
 const MEMBERS_PER_TRANSACTION: usize = 32;
-/// Actions per member a membership transaction must leave room for (see above).
-const ACTIONS_PER_MEMBER: usize = 3;
-/// Actions per membership transaction besides the members': the group, three seat pools.
-const ACTIONS_PER_CHUNK: usize = 4;
-const _: () = assert!(MEMBERS_PER_TRANSACTION * ACTIONS_PER_MEMBER + ACTIONS_PER_CHUNK <= MAX_TRANSACT_ACTIONS);
+/// Members per transaction of a group that gives a license type: each member's seat is moved
+/// in the same transaction (its subscription user, an audit entry, its queue entries), plus
+/// one update per pool.
+const LICENSED_MEMBERS_PER_TRANSACTION: usize = 16;
+const _: () = assert!(MEMBERS_PER_TRANSACTION * 2 + 1 <= MAX_TRANSACT_ACTIONS);
+const _: () = assert!(
+    LICENSED_MEMBERS_PER_TRANSACTION * (2 + licenses::ACTIONS_PER_USER) + 1 + licenses::ACTIONS_PER_PLAN
+        <= MAX_TRANSACT_ACTIONS
+);
 
 /// Longest member `display` kept, in bytes: a person's name, not a document. It also keeps a
 /// membership transaction of [`MEMBERS_PER_TRANSACTION`] member items far below the store's
@@ -61,6 +65,8 @@ pub(super) fn member_id(id: &str) -> Option<String> {
 #[derive(Default)]
 pub(super) struct Presence {
     known: HashMap<Key, bool>,
+    /// The license type each group written to gives its members, as read.
+    group_licenses: HashMap<String, Option<LicenseType>>,
     /// The user items read that have no room for one more group in their `groups` set.
     full: HashSet<Key>,
 }
@@ -125,6 +131,8 @@ impl Presence {
 enum Part {
     /// A member item put (absent before) or deleted (present before).
     Member,
+    /// What moving the members' seats adds (a group that gives a license type).
+    License,
     /// A member's user item: its `groups` set.
     User,
     /// The group item: its member count and version. Its condition is that it exists.
@@ -140,6 +148,9 @@ struct Plan {
     delta: i64,
     /// The member keys written, and whether each exists once the transaction commits.
     members: Vec<(Key, bool)>,
+    /// The users joining and leaving.
+    joined: Vec<String>,
+    left: Vec<String>,
 }
 
 impl Plan {
@@ -152,6 +163,7 @@ impl Plan {
         self.write.push(Part::Member, Action::Put { item, condition: Some(Condition::NotExists) });
         self.write.push(Part::User, user_update(tenant, &member.id, group_id, true));
         self.members.push((key, true));
+        self.joined.push(member.id.clone());
         self.delta += 1;
     }
 
@@ -164,12 +176,14 @@ impl Plan {
             self.write.push(Part::User, user_update(tenant, user_id, group_id, false));
         }
         self.members.push((key, false));
+        self.left.push(user_id.to_owned());
         self.delta -= 1;
     }
 }
 
-/// The update of a group item that accompanies `delta` members joining or leaving.
-fn group_update(tenant: &Tenant, group_id: &str, delta: i64) -> Action {
+/// The update of a group item that accompanies `delta` members joining or leaving, planned
+/// for the license type the group gives (`license`).
+fn group_update(tenant: &Tenant, group_id: &str, delta: i64, license: Option<LicenseType>) -> Action {
     Action::Update {
         key: GROUPS.key(tenant.id(), group_id),
         updates: vec![
@@ -177,10 +191,24 @@ fn group_update(tenant: &Tenant, group_id: &str, delta: i64) -> Action {
             Update::Add("version".into(), 1),
             Update::Set("modified".into(), now().into()),
         ],
-        // Never resurrect a group deleted meanwhile.
-        condition: Some(Condition::Exists),
+        // Never resurrect a group deleted meanwhile, nor seat members by a license type the
+        // group no longer gives.
+        condition: Some(Condition::And(vec![Condition::Exists, gives(license)])),
     }
 }
+
+/// The condition that a group item gives `license` (None: gives none, its `license` absent).
+pub(super) fn gives(license: Option<LicenseType>) -> Condition {
+    match license {
+        Some(license) => Condition::AttrEq(GROUP_LICENSE.into(), license.as_str().into()),
+        None => Condition::And(
+            LicenseType::POOLED.iter().map(|t| Condition::AttrNe(GROUP_LICENSE.into(), t.as_str().into())).collect(),
+        ),
+    }
+}
+
+/// The attribute of a group item naming the license type it gives its members.
+pub(super) const GROUP_LICENSE: &str = "license";
 
 /// The update of a user item joining or leaving a group: its `groups` set, and its version,
 /// since its representation changed.
@@ -280,7 +308,8 @@ impl Directory {
         let t = tenant.id();
         let unique: BTreeMap<&str, &MemberToAdd> = members.iter().map(|m| (m.id.as_str(), m)).collect();
         let unique: Vec<&MemberToAdd> = unique.into_values().collect();
-        for chunk in unique.chunks(MEMBERS_PER_TRANSACTION) {
+        let per_transaction = self.members_per_transaction(tenant, group_id, presence).await?;
+        for chunk in unique.chunks(per_transaction) {
             // The users are read too: one deleted since it was checked is not added.
             let keys: Vec<Key> =
                 chunk.iter().flat_map(|m| [keys::member(t, group_id, &m.id), USERS.key(t, &m.id)]).collect();
@@ -311,7 +340,8 @@ impl Directory {
         let unique: BTreeSet<&str> =
             ids.iter().map(String::as_str).filter(|id| presence.may_exist(&keys::member(t, group_id, id))).collect();
         let unique: Vec<&str> = unique.into_iter().collect();
-        for chunk in unique.chunks(MEMBERS_PER_TRANSACTION) {
+        let per_transaction = self.members_per_transaction(tenant, group_id, presence).await?;
+        for chunk in unique.chunks(per_transaction) {
             // The users are read too: one deleted meanwhile has no set left to update.
             let keys: Vec<Key> =
                 chunk.iter().flat_map(|id| [keys::member(t, group_id, id), USERS.key(t, id)]).collect();
@@ -325,9 +355,42 @@ impl Directory {
         Ok(())
     }
 
+    /// The license type `group_id` gives its members, read once per request (again after a
+    /// write found it changed); 404 when the group is gone.
+    async fn group_license(
+        &self,
+        tenant: &Tenant,
+        group_id: &str,
+        presence: &mut Presence,
+    ) -> Result<Option<LicenseType>, ScimError> {
+        if let Some(license) = presence.group_licenses.get(group_id) {
+            return Ok(*license);
+        }
+        let group =
+            self.table.get(&GROUPS.key(tenant.id(), group_id)).await?.ok_or_else(|| GROUPS.not_found(group_id))?;
+        let license = group.str(GROUP_LICENSE).and_then(|l| l.parse::<LicenseType>().ok());
+        presence.group_licenses.insert(group_id.to_owned(), license);
+        Ok(license)
+    }
+
+    /// How many members one transaction of `group_id` writes.
+    async fn members_per_transaction(
+        &self,
+        tenant: &Tenant,
+        group_id: &str,
+        presence: &mut Presence,
+    ) -> Result<usize, ScimError> {
+        Ok(match self.group_license(tenant, group_id, presence).await? {
+            Some(_) => LICENSED_MEMBERS_PER_TRANSACTION,
+            None => MEMBERS_PER_TRANSACTION,
+        })
+    }
+
     /// Learns which of `keys` exist, plans the membership writes with `plan`, and writes them
     /// with the group's update (its member count moved by what the plan counted) in one
-    /// transaction. A member or user changed by a concurrent request makes it read and plan again.
+    /// transaction; a group that gives a license type moves its joining and leaving members'
+    /// seats in it too. A member, user or seat changed by a concurrent request, or the group's
+    /// license type, makes it read and plan again.
     async fn write_members(
         &self,
         tenant: &Tenant,
@@ -337,27 +400,70 @@ impl Directory {
         plan: impl Fn(&Presence, &mut Plan),
     ) -> Result<(), ScimError> {
         for _ in 0..WRITE_ATTEMPTS {
+            let license = self.group_license(tenant, group_id, presence).await?;
             presence.learn(&*self.table, keys.iter().cloned()).await?;
             let mut planned = Plan::default();
             plan(presence, &mut planned);
             if planned.write.is_empty() {
                 return Ok(());
             }
-            let Plan { mut write, delta, members } = planned;
-            write.push(Part::Group, group_update(tenant, group_id, delta));
+            let seating = match license {
+                Some(license) => Some(self.seat_members(tenant, group_id, license, &planned).await?),
+                None => None,
+            };
+            let Plan { mut write, delta, members, .. } = planned;
+            if let Some(seating) = &seating {
+                seating.push_into(&mut write, Part::License);
+            }
+            write.push(Part::Group, group_update(tenant, group_id, delta, license));
             match write.commit(&*self.table).await {
                 Ok(()) => {
                     for (key, present) in members {
                         presence.set(key, present);
                     }
+                    if let Some(seating) = &seating {
+                        self.settle(seating).await;
+                    }
                     return Ok(());
                 }
-                Err(Failure::Condition(Part::Group)) => return Err(GROUPS.not_found(group_id)),
-                Err(Failure::Condition(Part::Member | Part::User)) => presence.forget(keys),
+                Err(Failure::Condition(Part::Group)) => {
+                    // Gone (404 on the next read), or it gives another license type now.
+                    presence.group_licenses.remove(group_id);
+                }
+                Err(Failure::Condition(Part::Member | Part::User | Part::License)) => presence.forget(keys),
                 Err(Failure::Store(e)) => return Err(e.into()),
             }
         }
         Err(ScimError::unavailable(1))
+    }
+
+    /// Plans the seats of the users a chunk adds to or removes from a group that gives
+    /// `license`: each gets or loses that group's license type, and its target follows.
+    async fn seat_members(
+        &self,
+        tenant: &Tenant,
+        group_id: &str,
+        license: LicenseType,
+        plan: &Plan,
+    ) -> Result<Seating, ScimError> {
+        let subscription = &tenant.configuration.subscription;
+        let ids = plan.joined.iter().chain(&plan.left).map(String::as_str);
+        let (snapshot, holders) =
+            futures::join!(self.licenses.snapshot(subscription), self.licenses.holders_by_id(subscription, ids));
+        let (snapshot, holders) = (snapshot?, holders?);
+        let mut seating = Seating::new(snapshot);
+        let reason = Reason { cause: Cause::Membership, actor: tenant.id().to_owned(), explicit: false };
+        let changes = plan.joined.iter().map(|id| (id, Some(license))).chain(plan.left.iter().map(|id| (id, None)));
+        for (id, given) in changes {
+            // A user from before subscription users existed gets one on its next own change.
+            let Some(before) = holders.get(id) else { continue };
+            let mut after = before.clone();
+            after.set_group_license(group_id, given);
+            if &after != before {
+                seating.seat(Some(before), after, &reason);
+            }
+        }
+        Ok(seating)
     }
 
     /// Makes the membership exactly `members` (canonical ids): removes the others, adds the

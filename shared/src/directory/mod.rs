@@ -6,6 +6,7 @@
 //! the SCIM edge ([`crate::edge::scim`]) authenticates a request with [`crate::tenants`] and
 //! hands the directory the [`Tenant`] it is for.
 
+mod group_licenses;
 pub mod groups;
 mod listing;
 mod members;
@@ -17,6 +18,7 @@ use std::sync::Arc;
 
 use serde_json::Value;
 
+pub use group_licenses::{LicensePage, SubscriptionGroup, MEMBERS_PER_LICENSE_TRANSACTION, MEMBERS_PER_PAGE};
 pub use listing::{ListPage, ListParams, MAX_COUNT, MAX_FILTER_SCAN, MAX_LIST_PAGE_BYTES};
 pub use members::MAX_MEMBER_DISPLAY_BYTES;
 

@@ -11,7 +11,7 @@ use crate::clock::now;
 use crate::keys;
 use crate::scim::schema::{ResourceType, GROUP_TYPE, USER_TYPE};
 use crate::scim::ScimError;
-use crate::store::{Action, AttrValue, Condition, Item, Key, StoreError, Update, MAX_ITEM_BYTES};
+use crate::store::{Action, AttrValue, Condition, Item, Key, StoreError, Update, GSI1_PK, GSI1_SK, MAX_ITEM_BYTES};
 use crate::transaction::{Failure, Transaction};
 
 use crate::scim::resource::MAX_DOCUMENT_BYTES;
@@ -59,6 +59,9 @@ pub(super) struct Kind {
     pub unique: &'static [Unique],
     /// The attribute of the tenant's counter items that counts this kind.
     pub counter: &'static str,
+    /// The subscription's index partition (on `gsi1`, sorted by id) that lists resources of
+    /// this kind across its tenants, if any: where the admin API finds a group by its id.
+    pub index: Option<fn(&str) -> String>,
     /// Whether a resource of this kind is a subscription user, seated by the licenses
     /// service in its own transactions.
     pub licensed: bool,
@@ -79,6 +82,7 @@ pub(super) static USERS: Kind = Kind {
         ("externalId", Scope::Tenant, keys::user_external_id),
     ],
     counter: "users",
+    index: None,
     licensed: true,
     deletions: "users_deleted",
     required: "userName",
@@ -91,6 +95,7 @@ pub(super) static GROUPS: Kind = Kind {
     prefix: keys::GROUP_PREFIX,
     unique: &[("displayName", Scope::Tenant, keys::group_name), ("externalId", Scope::Tenant, keys::group_external_id)],
     counter: "groups",
+    index: Some(keys::subscription_groups),
     licensed: false,
     deletions: "groups_deleted",
     required: "displayName",
@@ -289,6 +294,9 @@ pub(super) fn new_resource(
         .with("modified", created.as_str());
     for (name, value) in attrs {
         item = item.with(name, value);
+    }
+    if let Some(index) = kind.index {
+        item = item.with(GSI1_PK, index(&tenant.configuration.subscription)).with(GSI1_SK, id.as_str());
     }
     let mut write = Transaction::new();
     write.push(Part::Resource, Action::Put { item: item.clone(), condition: Some(Condition::NotExists) });

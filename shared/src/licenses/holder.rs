@@ -75,6 +75,15 @@ impl Holder {
             .fold(self.default_license, LicenseType::min)
     }
 
+    /// Records the license type the provisioned group `group` gives this user: `license`, or
+    /// none (it left the group, or the group gives none).
+    pub fn set_group_license(&mut self, group: &str, license: Option<LicenseType>) {
+        self.group_licenses.retain(|entry| entry.split_once('#').map(|(_, g)| g) != Some(group));
+        if let Some(license) = license.filter(|l| *l != LicenseType::None) {
+            self.group_licenses.insert(format!("{license}#{group}"));
+        }
+    }
+
     pub fn is_waiting(&self) -> bool {
         self.waiting_since.is_some()
     }

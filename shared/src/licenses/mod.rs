@@ -30,6 +30,12 @@ use crate::keys;
 use crate::store::{Action, Condition, Index, Query, StoreError, Table, Update};
 use crate::transaction::{Failure, Transaction};
 
+/// Most actions seating one user adds to a transaction: its item, an audit entry, leaving one
+/// queue and joining another.
+pub const ACTIONS_PER_USER: usize = 4;
+/// Most actions a plan adds besides its users': one update per pool.
+pub const ACTIONS_PER_PLAN: usize = LicenseType::POOLED.len();
+
 /// Users served from a queue per transaction: each costs three actions (its item, its queue
 /// entry, an audit entry), plus one per pool.
 const SERVED_PER_TRANSACTION: usize = 32;
@@ -160,6 +166,20 @@ impl Licenses {
         Ok(item.as_ref().and_then(Holder::from_item))
     }
 
+    /// The subscription users of `ids` that exist, by id (one batch read).
+    pub async fn holders_by_id(
+        &self,
+        subscription: &str,
+        ids: impl IntoIterator<Item = &str>,
+    ) -> Result<BTreeMap<String, Holder>, StoreError> {
+        let keys: Vec<_> = ids.into_iter().map(|id| keys::subscription_user(subscription, id)).collect();
+        if keys.is_empty() {
+            return Ok(BTreeMap::new());
+        }
+        let items = self.table.batch_get(&keys).await?;
+        Ok(items.iter().filter_map(Holder::from_item).map(|h| (h.id.clone(), h)).collect())
+    }
+
     /// After a plan committed: in `automatic` recycling, the queues of the types whose seats
     /// it freed or whose queue it joined are served while seats are free, oldest first.
     pub async fn settle(&self, seating: &Seating) -> Result<(), StoreError> {
@@ -204,16 +224,7 @@ impl Licenses {
             let mut query = Query::new(Index::Base, keys::waiting_queue(subscription, license.as_str()));
             query.limit = n as usize;
             let page = self.table.query(&query).await?;
-            let ids: Vec<&str> = page.items.iter().filter_map(|i| i.str("user_id")).collect();
-            let user_keys: Vec<_> = ids.iter().map(|id| keys::subscription_user(subscription, id)).collect();
-            let holders: BTreeMap<String, Holder> = self
-                .table
-                .batch_get(&user_keys)
-                .await?
-                .iter()
-                .filter_map(Holder::from_item)
-                .map(|h| (h.id.clone(), h))
-                .collect();
+            let holders = self.holders_by_id(subscription, page.items.iter().filter_map(|i| i.str("user_id"))).await?;
             let mut seating = Seating::new(snapshot);
             for entry in &page.items {
                 let holder = entry.str("user_id").and_then(|id| holders.get(id));
