@@ -39,7 +39,7 @@ const MEMBERS_PER_TRANSACTION: usize = 32;
 /// in the same transaction (its subscription user, an audit entry, its queue entries), plus
 /// one update per pool.
 const LICENSED_MEMBERS_PER_TRANSACTION: usize = 16;
-const _: () = assert!(MEMBERS_PER_TRANSACTION * 2 + 1 <= MAX_TRANSACT_ACTIONS);
+const _: () = assert!(MEMBERS_PER_TRANSACTION * 2 < MAX_TRANSACT_ACTIONS);
 const _: () = assert!(
     LICENSED_MEMBERS_PER_TRANSACTION * (2 + licenses::ACTIONS_PER_USER) + 1 + licenses::ACTIONS_PER_PLAN
         <= MAX_TRANSACT_ACTIONS
