@@ -10,6 +10,7 @@
 mod check;
 mod holder;
 mod license_type;
+mod listing;
 mod pool;
 mod seating;
 mod subscription;
@@ -20,6 +21,7 @@ use std::sync::Arc;
 pub use check::{Check, PoolCount};
 pub use holder::Holder;
 pub use license_type::LicenseType;
+pub use listing::{UserFilter, UserPage, MAX_SCANNED, MAX_USERS_PAGE};
 pub use pool::Pool;
 pub use seating::{Reason, Seating, Snapshot};
 pub use subscription::{Recycling, Subscription};
@@ -41,6 +43,9 @@ pub const ACTIONS_PER_PLAN: usize = LicenseType::POOLED.len();
 const SERVED_PER_TRANSACTION: usize = 32;
 /// How many times in a row a write that lost a race is planned again before giving up.
 const ATTEMPTS: usize = 8;
+
+/// Longest userName of a user an admin creates, in bytes (as for SCIM).
+pub const MAX_USER_NAME_BYTES: usize = 1024;
 
 /// Most seats of one type a subscription may buy.
 pub const MAX_PURCHASE: i64 = 10_000_000;
@@ -65,6 +70,14 @@ pub enum LicenseError {
     InvalidPurchase,
     #[error("the subscription changed while this was applied: try again")]
     Contended,
+    #[error("no user with id {0:?} in this subscription")]
+    UnknownUser(String),
+    #[error("the userName {0:?} is taken in this subscription")]
+    UserNameTaken(String),
+    #[error("a userName must be 1 to {MAX_USER_NAME_BYTES} bytes")]
+    InvalidUserName,
+    #[error("the cursor is not one this listing gave: start again without it")]
+    InvalidCursor,
     #[error(transparent)]
     Store(#[from] StoreError),
 }
@@ -343,6 +356,83 @@ impl Licenses {
     }
 }
 
+impl Licenses {
+    /// Creates a subscription user no configuration provisions (a SCIM create of its userName
+    /// takes it over), holding `license` by an admin's decision (its override) if given.
+    pub async fn create_user(
+        &self,
+        subscription: &str,
+        user_name: &str,
+        display_name: Option<&str>,
+        license: Option<LicenseType>,
+        actor: &str,
+    ) -> Result<Holder, LicenseError> {
+        let user_name = user_name.trim();
+        let sentinel = keys::user_name(subscription, user_name);
+        if user_name.is_empty() || user_name.len() > MAX_USER_NAME_BYTES || !sentinel.fits() {
+            return Err(LicenseError::InvalidUserName);
+        }
+        self.existing_subscription(subscription).await?;
+        let id = uuid::Uuid::now_v7().to_string();
+        let mut holder = Holder::new(&id, user_name, &now());
+        holder.display_name = display_name.map(str::to_owned);
+        holder.license_override = license;
+        let reason = Reason { cause: Cause::AdminCreate, actor: actor.to_owned(), explicit: true };
+        for _ in 0..ATTEMPTS {
+            let mut seating = Seating::new(self.snapshot(subscription).await?);
+            seating.seat(None, holder.clone(), &reason);
+            let mut write = Transaction::new();
+            let item = crate::store::Item::new(sentinel.clone()).with("id", id.as_str());
+            write.push(UserPart::Name, Action::Put { item, condition: Some(Condition::NotExists) });
+            seating.push_into(&mut write, UserPart::Seat);
+            match write.commit(&*self.table).await {
+                Ok(()) => {
+                    self.settle(&seating).await?;
+                    return Ok(seating.holders.pop().unwrap_or(holder));
+                }
+                Err(Failure::Condition(UserPart::Name)) => {
+                    return Err(LicenseError::UserNameTaken(user_name.to_owned()))
+                }
+                Err(Failure::Condition(UserPart::Seat)) => {}
+                Err(Failure::Store(e)) => return Err(e.into()),
+            }
+        }
+        Err(LicenseError::Contended)
+    }
+
+    /// Sets (Some) or clears (None) the admin's override of user `id`'s license. Setting it is
+    /// an explicit decision: it takes a free seat even while others wait, and with none free
+    /// the user waits. Clearing it gives the user back to the rules.
+    pub async fn set_override(
+        &self,
+        subscription: &str,
+        id: &str,
+        license: Option<LicenseType>,
+        actor: &str,
+    ) -> Result<Holder, LicenseError> {
+        let reason = Reason { cause: Cause::Override, actor: actor.to_owned(), explicit: license.is_some() };
+        for _ in 0..ATTEMPTS {
+            let (snapshot, before) = futures::join!(self.snapshot(subscription), self.holder(subscription, id));
+            let before = before?.ok_or_else(|| LicenseError::UnknownUser(id.to_owned()))?;
+            let after = Holder { license_override: license, ..before.clone() };
+            let mut seating = Seating::new(snapshot?);
+            seating.seat(Some(&before), after, &reason);
+            if self.commit(&seating).await? {
+                self.settle(&seating).await?;
+                return Ok(seating.holders.pop().unwrap_or(before));
+            }
+        }
+        Err(LicenseError::Contended)
+    }
+}
+
+/// What each action of an admin's user create stands for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum UserPart {
+    Name,
+    Seat,
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -361,5 +451,48 @@ mod tests {
         ));
         assert!(matches!(licenses.create_subscription(" ", Recycling::Manual).await, Err(LicenseError::InvalidName)));
         assert!(matches!(licenses.pools("nope").await, Err(LicenseError::UnknownSubscription(_))));
+    }
+
+    /// An override is an admin's decision: it takes a free seat even while others wait;
+    /// cleared, the user is back under the rules. Users an admin creates are listed and
+    /// filtered like the others, a page at a time.
+    #[tokio::test]
+    async fn overrides_and_admin_created_users() {
+        let licenses = Licenses::new(Arc::new(SqliteTable::in_memory()));
+        let sub = licenses.create_subscription("Acme", Recycling::Manual).await.unwrap().id;
+        let first =
+            licenses.create_user(&sub, "first@example.com", None, Some(LicenseType::Named), "admin").await.unwrap();
+        assert!(first.is_waiting(), "no named seat bought");
+        licenses.set_purchased(&sub, LicenseType::Named, 1).await.unwrap();
+        assert_eq!(licenses.holder(&sub, &first.id).await.unwrap().unwrap().license, LicenseType::Named);
+        // Manual recycling: the seat freed by clearing the override stays free, and a
+        // newcomer's override takes it although nobody's rules would.
+        let second = licenses.create_user(&sub, "second@example.com", Some("Second"), None, "admin").await.unwrap();
+        assert_eq!((second.license, second.target), (LicenseType::None, LicenseType::None));
+        let cleared = licenses.set_override(&sub, &first.id, None, "admin").await.unwrap();
+        assert_eq!(cleared.license, LicenseType::None);
+        let chosen = licenses.set_override(&sub, &second.id, Some(LicenseType::Named), "admin").await.unwrap();
+        assert_eq!(chosen.license, LicenseType::Named);
+        assert!(licenses.check(&sub).await.unwrap().ok);
+        assert!(matches!(
+            licenses.create_user(&sub, "FIRST@example.com", None, None, "admin").await,
+            Err(LicenseError::UserNameTaken(_))
+        ));
+        assert!(matches!(
+            licenses.set_override(&sub, "nobody", None, "admin").await,
+            Err(LicenseError::UnknownUser(_))
+        ));
+
+        let named = UserFilter { license: Some(LicenseType::Named), ..UserFilter::default() };
+        let page = licenses.list_users(&sub, &named, None, 10).await.unwrap();
+        assert_eq!(page.users.iter().map(|h| h.id.as_str()).collect::<Vec<_>>(), vec![second.id.as_str()]);
+        let one = licenses.list_users(&sub, &UserFilter::default(), None, 1).await.unwrap();
+        assert_eq!(one.users[0].id, first.id);
+        let rest = licenses.list_users(&sub, &UserFilter::default(), one.next.as_deref(), 10).await.unwrap();
+        assert_eq!((rest.users.len(), rest.next), (1, None));
+        assert!(matches!(
+            licenses.list_users(&sub, &UserFilter::default(), Some("forged"), 10).await,
+            Err(LicenseError::InvalidCursor)
+        ));
     }
 }
