@@ -146,7 +146,7 @@ pub struct RotatedSecret {
 #[utoipa::path(
     post,
     path = "/manage/v1/subscriptions/{sub}/configurations",
-    tag = "configurations",
+    operation_id = "create_configuration",
     params(("sub" = String, Path, description = "The subscription id")),
     request_body = CreateConfiguration,
     responses(
@@ -165,7 +165,7 @@ pub async fn create(app: &App, call: Call) -> Result<Reply, ManageError> {
 #[utoipa::path(
     get,
     path = "/manage/v1/subscriptions/{sub}/configurations",
-    tag = "configurations",
+    operation_id = "list_configurations",
     params(("sub" = String, Path, description = "The subscription id")),
     responses((status = 200, description = "The configurations, without secrets", body = ConfigurationList))
 )]
@@ -179,7 +179,7 @@ pub async fn list(app: &App, call: Call) -> Result<Reply, ManageError> {
 #[utoipa::path(
     get,
     path = "/manage/v1/subscriptions/{sub}/configurations/{id}",
-    tag = "configurations",
+    operation_id = "get_configuration",
     params(
         ("sub" = String, Path, description = "The subscription id"),
         ("id" = String, Path, description = "The configuration's id (its tenant id)"),
@@ -199,7 +199,7 @@ pub async fn get(app: &App, call: Call) -> Result<Reply, ManageError> {
 #[utoipa::path(
     patch,
     path = "/manage/v1/subscriptions/{sub}/configurations/{id}",
-    tag = "configurations",
+    operation_id = "update_configuration",
     params(
         ("sub" = String, Path, description = "The subscription id"),
         ("id" = String, Path, description = "The configuration's id (its tenant id)"),
@@ -227,7 +227,7 @@ pub async fn update(app: &App, call: Call) -> Result<Reply, ManageError> {
 #[utoipa::path(
     delete,
     path = "/manage/v1/subscriptions/{sub}/configurations/{id}",
-    tag = "configurations",
+    operation_id = "delete_configuration",
     params(
         ("sub" = String, Path, description = "The subscription id"),
         ("id" = String, Path, description = "The configuration's id (its tenant id)"),
@@ -256,7 +256,7 @@ async fn remove_configuration(app: &App, subscription: &str, tenant: &str) -> Re
 #[utoipa::path(
     post,
     path = "/manage/v1/subscriptions/{sub}/configurations/{id}/secret",
-    tag = "configurations",
+    operation_id = "rotate_configuration_secret",
     params(
         ("sub" = String, Path, description = "The subscription id"),
         ("id" = String, Path, description = "The configuration's id (its tenant id)"),

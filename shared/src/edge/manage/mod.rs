@@ -148,20 +148,15 @@ impl Call {
 
     /// The body as a `T`; a 400 naming the field that is wrong, when it is not one.
     pub fn json<T: DeserializeOwned>(&self) -> Result<T, ManageError> {
-        let mut de = serde_json::Deserializer::from_slice(&self.body);
-        let value = serde_path_to_error::deserialize(&mut de).map_err(|e| {
+        let value: serde_json::Value = serde_json::from_slice(&self.body)
+            .map_err(|e| ManageError::invalid(format!("the body is not JSON: {e}")))?;
+        serde_path_to_error::deserialize(value).map_err(|e| {
             let path = e.path().to_string();
-            let inner = e.into_inner();
-            if matches!(inner.classify(), serde_json::error::Category::Syntax | serde_json::error::Category::Eof) {
-                ManageError::invalid(format!("the body is not JSON: {inner}"))
-            } else if path == "." {
-                ManageError::invalid(format!("the body: {inner}"))
-            } else {
-                ManageError::invalid(format!("{path}: {inner}"))
+            match path.as_str() {
+                "." => ManageError::invalid(format!("the body: {}", e.into_inner())),
+                _ => ManageError::invalid(format!("{path}: {}", e.into_inner())),
             }
-        })?;
-        de.end().map_err(|e| ManageError::invalid(format!("the body is not JSON: {e}")))?;
-        Ok(value)
+        })
     }
 }
 
@@ -205,12 +200,13 @@ pub async fn serve(app: &App, req: Request) -> Response<Body> {
             route: route.path,
             tenant: params.iter().find(|(n, v)| n == "id" && well_formed(v)).map(|(_, v)| v.clone()).unwrap_or_default(),
         },
-        _ => Labels { route: "(unknown)", tenant: String::new() },
+        Found::MethodNotAllowed(template, _) => Labels { route: template, tenant: String::new() },
+        Found::NotFound => Labels { route: "(unknown)", tenant: String::new() },
     };
     super::serve::<ManageError, _>(req, labels, async move |req: Request| {
         let (route, params) = match found {
             Found::Route(route, params) => (route, params),
-            Found::MethodNotAllowed(allowed) => return Err(ManageError::method_not_allowed(&allowed)),
+            Found::MethodNotAllowed(_, allowed) => return Err(ManageError::method_not_allowed(&allowed)),
             Found::NotFound => {
                 return Err(ManageError::not_found(format!(
                     "no route of the admin API has this path: its routes are listed in {BASE}/openapi.json"
@@ -234,18 +230,19 @@ pub async fn serve(app: &App, req: Request) -> Response<Body> {
 /// The route a request is for, or why there is none.
 enum Found {
     Route(&'static ManageRoute, Vec<(String, String)>),
-    /// The path is a route's, not for this method: these are its methods.
-    MethodNotAllowed(Vec<&'static str>),
+    /// The path is a route's (this template), not for this method: these are its methods.
+    MethodNotAllowed(&'static str, Vec<&'static str>),
     NotFound,
 }
 
 fn find(method: &str, path: &str) -> Found {
     let candidates = matching(ROUTES, |r| r.path, path);
     let allowed: Vec<&'static str> = candidates.iter().map(|m| m.route.method).collect();
-    match candidates.into_iter().find(|m| m.route.method.eq_ignore_ascii_case(method)) {
-        Some(m) => Found::Route(m.route, m.params),
-        None if allowed.is_empty() => Found::NotFound,
-        None => Found::MethodNotAllowed(allowed),
+    let template = candidates.first().map(|m| m.route.path);
+    match (candidates.into_iter().find(|m| m.route.method.eq_ignore_ascii_case(method)), template) {
+        (Some(m), _) => Found::Route(m.route, m.params),
+        (None, Some(template)) => Found::MethodNotAllowed(template, allowed),
+        (None, None) => Found::NotFound,
     }
 }
 
@@ -313,7 +310,7 @@ mod tests {
             let documented = (route.doc)();
             assert_eq!(documented.path, route.path, "the #[utoipa::path] of {} {}", route.method, route.path);
             let methods: Vec<String> =
-                documented.methods.iter().map(|m| format!("{m:?}").to_ascii_uppercase()).collect();
+                documented.methods.iter().map(|m| serde_json::json!(m).as_str().unwrap().to_ascii_uppercase()).collect();
             assert_eq!(methods, [route.method], "the #[utoipa::path] of {} {}", route.method, route.path);
             assert!(route.path.starts_with(BASE), "{}", route.path);
         }
@@ -323,7 +320,7 @@ mod tests {
     fn a_path_finds_its_route_or_says_why_not() {
         let route = |method, path| match find(method, path) {
             Found::Route(r, params) => format!("{} {} {params:?}", r.method, r.path),
-            Found::MethodNotAllowed(allowed) => format!("405 {allowed:?}"),
+            Found::MethodNotAllowed(_, allowed) => format!("405 {allowed:?}"),
             Found::NotFound => "404".to_owned(),
         };
         assert_eq!(

@@ -97,7 +97,7 @@ fn method(name: &str) -> HttpMethod {
 #[utoipa::path(
     get,
     path = "/manage/v1/openapi.json",
-    tag = "meta",
+    operation_id = "get_openapi",
     responses((status = 200, description = "This API's OpenAPI 3.1 document", content_type = "application/json"))
 )]
 pub async fn get(_app: &App, _call: Call) -> Result<Reply, ManageError> {
@@ -117,9 +117,12 @@ mod tests {
         let document = serde_json::to_value(document()).unwrap();
         assert_eq!(document["openapi"], "3.1.0");
         let mut listed = BTreeSet::new();
+        let mut operation_ids = BTreeSet::new();
         for (path, item) in document["paths"].as_object().unwrap() {
             for (method, operation) in item.as_object().unwrap() {
                 listed.insert((method.to_ascii_uppercase(), path.clone()));
+                let id = operation["operationId"].as_str().unwrap_or_default();
+                assert!(operation_ids.insert(id.to_owned()), "{method} {path}: operationId {id:?} is not unique");
                 let security = operation["security"].as_array().unwrap_or_else(|| panic!("{method} {path}: security"));
                 let route = ROUTES.iter().find(|r| r.path == path && r.method.eq_ignore_ascii_case(method)).unwrap();
                 match route.access {
