@@ -118,7 +118,8 @@ impl AdminTokens {
                         Ok(verifier)
                     }
                     Err(e) => {
-                        let reason = format!("MANAGE_JWKS_URL {url}: {e} (tried again within {} s)", RETRY_AFTER.as_secs());
+                        let reason =
+                            format!("MANAGE_JWKS_URL {url}: {e} (tried again within {} s)", RETRY_AFTER.as_secs());
                         state.failed = Some((Instant::now(), reason.clone()));
                         Err(AdminAuthError::Unavailable(reason))
                     }

@@ -163,7 +163,8 @@ async fn a_configuration_made_by_the_admin_api_is_what_scim_lets_in() {
     let new_secret = rotated["client_secret"].as_str().expect("client_secret").to_owned();
     assert_eq!(rotated.as_object().unwrap().len(), 1, "{rotated}");
     scim.get("/Users").await.expect_scim_error(401);
-    let scim = scim.with_auth(Auth::Basic { id: created["client_id"].as_str().unwrap().to_owned(), secret: new_secret });
+    let scim =
+        scim.with_auth(Auth::Basic { id: created["client_id"].as_str().unwrap().to_owned(), secret: new_secret });
     scim.get("/Users").await.expect(200);
 
     // Disabled: 401 at once; enabled again: in again.
@@ -175,12 +176,14 @@ async fn a_configuration_made_by_the_admin_api_is_what_scim_lets_in() {
 
     // Rename: a taken name (in any case) is a 409 that changes nothing; a free one moves.
     admin.post(&configurations(OWN), &json!({"name": "Entra", "default_license": "named"})).await.expect(201);
-    let message = expect_error(&admin.patch(&one, &json!({"name": "ENTRA", "status": "disabled"})).await, 409, "conflict");
+    let message =
+        expect_error(&admin.patch(&one, &json!({"name": "ENTRA", "status": "disabled"})).await, 409, "conflict");
     assert!(message.contains("ENTRA"), "{message}");
     let unchanged = admin.get(&one).await.expect(200).json();
     assert_eq!((&unchanged["name"], &unchanged["status"]), (&json!("Okta"), &json!("enabled")), "nothing changed");
     scim.get("/Users").await.expect(200);
-    let renamed = admin.patch(&one, &json!({"name": "Okta production", "default_license": "none"})).await.expect(200).json();
+    let renamed =
+        admin.patch(&one, &json!({"name": "Okta production", "default_license": "none"})).await.expect(200).json();
     assert_eq!((&renamed["name"], &renamed["default_license"]), (&json!("Okta production"), &json!("none")));
     admin.post(&configurations(OWN), &json!({"name": "okta", "default_license": "named"})).await.expect(201);
     let names: Vec<Value> = admin.get(&configurations(OWN)).await.expect(200).json()["items"]
@@ -233,7 +236,8 @@ async fn errors_are_json_with_a_code_and_a_message_naming_the_field() {
     assert_eq!(unchanged, read, "an empty change is the configuration as it is");
 
     // Unknown routes, wrong methods, unknown ids, oversized bodies.
-    for path in ["/manage/v1", "/manage/v1/", "/manage/v1/nothing", "/manage/v1/subscriptions/local", "/manage/v1/openapi"]
+    for path in
+        ["/manage/v1", "/manage/v1/", "/manage/v1/nothing", "/manage/v1/subscriptions/local", "/manage/v1/openapi"]
     {
         expect_error(&admin.get(path).await, 404, "not_found");
     }
@@ -412,7 +416,8 @@ fn now() -> u64 {
 /// The `Authorization` value of `caller`, or none.
 fn authorization(svc: &TestService, another_issuer: &DevIssuer, caller: Caller) -> Option<String> {
     let claims = |f: &dyn Fn(&mut Value)| {
-        let mut claims = json!({"sub": "test", "role": "operator", "iss": "local-api", "aud": "manage", "exp": now() + 3600});
+        let mut claims =
+            json!({"sub": "test", "role": "operator", "iss": "local-api", "aud": "manage", "exp": now() + 3600});
         f(&mut claims);
         claims
     };
@@ -492,7 +497,13 @@ async fn every_route_of_the_openapi_document_answers_every_caller_as_expected() 
                     true => {
                         let home = if target == Target::Unknown { OWN } else { sub };
                         let license = "named".parse().expect("a license type");
-                        Some(svc.app().tenants.create_configuration(home, &name, license).await.expect("a configuration"))
+                        Some(
+                            svc.app()
+                                .tenants
+                                .create_configuration(home, &name, license)
+                                .await
+                                .expect("a configuration"),
+                        )
                     }
                     false => None,
                 };
@@ -516,7 +527,11 @@ async fn every_route_of_the_openapi_document_answers_every_caller_as_expected() 
                         _ => "not_found",
                     };
                     expect_error(&resp, want, code);
-                    assert_eq!(snapshot(&svc, &[OWN, &other.id]).await, before, "{what}: a refused call changed something");
+                    assert_eq!(
+                        snapshot(&svc, &[OWN, &other.id]).await,
+                        before,
+                        "{what}: a refused call changed something"
+                    );
                     if let Some(made) = &made {
                         let secret = format!("Bearer {}", made.client_secret);
                         let still = svc.app().tenants.authenticate(&made.configuration.tenant, Some(&secret)).await;

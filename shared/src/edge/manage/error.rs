@@ -210,7 +210,10 @@ mod tests {
         assert_eq!(response.status(), 405);
         assert_eq!(response.headers()["allow"], "GET, POST");
         assert_eq!(response.headers()["content-type"], "application/json");
-        assert_eq!(body(&e), serde_json::json!({"error": "method_not_allowed", "message": "this path supports GET, POST"}));
+        assert_eq!(
+            body(&e),
+            serde_json::json!({"error": "method_not_allowed", "message": "this path supports GET, POST"})
+        );
 
         let e = ManageError::unauthorized("ExpiredSignature");
         assert_eq!(e.detail(), "ExpiredSignature", "the reason is for the log");

@@ -198,16 +198,20 @@ pub async fn serve(app: &App, req: Request) -> Response<Body> {
     let labels = match &found {
         Found::Route(route, params) => Labels {
             route: route.path,
-            tenant: params.iter().find(|(n, v)| n == "id" && well_formed(v)).map(|(_, v)| v.clone()).unwrap_or_default(),
+            tenant: params
+                .iter()
+                .find(|(n, v)| n == "id" && well_formed(v))
+                .map(|(_, v)| v.clone())
+                .unwrap_or_default(),
         },
         Found::MethodNotAllowed(template, _) => Labels { route: template, tenant: String::new() },
-        Found::NotFound => Labels { route: "(unknown)", tenant: String::new() },
+        Found::Nothing => Labels { route: "(unknown)", tenant: String::new() },
     };
     super::serve::<ManageError, _>(req, labels, async move |req: Request| {
         let (route, params) = match found {
             Found::Route(route, params) => (route, params),
             Found::MethodNotAllowed(_, allowed) => return Err(ManageError::method_not_allowed(&allowed)),
-            Found::NotFound => {
+            Found::Nothing => {
                 return Err(ManageError::not_found(format!(
                     "no route of the admin API has this path: its routes are listed in {BASE}/openapi.json"
                 )))
@@ -232,7 +236,8 @@ enum Found {
     Route(&'static ManageRoute, Vec<(String, String)>),
     /// The path is a route's (this template), not for this method: these are its methods.
     MethodNotAllowed(&'static str, Vec<&'static str>),
-    NotFound,
+    /// No route has this path.
+    Nothing,
 }
 
 fn find(method: &str, path: &str) -> Found {
@@ -242,7 +247,7 @@ fn find(method: &str, path: &str) -> Found {
     match (candidates.into_iter().find(|m| m.route.method.eq_ignore_ascii_case(method)), template) {
         (Some(m), _) => Found::Route(m.route, m.params),
         (None, Some(template)) => Found::MethodNotAllowed(template, allowed),
-        (None, None) => Found::NotFound,
+        (None, None) => Found::Nothing,
     }
 }
 
@@ -286,7 +291,9 @@ async fn authorize(
         )));
     }
     if params.iter().any(|(_, value)| !well_formed(value)) {
-        return Err(ManageError::not_found("no such subscription or configuration: ids are 1 to 64 of A-Z a-z 0-9 - _"));
+        return Err(ManageError::not_found(
+            "no such subscription or configuration: ids are 1 to 64 of A-Z a-z 0-9 - _",
+        ));
     }
     if let Some((_, sub)) = params.iter().find(|(name, _)| name == "sub") {
         let own = match &principal {
@@ -309,8 +316,11 @@ mod tests {
         for route in ROUTES {
             let documented = (route.doc)();
             assert_eq!(documented.path, route.path, "the #[utoipa::path] of {} {}", route.method, route.path);
-            let methods: Vec<String> =
-                documented.methods.iter().map(|m| serde_json::json!(m).as_str().unwrap().to_ascii_uppercase()).collect();
+            let methods: Vec<String> = documented
+                .methods
+                .iter()
+                .map(|m| serde_json::json!(m).as_str().unwrap().to_ascii_uppercase())
+                .collect();
             assert_eq!(methods, [route.method], "the #[utoipa::path] of {} {}", route.method, route.path);
             assert!(route.path.starts_with(BASE), "{}", route.path);
         }
@@ -321,7 +331,7 @@ mod tests {
         let route = |method, path| match find(method, path) {
             Found::Route(r, params) => format!("{} {} {params:?}", r.method, r.path),
             Found::MethodNotAllowed(_, allowed) => format!("405 {allowed:?}"),
-            Found::NotFound => "404".to_owned(),
+            Found::Nothing => "404".to_owned(),
         };
         assert_eq!(
             route("GET", "/manage/v1/subscriptions/s1/configurations/c1/"),
