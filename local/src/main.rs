@@ -224,16 +224,15 @@ async fn serve(addr: SocketAddr, public_url: Option<&str>, store: &StoreArgs) ->
     println!();
     println!("Authenticate with Basic (client ID : client secret) or 'Authorization: Bearer <client secret>'.");
     println!();
-    println!("Admin API: {public_url}{} (its OpenAPI document: {public_url}{}/openapi.json)", BASE, BASE);
+    println!("Admin API:       {public_url}{BASE} (its OpenAPI document: {BASE}/openapi.json)");
     println!(
-        "  Subscription-admin token of subscription {:?}, valid {} h (`local-api token` makes others):",
+        "Admin token:     {admin_token}\n                 (subscription-admin of subscription {:?}, valid {} h; \
+         `local-api token` makes others)",
         local::LOCAL_SUBSCRIPTION,
         SERVE_TOKEN_TTL.as_secs() / 3600
     );
-    println!("  {admin_token}");
     println!(
-        "  e.g. curl -H \"Authorization: Bearer $TOKEN\" {public_url}{}/subscriptions/{}/configurations",
-        BASE,
+        "  e.g. curl -H \"Authorization: Bearer $TOKEN\" {public_url}{BASE}/subscriptions/{}/configurations",
         local::LOCAL_SUBSCRIPTION
     );
     local::serve(listener, app).await.map_err(|e| format!("server stopped: {e}"))
