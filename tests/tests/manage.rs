@@ -569,7 +569,9 @@ async fn no_token_secret_or_authorization_reaches_the_log() {
     let subscriber = tracing_subscriber::fmt()
         .json()
         .flatten_event(true)
-        .with_max_level(tracing::Level::TRACE)
+        // Everything the service writes (as on AWS, at info), and all its own crates' lines;
+        // not the test client's (reqwest, in the same process) debug lines.
+        .with_env_filter(tracing_subscriber::EnvFilter::new("info,shared=trace,local=trace"))
         .with_writer(move || writer.clone())
         .finish();
     tracing::subscriber::set_global_default(subscriber).expect("the only subscriber of this test binary");
