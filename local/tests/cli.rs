@@ -303,7 +303,9 @@ async fn serve_on_dynamodb_through_moto() {
             .env_remove("AWS_PROFILE");
     };
     let mut command = Command::new(BIN);
-    command.args(["serve", "--addr", "127.0.0.1:0", "--store", "dynamodb", "--create-table"]);
+    // The data directory holds only the admin API's development key here.
+    let keys = data_dir("dynamodb-keys");
+    command.args(["serve", "--addr", "127.0.0.1:0", "--store", "dynamodb", "--create-table", "--data-dir"]).arg(&keys);
     command.args(["--table", &table, "--secret-prefix", &prefix]);
     aws(&mut command);
     let server = Server::spawn(command);
@@ -328,6 +330,7 @@ async fn serve_on_dynamodb_through_moto() {
     assert_eq!(status(&format!("{second}/Users"), made["client_secret"].as_str().unwrap()).await, 200);
     assert_eq!(status(&format!("{second}/Users"), &secret).await, 401, "one tenant's secret opens only its own");
     server.stop();
+    let _ = std::fs::remove_dir_all(&keys);
 }
 
 /// `local-api token` prints a token of the data directory's development issuer: it verifies
