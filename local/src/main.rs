@@ -66,6 +66,14 @@ enum Command {
         #[arg(long, default_value = ".data")]
         data_dir: PathBuf,
     },
+    /// Print the development issuer's public keys, a JWKS document: MANAGE_JWKS for a manage
+    /// function run outside local-api (cargo lambda watch), with MANAGE_ISSUER=local-api and
+    /// MANAGE_AUDIENCE=manage, so that it accepts `local-api token`'s tokens.
+    Jwks {
+        /// Where the development key is kept (the embedded store's data directory).
+        #[arg(long, default_value = ".data")]
+        data_dir: PathBuf,
+    },
     /// Print the route table: which function serves which route (as `template.yaml` declares
     /// them to API Gateway, and as this process dispatches).
     Routes {
@@ -177,6 +185,7 @@ async fn main() -> ExitCode {
         Command::Token { role, subscription, ttl, data_dir } => DevIssuer::load_or_create(&data_dir)
             .and_then(|issuer| issuer.mint(role, subscription.as_deref(), std::time::Duration::from_secs(ttl)))
             .map(|token| println!("{token}")),
+        Command::Jwks { data_dir } => DevIssuer::load_or_create(&data_dir).map(|issuer| println!("{}", issuer.jwks())),
         Command::Configuration { command: ConfigurationCommand::Create { name, default_license, out, store } } => {
             create(&name, default_license, &out, &store).await
         }

@@ -334,7 +334,8 @@ async fn serve_on_dynamodb_through_moto() {
 }
 
 /// `local-api token` prints a token of the data directory's development issuer: it verifies
-/// with that issuer's keys and carries the role and subscription asked for; an admin role
+/// with that issuer's keys (`local-api jwks` prints them) and carries the role and subscription
+/// asked for; an admin role
 /// without a subscription, or an unknown role, prints nothing and says what to pass.
 #[test]
 fn token_prints_a_verifiable_admin_token() {
@@ -354,6 +355,12 @@ fn token_prints_a_verifiable_admin_token() {
     let operator = token(&["--role", "operator"]);
     let printed = String::from_utf8(operator.stdout).unwrap();
     assert_eq!(verifier.verify(Some(&format!("Bearer {}", printed.trim()))).unwrap().role(), Role::Operator);
+    // `local-api jwks` prints the keys a function outside local-api verifies them with.
+    let jwks = Command::new(BIN).args(["jwks", "--data-dir"]).arg(&dir).output().unwrap();
+    let jwks = String::from_utf8(jwks.stdout).unwrap();
+    let outside =
+        shared::admin_tokens::TokenVerifier::new(DevIssuer::ISSUER, DevIssuer::AUDIENCE, jwks.trim()).unwrap();
+    assert_eq!(outside.verify(Some(&format!("Bearer {}", printed.trim()))).unwrap().role(), Role::Operator);
 
     for (args, says) in
         [(&["--role", "subscription-admin"][..], "needs --subscription"), (&["--role", "root"][..], "is not a role")]
