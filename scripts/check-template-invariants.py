@@ -20,12 +20,17 @@ from samtranslator.yaml_helper import yaml_parse
 READS = {"dynamodb:GetItem", "dynamodb:BatchGetItem", "dynamodb:Query", "secretsmanager:GetSecretValue"}
 WRITES = {"dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:DeleteItem", "dynamodb:ConditionCheckItem"}
 LOGS = {"logs:CreateLogStream", "logs:PutLogEvents"}
+SECRET_WRITES = {"secretsmanager:CreateSecret", "secretsmanager:PutSecretValue", "secretsmanager:DeleteSecret"}
 ALLOWED = {
     "UsersFunction": READS | WRITES | LOGS,
     "GroupsFunction": READS | WRITES | LOGS,
     "DiscoveryFunction": READS | LOGS,
+    # The admin API creates, rotates and deletes configurations' verifiers.
+    "ManageFunction": READS | WRITES | LOGS | SECRET_WRITES,
 }
 ENV = {"SCIM_STORE", "SCIM_TABLE_NAME", "SCIM_SECRET_PREFIX", "SCIM_PUBLIC_URL", "LOG_LEVEL"}
+# The admin API's token issuer (its absence is a 401 saying what to set, not a failure).
+MANAGE_ENV = {"MANAGE_ISSUER", "MANAGE_AUDIENCE", "MANAGE_JWKS", "MANAGE_JWKS_URL"}
 
 problems = []
 
@@ -89,6 +94,10 @@ def main(template_path, translated_path, routes_path):
         check(code_uri == f"functions/{binary}", f"{fid}: CodeUri {code_uri}, expected functions/{binary}")
         env = p.get("Environment", {}).get("Variables", {})
         check(ENV <= set(env), f"{fid}: environment lacks {sorted(ENV - set(env))}")
+        if fid == "ManageFunction":
+            check(MANAGE_ENV <= set(env), f"{fid}: environment lacks {sorted(MANAGE_ENV - set(env))}")
+        else:
+            check(not (MANAGE_ENV & set(env)), f"{fid}: only the manage function reads the MANAGE_* settings")
         check(env.get("SCIM_STORE") == "dynamodb", f"{fid}: SCIM_STORE {env.get('SCIM_STORE')}")
         check(ref_name(env.get("SCIM_TABLE_NAME")) == "Table", f"{fid}: SCIM_TABLE_NAME is not the table")
         logging = p.get("LoggingConfig", {})
@@ -111,6 +120,8 @@ def main(template_path, translated_path, routes_path):
             check(not any("*" in a for a in actions), f"{role}: wildcard action in {sorted(actions)}")
             for r in as_list(s["Resource"]):
                 check(r != "*", f"{role}: Resource * for {sorted(actions)}")
+                if actions & SECRET_WRITES:
+                    check("/scim/*" in json.dumps(r), f"{role}: secret writes beyond the stack's verifier prefix: {r}")
                 if any(a.startswith("logs:") for a in actions):
                     check(ref_name(r) == group, f"{role}: logs go to {r}, not to its own group {group}")
 

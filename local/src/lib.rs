@@ -13,6 +13,8 @@ use aws_sdk_dynamodb::error::DisplayErrorContext;
 use axum::body::Body as AxumBody;
 use http_body_util::{BodyExt, Limited};
 use lambda_http::{Body, Request, Response};
+use shared::admin_issuer::AdminTokens;
+use shared::admin_tokens::DevIssuer;
 use shared::app::App;
 use shared::edge::routes::{self, Function};
 use shared::edge::{OversizedBody, MAX_BODY_BYTES};
@@ -53,6 +55,14 @@ pub async fn ensure_table(client: &aws_sdk_dynamodb::Client, table: &str) -> Res
         Err(e) => return Err(format!("cannot describe the DynamoDB table {table}: {}", DisplayErrorContext(&e))),
     }
     DynamoTable::create_table(client, table).await.map_err(|e| format!("cannot create the DynamoDB table {table}: {e}"))
+}
+
+/// The admin token verifier of `local-api`: its development issuer, whose key is kept in
+/// `data_dir` (made on first use), the one `local-api token` signs with.
+pub fn dev_admin_tokens(data_dir: &std::path::Path) -> Result<(DevIssuer, AdminTokens), String> {
+    let issuer = DevIssuer::load_or_create(data_dir)?;
+    let tokens = AdminTokens::with_verifier(issuer.verifier()?);
+    Ok((issuer, tokens))
 }
 
 /// Where `settings` keep the data, for banners.
@@ -136,6 +146,7 @@ pub async fn handle(app: &App, function: Function, req: Request) -> Response<Bod
         Function::Users => users::handle(app, req).await,
         Function::Groups => groups::handle(app, req).await,
         Function::Discovery => discovery::handle(app, req).await,
+        Function::Manage => manage::handle(app, req).await,
     }
 }
 

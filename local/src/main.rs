@@ -7,11 +7,15 @@ use std::sync::Arc;
 
 use clap::{Args, Parser, Subcommand};
 use shared::admin_tokens::{DevIssuer, Role};
+use shared::edge::manage::BASE;
 use shared::edge::routes::ROUTES;
 use shared::licenses::LicenseType;
 use shared::public_url::PublicUrl;
 use shared::settings::Settings;
 use shared::tenants::NewConfiguration;
+
+/// How long the subscription-admin token `serve` prints stays valid: a working day.
+const SERVE_TOKEN_TTL: std::time::Duration = std::time::Duration::from_secs(8 * 3600);
 
 /// Where `serve` listens unless told otherwise.
 const DEFAULT_ADDR: SocketAddr = SocketAddr::V4(SocketAddrV4::new(Ipv4Addr::LOCALHOST, 3000));
@@ -28,7 +32,8 @@ struct Cli {
 
 #[derive(Subcommand)]
 enum Command {
-    /// Serve every function on the routes API Gateway uses.
+    /// Serve every function on the routes API Gateway uses, the admin API among them (its
+    /// tokens signed by the development key in the data directory).
     Serve {
         #[arg(long, default_value_t = DEFAULT_ADDR)]
         addr: SocketAddr,
@@ -69,6 +74,14 @@ enum Command {
         subscription: String,
         #[command(flatten)]
         store: StoreArgs,
+    },
+    /// Print the development issuer's public keys, a JWKS document: MANAGE_JWKS for a manage
+    /// function run outside local-api (cargo lambda watch), with MANAGE_ISSUER=local-api and
+    /// MANAGE_AUDIENCE=manage, so that it accepts `local-api token`'s tokens.
+    Jwks {
+        /// Where the development key is kept (the embedded store's data directory).
+        #[arg(long, default_value = ".data")]
+        data_dir: PathBuf,
     },
     /// Print the route table: which function serves which route (as `template.yaml` declares
     /// them to API Gateway, and as this process dispatches).
@@ -182,6 +195,7 @@ async fn main() -> ExitCode {
             .and_then(|issuer| issuer.mint(role, subscription.as_deref(), std::time::Duration::from_secs(ttl)))
             .map(|token| println!("{token}")),
         Command::Check { subscription, store } => check(&subscription, &store).await,
+        Command::Jwks { data_dir } => DevIssuer::load_or_create(&data_dir).map(|issuer| println!("{}", issuer.jwks())),
         Command::Configuration { command: ConfigurationCommand::Create { name, default_license, out, store } } => {
             create(&name, default_license, &out, &store).await
         }
@@ -203,7 +217,10 @@ async fn serve(addr: SocketAddr, public_url: Option<&str>, store: &StoreArgs) ->
     let listener = tokio::net::TcpListener::bind(addr).await.map_err(|e| format!("cannot listen on {addr}: {e}"))?;
     let addr = listener.local_addr().map_err(|e| e.to_string())?;
     let public_url = local::public_url(settings.public_url.as_ref(), addr);
-    let app = Arc::new(app.with_public_url(public_url.clone()));
+    let (issuer, admin_tokens) = local::dev_admin_tokens(&store.data_dir)?;
+    let app = Arc::new(app.with_public_url(public_url.clone()).with_admin_tokens(admin_tokens));
+    local::ensure_local_subscription(&app).await?;
+    let admin_token = issuer.mint(Role::SubscriptionAdmin, Some(local::LOCAL_SUBSCRIPTION), SERVE_TOKEN_TTL)?;
     let existing = app.tenants.configurations(local::LOCAL_SUBSCRIPTION).await.map_err(|e| e.to_string())?;
     println!("local-api listening on http://{addr} ({})", local::describe(&settings));
     if public_url != PublicUrl::listening_at(addr) {
@@ -225,6 +242,18 @@ async fn serve(addr: SocketAddr, public_url: Option<&str>, store: &StoreArgs) ->
     }
     println!();
     println!("Authenticate with Basic (client ID : client secret) or 'Authorization: Bearer <client secret>'.");
+    println!();
+    println!("Admin API:       {public_url}{BASE} (its OpenAPI document: {BASE}/openapi.json)");
+    println!(
+        "Admin token:     {admin_token}\n                 (subscription-admin of subscription {:?}, valid {} h; \
+         `local-api token` makes others)",
+        local::LOCAL_SUBSCRIPTION,
+        SERVE_TOKEN_TTL.as_secs() / 3600
+    );
+    println!(
+        "  e.g. curl -H \"Authorization: Bearer $TOKEN\" {public_url}{BASE}/subscriptions/{}/configurations",
+        local::LOCAL_SUBSCRIPTION
+    );
     local::serve(listener, app).await.map_err(|e| format!("server stopped: {e}"))
 }
 

@@ -1,7 +1,8 @@
 //! The `local-api` binary as a newcomer uses it: first start prints working credentials, the
 //! data survives a restart, `configuration create --json` and `rotate-secret` work beside a
-//! running server, the request log is JSON that never holds a secret, and `--store dynamodb`
-//! serves from a moto server (`SCIM_TEST_DYNAMODB_ENDPOINT`, which the test command sets).
+//! running server, the request log is JSON that never holds a secret, the admin token `serve`
+//! prints works against its admin API, and `--store dynamodb` serves from a moto server
+//! (`SCIM_TEST_DYNAMODB_ENDPOINT`, which the test command sets).
 
 use std::io::{BufRead, BufReader, Read};
 use std::path::{Path, PathBuf};
@@ -14,7 +15,8 @@ const BIN: &str = env!("CARGO_BIN_EXE_local-api");
 
 struct Server {
     child: Child,
-    /// What the server printed on stdout up to its credentials (or its tenant list).
+    /// What the server printed on stdout up to its credentials (or its tenant list) and its
+    /// admin API's token.
     banner: Vec<String>,
     base_url: String,
 }
@@ -36,7 +38,7 @@ impl Server {
             if let Some(rest) = line.strip_prefix("local-api listening on ") {
                 base_url = rest.split_whitespace().next().unwrap_or_default().to_owned();
             }
-            let done = line.starts_with("Authenticate with");
+            let done = line.trim_start().starts_with("e.g. curl");
             banner.push(line);
             if done {
                 break;
@@ -69,6 +71,36 @@ fn data_dir(name: &str) -> PathBuf {
 
 fn basic(id: &str, secret: &str) -> String {
     format!("Basic {}", base64::engine::general_purpose::STANDARD.encode(format!("{id}:{secret}")))
+}
+
+#[tokio::test]
+async fn the_printed_admin_token_creates_a_configuration_whose_credentials_work() {
+    let dir = data_dir("admin");
+    let server = Server::start(&dir);
+    let token = server.field("Admin token:");
+    let line = server.banner.iter().find(|l| l.starts_with("Admin API:")).expect("the admin API's line");
+    let base = line.split_whitespace().nth(2).expect("the admin API's URL").to_owned();
+    assert_eq!(base, format!("{}/manage/v1", server.base_url));
+    let http = reqwest::Client::builder().no_proxy().build().unwrap();
+    let created: Value = http
+        .post(format!("{base}/subscriptions/local/configurations"))
+        .bearer_auth(&token)
+        .json(&json!({"name": "Okta", "default_license": "named"}))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let (tenant_url, secret) = (created["tenant_url"].as_str().unwrap(), created["client_secret"].as_str().unwrap());
+    assert!(tenant_url.starts_with(&server.base_url), "{created}");
+    let users = http.get(format!("{tenant_url}/Users")).bearer_auth(secret).send().await.unwrap();
+    assert_eq!(users.status(), 200);
+    let unsigned = http.get(format!("{base}/subscriptions/local/configurations")).send().await.unwrap();
+    assert_eq!(unsigned.status(), 401);
+    let log = server.stop();
+    assert!(!log.contains(&token) && !log.contains(secret), "a credential reached the log");
+    let _ = std::fs::remove_dir_all(&dir);
 }
 
 #[tokio::test]
@@ -283,7 +315,9 @@ async fn serve_on_dynamodb_through_moto() {
             .env_remove("AWS_PROFILE");
     };
     let mut command = Command::new(BIN);
-    command.args(["serve", "--addr", "127.0.0.1:0", "--store", "dynamodb", "--create-table"]);
+    // The data directory holds only the admin API's development key here.
+    let keys = data_dir("dynamodb-keys");
+    command.args(["serve", "--addr", "127.0.0.1:0", "--store", "dynamodb", "--create-table", "--data-dir"]).arg(&keys);
     command.args(["--table", &table, "--secret-prefix", &prefix]);
     aws(&mut command);
     let server = Server::spawn(command);
@@ -308,10 +342,12 @@ async fn serve_on_dynamodb_through_moto() {
     assert_eq!(status(&format!("{second}/Users"), made["client_secret"].as_str().unwrap()).await, 200);
     assert_eq!(status(&format!("{second}/Users"), &secret).await, 401, "one tenant's secret opens only its own");
     server.stop();
+    let _ = std::fs::remove_dir_all(&keys);
 }
 
 /// `local-api token` prints a token of the data directory's development issuer: it verifies
-/// with that issuer's keys and carries the role and subscription asked for; an admin role
+/// with that issuer's keys (`local-api jwks` prints them) and carries the role and subscription
+/// asked for; an admin role
 /// without a subscription, or an unknown role, prints nothing and says what to pass.
 #[test]
 fn token_prints_a_verifiable_admin_token() {
@@ -331,6 +367,12 @@ fn token_prints_a_verifiable_admin_token() {
     let operator = token(&["--role", "operator"]);
     let printed = String::from_utf8(operator.stdout).unwrap();
     assert_eq!(verifier.verify(Some(&format!("Bearer {}", printed.trim()))).unwrap().role(), Role::Operator);
+    // `local-api jwks` prints the keys a function outside local-api verifies them with.
+    let jwks = Command::new(BIN).args(["jwks", "--data-dir"]).arg(&dir).output().unwrap();
+    let jwks = String::from_utf8(jwks.stdout).unwrap();
+    let outside =
+        shared::admin_tokens::TokenVerifier::new(DevIssuer::ISSUER, DevIssuer::AUDIENCE, jwks.trim()).unwrap();
+    assert_eq!(outside.verify(Some(&format!("Bearer {}", printed.trim()))).unwrap().role(), Role::Operator);
 
     for (args, says) in
         [(&["--role", "subscription-admin"][..], "needs --subscription"), (&["--role", "root"][..], "is not a role")]

@@ -1,7 +1,7 @@
 //! `local-api` dispatches every request to the function API Gateway would: the routes
-//! `template.yaml` declares are the route table's (`shared::edge::routes`), and every SCIM path
-//! with every method reaches the same function through `local-api`'s dispatch as through the
-//! template's routes.
+//! `template.yaml` declares are the route table's (`shared::edge::routes`), and every SCIM and
+//! admin API path with every method reaches the same function through `local-api`'s dispatch as
+//! through the template's routes.
 
 use std::collections::BTreeSet;
 
@@ -77,12 +77,23 @@ fn every_scim_path_and_method_reaches_the_same_function_as_on_api_gateway() {
         "/scim/v2".to_owned(),
         "/".to_owned(),
         "/elsewhere".to_owned(),
+        "/manage/v1".to_owned(),
+        "/manage/v1/".to_owned(),
+        "/manage/v1/openapi.json".to_owned(),
+        "/manage/v1/subscriptions/local/configurations".to_owned(),
+        format!("/manage/v1/subscriptions/local/configurations/{id}/secret"),
+        "/manage".to_owned(),
     ];
     let expected = [
         ("/Users", Some(Function::Users)),
         ("/Users/.search", Some(Function::Users)),
         ("/Groups/.search", Some(Function::Groups)),
         ("/.search", Some(Function::Discovery)),
+        ("/manage/v1", Some(Function::Manage)),
+        ("/openapi.json", Some(Function::Manage)),
+        ("/configurations", Some(Function::Manage)),
+        ("/secret", Some(Function::Manage)),
+        ("/manage", None),
     ];
     for path in &paths {
         for method in ["GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS"] {

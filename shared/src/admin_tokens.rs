@@ -230,6 +230,17 @@ impl DevIssuer {
             .map_err(|e| format!("cannot sign the token: {e}"))
     }
 
+    /// A token with exactly these claims, signed with this issuer's key: for tests that need a
+    /// token the service must refuse (expired, another issuer or audience) yet signed rightly.
+    #[cfg(any(test, feature = "testing"))]
+    pub fn sign(&self, claims: &serde_json::Value) -> Result<String, String> {
+        let der = self.key.to_pkcs8_der().map_err(|e| format!("the signing key cannot be encoded: {e}"))?;
+        let mut header = Header::new(Algorithm::EdDSA);
+        header.kid = Some(Self::KEY_ID.to_owned());
+        jsonwebtoken::encode(&header, claims, &EncodingKey::from_ed_der(der.as_bytes()))
+            .map_err(|e| format!("cannot sign the token: {e}"))
+    }
+
     /// The JWKS of this issuer (its public key), as `MANAGE_JWKS` would hold it.
     pub fn jwks(&self) -> String {
         let x = URL_SAFE_NO_PAD.encode(self.key.verifying_key().to_bytes());

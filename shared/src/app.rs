@@ -5,6 +5,7 @@
 use std::path::Path;
 use std::sync::Arc;
 
+use crate::admin_issuer::AdminTokens;
 use crate::audit::Audit;
 use crate::directory::Directory;
 use crate::licenses::Licenses;
@@ -29,6 +30,9 @@ pub struct App {
     /// `local-api`, its address or `--public-url`); without it the edge takes API Gateway's
     /// domain name ([`PublicUrl::for_request`]).
     pub public_url: Option<PublicUrl>,
+    /// The admin API's token verifier ([`Settings::manage`]; for `local-api`, its development
+    /// issuer); unconfigured, every admin request is a 401 saying what to set.
+    pub admin_tokens: AdminTokens,
 }
 
 impl App {
@@ -39,12 +43,18 @@ impl App {
             audit: Audit::new(table.clone()),
             directory: Directory::new(table),
             public_url: None,
+            admin_tokens: AdminTokens::unconfigured(),
         }
     }
 
     /// This app, reached by clients at `url`: the base of every URL it writes.
     pub fn with_public_url(self, url: PublicUrl) -> App {
         App { public_url: Some(url), ..self }
+    }
+
+    /// This app, checking admin tokens with `tokens`.
+    pub fn with_admin_tokens(self, tokens: AdminTokens) -> App {
+        App { admin_tokens: tokens, ..self }
     }
 
     /// The app a function builds at cold start, from its environment ([`Settings`]): the
@@ -55,7 +65,8 @@ impl App {
     }
 
     /// The app `settings` describe; AWS clients are built here, once, from the SDK's own
-    /// environment (region, credentials, `AWS_ENDPOINT_URL`).
+    /// environment (region, credentials, `AWS_ENDPOINT_URL`), and the admin token verifier
+    /// (a JWKS URL is fetched here, once).
     pub async fn from_settings(settings: &Settings) -> Result<App, String> {
         let app = match &settings.store {
             Store::Embedded { data_dir } => App::open_embedded(data_dir)?,
@@ -63,7 +74,8 @@ impl App {
                 App::on_aws(&crate::settings::aws_config().await?, table, secret_prefix)
             }
         };
-        Ok(App { public_url: settings.public_url.clone(), ..app })
+        let admin_tokens = AdminTokens::from_settings(settings.manage.as_ref()).await?;
+        Ok(App { public_url: settings.public_url.clone(), admin_tokens, ..app })
     }
 
     /// An app on the durable embedded store in `data_dir` (its SQLite file is [`EMBEDDED_FILE`]).

@@ -2,19 +2,22 @@
 //!
 //! Layers, from the edge inwards (docs/architecture.md draws them):
 //! - [`edge`]: what every API does with a request (body limit, panic guard, request id, one
-//!   log line, error mapping) and the one route table; [`edge::scim`] is the SCIM API on it.
+//!   log line, error mapping) and the one route table; [`edge::scim`] is the SCIM API on it,
+//!   [`edge::manage`] the admin API.
 //! - [`app`]: the composition root, building the services over the engines once per process.
 //! - Services, each with its own error type: [`tenants`] (provisioning configurations, their
 //!   secrets, authentication) and [`directory`] (the SCIM users, groups and memberships).
 //!   They write through the [`transaction`] builder over the key layout of [`keys`].
 //! - [`scim`]: the SCIM 2.0 protocol itself: schemas, filters, PATCH, errors. No I/O.
 //! - Ports and their engines: [`store`] (the Table), [`secrets`] (where verifiers live).
-//! - Leaves: [`auth`] (SCIM credentials), [`admin_tokens`] (the admin API's bearer tokens), [`casefold`] (case-insensitive matching), [`licenses`]
+//! - Leaves: [`auth`] (SCIM credentials), [`admin_tokens`] (the admin API's bearer tokens) and
+//!   [`admin_issuer`] (where a process gets its token verifier), [`casefold`] (case-insensitive matching), [`licenses`]
 //!   (license types), [`clock`], [`settings`], [`public_url`] (the base of every URL an
 //!   answer carries: configured, never the `Host`).
 //!
 //! No module imports one that imports it (`tests/layers.rs` checks).
 
+pub mod admin_issuer;
 pub mod admin_tokens;
 pub mod app;
 pub mod audit;

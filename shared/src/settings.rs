@@ -9,6 +9,10 @@
 //! | `SCIM_DATA_DIR` | directory of the SQLite file (embedded) | `/tmp/scim` |
 //! | `AWS_REGION`, `AWS_ENDPOINT_URL`, credentials | read by aws-config itself (dynamodb) | the SDK's chain |
 //! | `SCIM_PUBLIC_URL` | the base URL clients use, before `/scim/v2/…` (stage path included, if any): the base of `Location`, `meta.location` and `$ref` | on Lambda `https://` + the domain name API Gateway received the request on, + the stage in the path; `local-api serve`: `http://<listen address>` |
+//! | `MANAGE_ISSUER` | the `iss` of the admin API's bearer tokens (the OIDC issuer) | — (without the four `MANAGE_*`, every admin request is a 401 saying what to set) |
+//! | `MANAGE_AUDIENCE` | the `aud` those tokens must carry | — (required with `MANAGE_ISSUER`) |
+//! | `MANAGE_JWKS` | the issuer's signing keys, a JWKS document inline (`{"keys": [...]}`) | — (this or `MANAGE_JWKS_URL`) |
+//! | `MANAGE_JWKS_URL` | where to fetch that JWKS, once per cold start (`https://`; `http://` only to a loopback host) | — (this or `MANAGE_JWKS`) |
 //!
 //! URLs are never built from a request's `Host` or `X-Forwarded-Proto`, which any client sets
 //! ([`PublicUrl`]).
@@ -34,12 +38,33 @@ pub enum Store {
     DynamoDb { table: String, secret_prefix: String },
 }
 
+/// Who signs the admin API's bearer tokens (`MANAGE_*`), when configured.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ManageIssuer {
+    /// `MANAGE_ISSUER`: the tokens' `iss`.
+    pub issuer: String,
+    /// `MANAGE_AUDIENCE`: the `aud` they must carry.
+    pub audience: String,
+    pub keys: JwksSource,
+}
+
+/// Where the issuer's signing keys (a JWKS document) come from.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum JwksSource {
+    /// `MANAGE_JWKS`: the document itself.
+    Inline(String),
+    /// `MANAGE_JWKS_URL`: fetched once per cold start.
+    Url(String),
+}
+
 /// What a process reads from its environment at start-up.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Settings {
     pub store: Store,
     /// `SCIM_PUBLIC_URL`: the base of every URL the service writes, if configured.
     pub public_url: Option<PublicUrl>,
+    /// `MANAGE_*`: the admin API's token issuer, if configured.
+    pub manage: Option<ManageIssuer>,
 }
 
 impl Settings {
@@ -76,7 +101,46 @@ impl Settings {
         let public_url = var("SCIM_PUBLIC_URL")
             .map(|url| PublicUrl::parse(&url).map_err(|e| format!("SCIM_PUBLIC_URL {e}")))
             .transpose()?;
-        Ok(Settings { store, public_url })
+        let manage = manage_issuer(&var)?;
+        Ok(Settings { store, public_url, manage })
+    }
+}
+
+/// The admin API's issuer from `MANAGE_*`: none of them set is none; any of them set needs
+/// the issuer, the audience and exactly one of the two key sources.
+fn manage_issuer(var: &impl Fn(&str) -> Option<String>) -> Result<Option<ManageIssuer>, String> {
+    let (issuer, audience) = (var("MANAGE_ISSUER"), var("MANAGE_AUDIENCE"));
+    let (jwks, url) = (var("MANAGE_JWKS"), var("MANAGE_JWKS_URL"));
+    if issuer.is_none() && audience.is_none() && jwks.is_none() && url.is_none() {
+        return Ok(None);
+    }
+    let needs = "the admin API needs MANAGE_ISSUER, MANAGE_AUDIENCE and one of MANAGE_JWKS (the JWKS \
+                 document) or MANAGE_JWKS_URL (where to fetch it)";
+    let (Some(issuer), Some(audience)) = (issuer, audience) else {
+        return Err(format!("{needs}: set both MANAGE_ISSUER and MANAGE_AUDIENCE, or none of the MANAGE_* variables"));
+    };
+    let keys = match (jwks, url) {
+        (Some(jwks), None) => JwksSource::Inline(jwks),
+        (None, Some(url)) => JwksSource::Url(validate_jwks_url(&url)?),
+        (Some(_), Some(_)) => return Err(format!("{needs}: set MANAGE_JWKS or MANAGE_JWKS_URL, not both")),
+        (None, None) => return Err(format!("{needs}: set MANAGE_JWKS or MANAGE_JWKS_URL")),
+    };
+    Ok(Some(ManageIssuer { issuer, audience, keys }))
+}
+
+/// An `https` URL, or `http` to a loopback host (a test issuer): keys fetched in the clear
+/// from elsewhere could be anyone's.
+fn validate_jwks_url(url: &str) -> Result<String, String> {
+    let uri: http::Uri = url.parse().map_err(|e| format!("MANAGE_JWKS_URL {url:?} is not a URL: {e}"))?;
+    let host = uri.host().unwrap_or_default();
+    let loopback = matches!(host, "localhost" | "127.0.0.1" | "[::1]");
+    match uri.scheme_str() {
+        Some("https") if !host.is_empty() => Ok(url.to_owned()),
+        Some("http") if loopback => Ok(url.to_owned()),
+        _ => Err(format!(
+            "MANAGE_JWKS_URL {url:?} must be an https:// URL (http:// only to localhost), \
+             e.g. https://login.example.com/.well-known/jwks.json"
+        )),
     }
 }
 
@@ -163,6 +227,39 @@ mod tests {
             settings(&[("SCIM_STORE", " "), ("SCIM_TABLE_NAME", "")]).unwrap().store,
             Store::Embedded { .. }
         ));
+    }
+
+    #[test]
+    fn the_admin_issuer_is_all_or_nothing_and_errors_name_the_variable() {
+        assert_eq!(settings(&[]).unwrap().manage, None);
+        assert_eq!(settings(&[("MANAGE_ISSUER", " ")]).unwrap().manage, None, "blank counts as unset");
+        let base = [("MANAGE_ISSUER", "https://login.example.com"), ("MANAGE_AUDIENCE", "manage")];
+        let with = |extra: &[(&'static str, &'static str)]| {
+            let mut vars = base.to_vec();
+            vars.extend_from_slice(extra);
+            settings(&vars)
+        };
+        let inline = with(&[("MANAGE_JWKS", r#"{"keys": []}"#)]).unwrap().manage.unwrap();
+        assert_eq!(inline.issuer, "https://login.example.com");
+        assert_eq!(inline.audience, "manage");
+        assert_eq!(inline.keys, JwksSource::Inline(r#"{"keys": []}"#.into()));
+        let url = with(&[("MANAGE_JWKS_URL", "https://login.example.com/jwks")]).unwrap().manage.unwrap();
+        assert_eq!(url.keys, JwksSource::Url("https://login.example.com/jwks".into()));
+        let local = with(&[("MANAGE_JWKS_URL", "http://127.0.0.1:9000/jwks")]).unwrap().manage.unwrap();
+        assert_eq!(local.keys, JwksSource::Url("http://127.0.0.1:9000/jwks".into()));
+
+        let e = with(&[]).unwrap_err();
+        assert!(e.contains("MANAGE_JWKS or MANAGE_JWKS_URL"), "{e}");
+        let e = with(&[("MANAGE_JWKS", "{}"), ("MANAGE_JWKS_URL", "https://x.example/j")]).unwrap_err();
+        assert!(e.contains("not both"), "{e}");
+        let e = settings(&[("MANAGE_JWKS", "{}")]).unwrap_err();
+        assert!(e.contains("MANAGE_ISSUER and MANAGE_AUDIENCE"), "{e}");
+        let e = settings(&[("MANAGE_ISSUER", "i"), ("MANAGE_JWKS", "{}")]).unwrap_err();
+        assert!(e.contains("MANAGE_AUDIENCE"), "{e}");
+        for bad in ["http://login.example.com/jwks", "ftp://x.example/j", "not a url", "/jwks"] {
+            let e = with(&[("MANAGE_JWKS_URL", bad)]).unwrap_err();
+            assert!(e.starts_with("MANAGE_JWKS_URL "), "{bad:?}: {e}");
+        }
     }
 
     #[test]

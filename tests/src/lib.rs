@@ -26,6 +26,8 @@
 //! - `dynamodb_calls.rs`: DynamoDB calls per SCIM operation, counted on moto.
 //! - `properties.rs`: generated requests of every shape through `local::dispatch` (proptest):
 //!   never a 5xx, always a well-formed answer.
+//! - `manage.rs`: the admin API: the configuration flow against SCIM, its errors, and the role
+//!   matrix (every route of its OpenAPI document × every role and bad token).
 //! - `common/mod.rs`: the client and assertions they share.
 //!
 //! This crate is test support only: no function depends on it. `benches/` holds benchmarks,
@@ -36,11 +38,13 @@ pub mod worst_case;
 use std::sync::Arc;
 
 use local::{create_configuration, public_url, serve};
+use shared::admin_tokens::{DevIssuer, Role};
 use shared::app::App;
 use shared::public_url::PublicUrl;
 use shared::store::dynamodb::DynamoTable;
 use shared::store::sqlite::SqliteTable;
 use shared::tenants::NewConfiguration;
+use shared::testing::TempDir;
 use tokio::net::TcpListener;
 
 /// Credentials of one provisioning configuration (one SCIM tenant).
@@ -109,6 +113,10 @@ pub struct TestService {
     /// The base of the URLs the service writes: `base_url`, unless the app came with its own.
     pub public_url: PublicUrl,
     app: Arc<App>,
+    /// Signs the admin API's tokens: a development issuer whose key is in `_keys`, and whose
+    /// verifier the app checks tokens with.
+    issuer: DevIssuer,
+    _keys: TempDir,
     server: tokio::task::JoinHandle<std::io::Result<()>>,
 }
 
@@ -121,13 +129,44 @@ impl TestService {
 
     /// Starts a service on 127.0.0.1 on a free port, serving `app`, whose URLs are under its
     /// public URL if it has one (as `local-api serve --public-url`), else under the address.
+    /// Its admin API checks tokens of a development issuer of its own ([`TestService::admin_token`]).
     pub async fn start_with(app: App) -> TestService {
+        let keys = TempDir::new();
+        let (issuer, admin_tokens) = local::dev_admin_tokens(keys.path()).expect("a development issuer");
+        TestService::listen(app.with_admin_tokens(admin_tokens), issuer, keys).await
+    }
+
+    /// As [`TestService::start_with`], keeping the app's own admin token verifier (or its
+    /// lack of one): tokens minted here are then anyone's.
+    pub async fn start_keeping_admin_tokens(app: App) -> TestService {
+        let keys = TempDir::new();
+        let issuer = DevIssuer::load_or_create(keys.path()).expect("a development issuer");
+        TestService::listen(app, issuer, keys).await
+    }
+
+    async fn listen(app: App, issuer: DevIssuer, keys: TempDir) -> TestService {
         let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind a loopback port");
         let addr = listener.local_addr().expect("listener address");
         let public_url = public_url(app.public_url.as_ref(), addr);
         let app = Arc::new(app.with_public_url(public_url.clone()));
         let server = tokio::spawn(serve(listener, app.clone()));
-        TestService { base_url: format!("http://{addr}"), public_url, app, server }
+        TestService { base_url: format!("http://{addr}"), public_url, app, issuer, _keys: keys, server }
+    }
+
+    /// A valid admin token of `role` (in `subscription`, which the admin roles need), for an hour.
+    pub fn admin_token(&self, role: Role, subscription: Option<&str>) -> String {
+        self.issuer.mint(role, subscription, std::time::Duration::from_secs(3600)).expect("mint an admin token")
+    }
+
+    /// The issuer the admin API trusts: to sign tokens with any claims (expired, another
+    /// audience) that only its key can make.
+    pub fn admin_issuer(&self) -> &DevIssuer {
+        &self.issuer
+    }
+
+    /// The admin API's base URL: `http://127.0.0.1:PORT/manage/v1`.
+    pub fn manage_url(&self) -> String {
+        format!("{}{}", self.base_url, shared::edge::manage::BASE)
     }
 
     /// The app this service serves.

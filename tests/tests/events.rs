@@ -1,7 +1,7 @@
 //! Every API Gateway event in `events/` fed through the handler of its function, as the Lambda
 //! runtime would: the event JSON is deserialised by `lambda_http` into a `Request` (with a
-//! Lambda `Context` attached), handed to `users::handle`, `groups::handle` or
-//! `discovery::handle`, and the answer is checked against `events/index.json` (status) and
+//! Lambda `Context` attached), handed to `users::handle`, `groups::handle`,
+//! `discovery::handle` or `manage::handle` (the admin API), and the answer is checked against `events/index.json` (status) and
 //! against what that request shape must achieve (a few body and state checks per event).
 //!
 //! Order: each event runs against a fresh in-memory app seeded with the same fixture (the
@@ -24,12 +24,14 @@ use lambda_http::request::RequestContext;
 use lambda_http::{Body, Context, Request, RequestExt, Response};
 use serde::Deserialize;
 use serde_json::{json, Value};
+use shared::admin_tokens::Role;
 use shared::app::App;
 use shared::edge::routes::{self, Function};
 use shared::licenses::LicenseType;
 use shared::public_url::PublicUrl;
 use shared::settings::Settings;
 use shared::store::sqlite::SqliteTable;
+use shared::testing::TempDir;
 
 /// The host every event is addressed to.
 const HOST: &str = "scim.example.com";
@@ -102,6 +104,8 @@ fn placeholders_in(text: &str) -> BTreeSet<String> {
 /// A fresh in-memory app with one configuration and the resources the placeholders name.
 struct World {
     app: App,
+    /// Holds the key of the development issuer whose tokens the app's admin API checks.
+    _keys: TempDir,
     /// Placeholder (without braces) → value.
     vars: BTreeMap<&'static str, String>,
     /// `meta.version` of `{{user_id}}` once the fixture is built.
@@ -115,14 +119,22 @@ impl World {
 
     /// The fixture in `app`'s store.
     async fn on(app: App, extra_users: usize) -> World {
+        let keys = TempDir::new();
+        let (issuer, admin_tokens) = local::dev_admin_tokens(keys.path()).expect("a development issuer");
+        let app = app.with_admin_tokens(admin_tokens);
         let created = local::create_configuration(&app, "events", LicenseType::Named).await.expect("configuration");
         let id = &created.configuration.client_id;
         let secret = &created.client_secret;
         let basic = base64::engine::general_purpose::STANDARD.encode(format!("{id}:{secret}"));
-        let mut world = World { app, vars: BTreeMap::new(), user_version: String::new() };
+        let admin = issuer
+            .mint(Role::SubscriptionAdmin, Some(local::LOCAL_SUBSCRIPTION), std::time::Duration::from_secs(3600))
+            .expect("an admin token");
+        let mut world = World { app, _keys: keys, vars: BTreeMap::new(), user_version: String::new() };
         world.vars.insert("tenant", created.configuration.tenant.clone());
         world.vars.insert("authorization_basic", format!("Basic {basic}"));
         world.vars.insert("authorization_bearer", format!("Bearer {secret}"));
+        world.vars.insert("subscription", local::LOCAL_SUBSCRIPTION.to_owned());
+        world.vars.insert("authorization_admin", format!("Bearer {admin}"));
 
         let jane = world.create("/Users", fixture_user("jane.doe@example.com", "Jane", "Doe", true)).await;
         let john = world.create("/Users", fixture_user("john.smith@example.com", "John", "Smith", true)).await;
@@ -340,17 +352,26 @@ async fn placeholders_are_declared_and_no_credential_is_committed() {
         let event: Value = serde_json::from_str(&text).unwrap_or_else(|e| panic!("{}: {e}", entry.file));
         let auth = event["headers"]["authorization"].as_str().unwrap_or_default();
         if entry.status != 401 {
+            let allowed: &[&str] = match entry.function {
+                Function::Manage => &["{{authorization_admin}}"],
+                _ => &["{{authorization_basic}}", "{{authorization_bearer}}"],
+            };
+            assert!(allowed.contains(&auth), "{}: the authorization must be a placeholder, not {auth:?}", entry.file);
+        }
+        let raw_path = event["rawPath"].as_str().unwrap_or_default();
+        if entry.function == Function::Manage {
             assert!(
-                auth == "{{authorization_basic}}" || auth == "{{authorization_bearer}}",
-                "{}: the authorization must be a placeholder, not {auth:?}",
+                raw_path.starts_with("/manage/v1/subscriptions/{{subscription}}/"),
+                "{}: the subscription must be the {{{{subscription}}}} placeholder",
+                entry.file
+            );
+        } else {
+            assert!(
+                raw_path.starts_with("/scim/v2/{{tenant}}/"),
+                "{}: the tenant must be the {{{{tenant}}}} placeholder",
                 entry.file
             );
         }
-        assert!(
-            event["rawPath"].as_str().unwrap_or_default().starts_with("/scim/v2/{{tenant}}/"),
-            "{}: the tenant must be the {{{{tenant}}}} placeholder",
-            entry.file
-        );
     }
     let unused: Vec<_> = declared.difference(&used).collect();
     assert!(unused.is_empty(), "declared placeholders no event uses: {unused:?}");
@@ -391,7 +412,7 @@ async fn run(entry: Entry) {
     assert_eq!(req.uri().path(), event["rawPath"], "path as the runtime sees it");
     let what = format!("{} {}", req.method(), req.uri());
     let answer = read_answer(what, local::handle(&world.app, entry.function, req).await).expect(entry.status);
-    check_common(&answer);
+    check_common(&entry, &answer);
     check_event(&entry.file, &world, &answer).await;
 }
 
@@ -454,17 +475,27 @@ fn check_shape(entry: &Entry, event: &Value) {
     assert_eq!(headers.get("user-agent").and_then(Value::as_str) == Some(OKTA_USER_AGENT), okta, "Okta's User-Agent");
 
     // Named by client, and routed to the function the index names.
-    let prefix_ok = ["okta-", "entra-", "discovery-"].iter().any(|p| entry.file.starts_with(p));
-    assert!(prefix_ok && entry.file.ends_with(".json"), "name the file okta-*, entra-* or discovery-*");
+    let prefix_ok = ["okta-", "entra-", "discovery-", "manage-"].iter().any(|p| entry.file.starts_with(p));
+    assert!(prefix_ok && entry.file.ends_with(".json"), "name the file okta-*, entra-*, discovery-* or manage-*");
     assert_eq!(entry.file.starts_with("discovery-"), entry.function == Function::Discovery, "discovery-* files");
+    assert_eq!(entry.file.starts_with("manage-"), entry.function == Function::Manage, "manage-* files");
     assert_eq!(route.function, entry.function, "the index names the function the path is routed to");
 }
 
 /// What every answer must satisfy: SCIM media type on bodies, no body on 204, a SCIM Error
-/// on errors, a Location on 201, never a password.
-fn check_common(answer: &Resp) {
+/// on errors, a Location on 201, never a password; the admin API's answers are JSON, and its
+/// errors `{"error", "message"}`.
+fn check_common(entry: &Entry, answer: &Resp) {
     if answer.status == 204 {
         assert!(answer.text.is_empty(), "204 has no body: {}", answer.text);
+        return;
+    }
+    if entry.function == Function::Manage {
+        assert_eq!(answer.header("content-type").as_deref(), Some("application/json"));
+        let body = answer.json();
+        if answer.status >= 400 {
+            assert!(body["error"].is_string() && body["message"].is_string(), "an admin API error: {body}");
+        }
         return;
     }
     let content_type = answer.header("content-type").unwrap_or_default();
@@ -712,6 +743,23 @@ async fn check_event(file: &str, w: &World, a: &Resp) {
         }
         "entra-group-members-remove.json" => {
             assert_eq!(w.members().await, set([user_id]), "only the listed member leaves");
+        }
+        // ----- Admin API -----
+        "manage-list-configurations.json" => {
+            let items = a.json()["items"].as_array().expect("items").clone();
+            assert_eq!(items.len(), 1, "the fixture's configuration: {items:?}");
+            assert_eq!(items[0]["id"], w.var("tenant"));
+            assert_eq!(items[0]["name"], "events");
+            assert_eq!(items[0]["tenant_url"], w.url(""), "under API Gateway's domain name, as SCIM's URLs");
+            assert!(items[0].get("client_secret").is_none(), "never a secret in a list");
+        }
+        "manage-create-configuration.json" => {
+            let made = a.json();
+            let (id, secret) = (made["id"].as_str().expect("id"), made["client_secret"].as_str().expect("secret"));
+            assert_eq!((&made["name"], &made["default_license"]), (&json!("Entra ID"), &json!("read-only")));
+            assert_eq!(made["tenant_url"], format!("https://{HOST}/scim/v2/{id}"));
+            let opened = w.app.tenants.authenticate(id, Some(&format!("Bearer {secret}"))).await;
+            assert!(opened.is_ok(), "the new configuration's secret opens its tenant");
         }
         // ----- Discovery -----
         "discovery-service-provider-config.json" => {

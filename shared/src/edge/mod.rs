@@ -2,10 +2,11 @@
 //!
 //! [`serve`] does what every endpoint of every API needs — the body limit, a request id, the
 //! panic guard, the mapping of an error to its answer, one JSON log line — and leaves the rest
-//! to the API: each API (the SCIM API in [`scim`]; an admin API next) picks how a request is
-//! authenticated and how its errors look by the handler and the [`ApiError`] type it passes.
-//! [`routes`] is the one route table: which function serves which path.
+//! to the API: each API (the SCIM API in [`scim`], the admin API in [`manage`]) picks how a
+//! request is authenticated and how its errors look by the handler and the [`ApiError`] type it
+//! passes. [`routes`] is the one route table: which function serves which path.
 
+pub mod manage;
 pub mod routes;
 pub mod scim;
 
@@ -22,7 +23,8 @@ pub const MAX_BODY_BYTES: usize = 1024 * 1024;
 pub trait ApiError {
     /// The HTTP status of the answer.
     fn status(&self) -> u16;
-    /// What the client is told, for the log line (never a secret: clients are told none).
+    /// What the log line says of the error: what the client is told, or the reason behind it
+    /// when the client is told less (a refused token's). Never a secret or a credential.
     fn detail(&self) -> &str;
     /// The answer, in the API's own error format.
     fn to_response(&self) -> Response<Body>;

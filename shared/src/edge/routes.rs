@@ -3,6 +3,9 @@
 //! `scripts/check-template` checks the SAM output against `local-api routes --json`), and
 //! `local-api` dispatches by [`function_for`], so a request reaches the same function on a
 //! laptop as on AWS. Adding a function's routes is adding entries here and to the template.
+//!
+//! The matching itself ([`matching`]) is API Gateway's, and an API's own route table (the admin
+//! API's, in [`super::manage`]) uses it too, so a path means the same at both levels.
 
 /// A Lambda function of the service; in text, its [`Function::name`].
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize, serde::Deserialize)]
@@ -11,10 +14,11 @@ pub enum Function {
     Users,
     Groups,
     Discovery,
+    Manage,
 }
 
 impl Function {
-    pub const ALL: [Function; 3] = [Function::Users, Function::Groups, Function::Discovery];
+    pub const ALL: [Function; 4] = [Function::Users, Function::Groups, Function::Discovery, Function::Manage];
 
     /// The function's Cargo package and binary name (`functions/<name>`).
     pub fn name(self) -> &'static str {
@@ -22,6 +26,7 @@ impl Function {
             Function::Users => "users",
             Function::Groups => "groups",
             Function::Discovery => "discovery",
+            Function::Manage => "manage",
         }
     }
 
@@ -31,6 +36,7 @@ impl Function {
             Function::Users => "UsersFunction",
             Function::Groups => "GroupsFunction",
             Function::Discovery => "DiscoveryFunction",
+            Function::Manage => "ManageFunction",
         }
     }
 }
@@ -55,6 +61,10 @@ pub const ROUTES: &[Route] = &[
     // Discovery, `/.search` across types, and a SCIM 404 for anything else under a tenant.
     Route { method: "ANY", path: "/scim/v2/{tenant}", function: Function::Discovery },
     Route { method: "ANY", path: "/scim/v2/{tenant}/{proxy+}", function: Function::Discovery },
+    // The admin API: its own route table (`edge::manage`) picks the handler, and answers a JSON
+    // 404 or 405 for anything else under its base.
+    Route { method: "ANY", path: "/manage/v1", function: Function::Manage },
+    Route { method: "ANY", path: "/manage/v1/{proxy+}", function: Function::Manage },
 ];
 
 /// How specifically a route matched a path: API Gateway prefers, segment by segment from the
@@ -72,26 +82,54 @@ fn segments(path: &str) -> Vec<&str> {
     path.strip_prefix('/').unwrap_or(path).split('/').collect()
 }
 
-/// How `route` matches `path`, if it does.
-fn matches(route: &str, path: &[&str]) -> Option<Specificity> {
+/// How `route` matches `path`, if it does, and the values of its variables (by name, without
+/// braces; a greedy variable's value is the rest of the path, slashes included).
+fn matches(route: &str, path: &[&str]) -> Option<(Specificity, Vec<(String, String)>)> {
     let pattern = segments(route);
     let mut literals = Vec::with_capacity(pattern.len());
+    let mut params = Vec::new();
     for (i, part) in pattern.iter().enumerate() {
-        if part.starts_with('{') && part.ends_with("+}") {
+        if let Some(name) = part.strip_prefix('{').and_then(|p| p.strip_suffix("+}")) {
             let rest = path.get(i..).filter(|rest| !rest.is_empty() && rest.iter().all(|s| !s.is_empty()))?;
             literals.extend(rest.iter().map(|_| false));
-            return Some(Specificity { not_greedy: false, literals });
+            params.push((name.to_owned(), rest.join("/")));
+            return Some((Specificity { not_greedy: false, literals }, params));
         }
         let segment = path.get(i).filter(|s| !s.is_empty())?;
-        if part.starts_with('{') {
+        if let Some(name) = part.strip_prefix('{').and_then(|p| p.strip_suffix('}')) {
             literals.push(false);
+            params.push((name.to_owned(), (*segment).to_owned()));
         } else if part == segment {
             literals.push(true);
         } else {
             return None;
         }
     }
-    (pattern.len() == path.len()).then_some(Specificity { not_greedy: true, literals })
+    (pattern.len() == path.len()).then_some((Specificity { not_greedy: true, literals }, params))
+}
+
+/// One entry of a route table that matched a path: the entry and the values of its template's
+/// variables.
+#[derive(Debug)]
+pub struct Matched<'r, R> {
+    pub route: &'r R,
+    pub params: Vec<(String, String)>,
+}
+
+/// The entries of `routes` whose path template (`template` of an entry) matches `path` most
+/// specifically, by API Gateway's precedence, whatever their methods: those of one template
+/// (or of equally specific ones). Empty when no template matches. An API picks among them by
+/// method, and answers 405 when none has the request's.
+pub fn matching<'r, R>(routes: &'r [R], template: impl Fn(&R) -> &str, path: &str) -> Vec<Matched<'r, R>> {
+    let path = segments(path);
+    let found: Vec<(Specificity, Matched<'r, R>)> = routes
+        .iter()
+        .filter_map(|route| matches(template(route), &path).map(|(s, params)| (s, Matched { route, params })))
+        .collect();
+    let Some(best) = found.iter().map(|(s, _)| s).max().cloned() else {
+        return Vec::new();
+    };
+    found.into_iter().filter(|(s, _)| *s == best).map(|(_, m)| m).collect()
 }
 
 /// The route of `routes` that API Gateway picks for `method path` (a path without stage or
@@ -102,7 +140,7 @@ pub fn route_for<'r>(routes: &'r [Route], method: &str, path: &str) -> Option<&'
     routes
         .iter()
         .filter(|r| r.method == "ANY" || r.method.eq_ignore_ascii_case(method))
-        .filter_map(|r| matches(r.path, &path).map(|specificity| ((specificity, r.method != "ANY"), r)))
+        .filter_map(|r| matches(r.path, &path).map(|(specificity, _)| ((specificity, r.method != "ANY"), r)))
         .max_by(|(a, _), (b, _)| a.cmp(b))
         .map(|(_, r)| r)
 }
@@ -135,6 +173,28 @@ mod tests {
         assert_eq!(f("/"), None);
         assert_eq!(f("/other/v2/t/Users"), None);
         assert_eq!(f("/scim/v2/t/users"), Some(Discovery), "literals are case-sensitive");
+        assert_eq!(f("/manage/v1"), Some(Manage));
+        assert_eq!(f("/manage/v1/openapi.json"), Some(Manage));
+        assert_eq!(f("/manage/v1/subscriptions/s/configurations/c/secret"), Some(Manage));
+        assert_eq!(f("/manage/v2/openapi.json"), None);
+    }
+
+    #[test]
+    fn matching_gives_the_most_specific_templates_and_their_variables() {
+        let table = ["/a/{x}", "/a/{x}/b", "/a/{x}/{y}", "/a/{rest+}", "/a/lit/b"];
+        let found = |path| {
+            matching(&table, |t| t, path)
+                .into_iter()
+                .map(|m| (*m.route, m.params))
+                .collect::<Vec<(&str, Vec<(String, String)>)>>()
+        };
+        let p = |pairs: &[(&str, &str)]| pairs.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect::<Vec<_>>();
+        assert_eq!(found("/a/1"), vec![("/a/{x}", p(&[("x", "1")]))]);
+        assert_eq!(found("/a/1/b/"), vec![("/a/{x}/b", p(&[("x", "1")]))]);
+        assert_eq!(found("/a/lit/b"), vec![("/a/lit/b", p(&[]))]);
+        assert_eq!(found("/a/1/c"), vec![("/a/{x}/{y}", p(&[("x", "1"), ("y", "c")]))]);
+        assert_eq!(found("/a/1/c/d"), vec![("/a/{rest+}", p(&[("rest", "1/c/d")]))]);
+        assert!(found("/b").is_empty());
     }
 
     #[test]

@@ -18,6 +18,14 @@ pub struct Configuration {
     pub created: String,
 }
 
+/// What an update changes in a configuration: each field given replaces the stored one.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Changes {
+    pub name: Option<String>,
+    pub default_license: Option<LicenseType>,
+    pub enabled: Option<bool>,
+}
+
 /// A configuration with a client secret just made (created or rotated): shown this once.
 #[derive(Debug)]
 pub struct NewConfiguration {

@@ -3,7 +3,7 @@
 //! to a tenant.
 //!
 //! It sits beside the SCIM directory, not inside it: the SCIM edge asks it who a request is
-//! from, and the admin side will manage configurations through it. Verifiers live behind the
+//! from, and the admin API ([`crate::edge::manage`]) manages configurations through it. Verifiers live behind the
 //! [`SecretStore`] port and are read through the [`cache`], so a warm process makes no
 //! secret-store call per request.
 
@@ -13,19 +13,24 @@ mod configuration;
 use std::sync::Arc;
 
 pub use cache::{MISMATCH_RELOAD, VERIFIER_TTL};
-pub use configuration::{Configuration, NewConfiguration};
+pub use configuration::{Changes, Configuration, NewConfiguration};
 
 use crate::auth::{self, Presented};
+use crate::casefold::fold;
 use crate::clock::now;
 use crate::keys;
 use crate::licenses::LicenseType;
 use crate::secrets::SecretStore;
-use crate::store::{Action, Condition, Index, Item, Query, StoreError, Table};
+use crate::store::{Action, Condition, Index, Item, Query, StoreError, Table, Update, GSI1_SK};
 use crate::transaction::{Failure, Transaction};
 use cache::{CredentialCache, Credentials};
 
 /// Longest configuration name, in characters.
 pub const MAX_NAME_CHARS: usize = 200;
+
+/// How often a change that lost a race to another change of the same configuration is read
+/// and tried again before the store is reported busy.
+const WRITE_ATTEMPTS: usize = 8;
 
 /// Errors of managing configurations.
 #[derive(Debug, thiserror::Error)]
@@ -34,7 +39,7 @@ pub enum TenantError {
     NameTaken(String),
     #[error("the configuration name must be 1 to {MAX_NAME_CHARS} characters")]
     InvalidName,
-    #[error("no configuration has the tenant id {0:?}")]
+    #[error("no configuration has the tenant id {0:?} in this subscription")]
     UnknownTenant(String),
     #[error(transparent)]
     Store(#[from] StoreError),
@@ -54,8 +59,21 @@ pub enum AuthError {
 /// What each action of a configuration's transaction stands for.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Part {
+    /// The name's uniqueness sentinel, taken: the name is in use.
     Name,
+    /// The old name's sentinel, given up: it must still name this tenant.
+    Release,
+    /// The configuration item, as read: it changed or went meanwhile.
     Configuration,
+}
+
+/// A configuration name as stored (trimmed), or [`TenantError::InvalidName`].
+fn valid_name(name: &str) -> Result<&str, TenantError> {
+    let name = name.trim();
+    if name.is_empty() || name.chars().count() > MAX_NAME_CHARS {
+        return Err(TenantError::InvalidName);
+    }
+    Ok(name)
 }
 
 /// The tenants service. One per process, shared by every request.
@@ -77,10 +95,7 @@ impl Tenants {
         name: &str,
         default_license: LicenseType,
     ) -> Result<NewConfiguration, TenantError> {
-        let name = name.trim();
-        if name.is_empty() || name.chars().count() > MAX_NAME_CHARS {
-            return Err(TenantError::InvalidName);
-        }
+        let name = valid_name(name)?;
         let configuration = Configuration {
             // Simple (hyphen-free) UUIDs: URL-safe and without `_`, which Okta refuses in URLs.
             tenant: uuid::Uuid::new_v4().simple().to_string(),
@@ -107,7 +122,7 @@ impl Tenants {
                 self.secrets.delete_verifier(&configuration.tenant).await?;
                 match failure {
                     Failure::Condition(Part::Name) => Err(TenantError::NameTaken(name.to_owned())),
-                    Failure::Condition(Part::Configuration) => {
+                    Failure::Condition(Part::Configuration | Part::Release) => {
                         Err(StoreError::Other("a new tenant id collided".to_owned()).into())
                     }
                     Failure::Store(e) => Err(e.into()),
@@ -132,6 +147,134 @@ impl Tenants {
         self.secrets.put_verifier(tenant, &auth::verifier(&client_secret)).await?;
         self.credentials.forget(tenant);
         Ok(NewConfiguration { configuration, client_secret })
+    }
+
+    /// The configuration of `tenant` if it belongs to `subscription`: another subscription's
+    /// is as unknown as a made-up id.
+    pub async fn configuration_in(&self, subscription: &str, tenant: &str) -> Result<Configuration, TenantError> {
+        self.configuration(tenant)
+            .await?
+            .filter(|c| c.subscription == subscription)
+            .ok_or_else(|| TenantError::UnknownTenant(tenant.to_owned()))
+    }
+
+    /// Changes the name, default license or state of `tenant` (a configuration of
+    /// `subscription`) and returns it as changed. A rename moves the name's uniqueness
+    /// sentinel in the same transaction ([`TenantError::NameTaken`] if the new name is in use);
+    /// a disabled tenant's requests are refused at once in this process and within
+    /// [`VERIFIER_TTL`] in every other. A change of the default license only applies to users
+    /// created from now on.
+    pub async fn update_configuration(
+        &self,
+        subscription: &str,
+        tenant: &str,
+        changes: &Changes,
+    ) -> Result<Configuration, TenantError> {
+        let name = changes.name.as_deref().map(valid_name).transpose()?;
+        for _ in 0..WRITE_ATTEMPTS {
+            let current = self.configuration_in(subscription, tenant).await?;
+            let mut next = current.clone();
+            if let Some(name) = name {
+                next.name = name.to_owned();
+            }
+            next.default_license = changes.default_license.unwrap_or(current.default_license);
+            next.enabled = changes.enabled.unwrap_or(current.enabled);
+            if next == current {
+                return Ok(current);
+            }
+            let mut updates = Vec::new();
+            let mut sentinels = Vec::new();
+            if next.name != current.name {
+                updates.push(Update::Set("name".into(), next.name.as_str().into()));
+                updates.push(Update::Set(GSI1_SK.into(), fold(&next.name).into()));
+                let (old, new) = (
+                    keys::configuration_name(subscription, &current.name),
+                    keys::configuration_name(subscription, &next.name),
+                );
+                // A change of case only keeps the same sentinel.
+                if old != new {
+                    let sentinel = Item::new(new).with("tenant", tenant);
+                    sentinels.push((Part::Name, Action::Put { item: sentinel, condition: Some(Condition::NotExists) }));
+                    let still_ours = Condition::AttrEq("tenant".into(), tenant.into());
+                    sentinels.push((Part::Release, Action::Delete { key: old, condition: Some(still_ours) }));
+                }
+            }
+            if next.default_license != current.default_license {
+                updates.push(Update::Set("default_license".into(), next.default_license.as_str().into()));
+            }
+            if next.enabled != current.enabled {
+                updates.push(Update::Set("enabled".into(), next.enabled.into()));
+            }
+            // The configuration first: when it changed meanwhile, that is the failure reported.
+            let as_read = Condition::And(vec![
+                Condition::AttrEq("subscription".into(), subscription.into()),
+                Condition::AttrEq("name".into(), current.name.as_str().into()),
+            ]);
+            let mut write = Transaction::new();
+            let key = keys::tenant(tenant);
+            write.push(Part::Configuration, Action::Update { key, updates, condition: Some(as_read) });
+            for (part, action) in sentinels {
+                write.push(part, action);
+            }
+            let result = write.commit(&*self.table).await;
+            self.credentials.forget(tenant);
+            match result {
+                Ok(()) => return Ok(next),
+                Err(Failure::Condition(Part::Name)) => {
+                    return Err(TenantError::NameTaken(next.name));
+                }
+                // Renamed or deleted meanwhile: read it again.
+                Err(Failure::Condition(Part::Configuration)) => continue,
+                Err(Failure::Condition(Part::Release)) => {
+                    return Err(StoreError::Other(format!(
+                        "the name sentinel of configuration {tenant} names another tenant"
+                    ))
+                    .into());
+                }
+                Err(Failure::Store(e)) => return Err(e.into()),
+            }
+        }
+        Err(StoreError::Busy(format!("configuration {tenant} kept changing while it was updated")).into())
+    }
+
+    /// Deletes `tenant` (a configuration of `subscription`): its item and its name's sentinel
+    /// in one transaction, then its verifier. Its SCIM requests are refused at once in this
+    /// process and within [`VERIFIER_TTL`] in every other. The users and groups it provisioned
+    /// are not touched here.
+    pub async fn delete_configuration(&self, subscription: &str, tenant: &str) -> Result<(), TenantError> {
+        for _ in 0..WRITE_ATTEMPTS {
+            let current = self.configuration_in(subscription, tenant).await?;
+            let mut write = Transaction::new();
+            let as_read = Condition::And(vec![
+                Condition::AttrEq("subscription".into(), subscription.into()),
+                Condition::AttrEq("name".into(), current.name.as_str().into()),
+            ]);
+            write.push(Part::Configuration, Action::Delete { key: keys::tenant(tenant), condition: Some(as_read) });
+            let still_ours = Condition::AttrEq("tenant".into(), tenant.into());
+            let sentinel = keys::configuration_name(subscription, &current.name);
+            write.push(Part::Release, Action::Delete { key: sentinel, condition: Some(still_ours) });
+            let result = write.commit(&*self.table).await;
+            self.credentials.forget(tenant);
+            match result {
+                Ok(()) => {
+                    // The tenant is gone with its item; a verifier left behind opens nothing,
+                    // so failing to delete it does not undo the deletion.
+                    if let Err(e) = self.secrets.delete_verifier(tenant).await {
+                        tracing::warn!(tenant, error = %e, "the verifier of a deleted configuration was left behind");
+                    }
+                    return Ok(());
+                }
+                Err(Failure::Condition(Part::Configuration)) => continue,
+                Err(Failure::Condition(Part::Name | Part::Release)) => {
+                    return Err(StoreError::Other(format!(
+                        "the name sentinel of configuration {tenant} names another tenant"
+                    ))
+                    .into());
+                }
+                Err(Failure::Store(e)) => return Err(e.into()),
+            }
+        }
+        Err(StoreError::Busy(format!("configuration {tenant} kept changing while it was deleted")).into())
     }
 
     /// The configurations of a subscription, by name.
@@ -340,5 +483,94 @@ mod tests {
             ));
         }
         assert_eq!(secrets.reads.load(Ordering::SeqCst), 2);
+    }
+
+    fn rename(name: &str) -> Changes {
+        Changes { name: Some(name.to_owned()), ..Changes::default() }
+    }
+
+    #[tokio::test]
+    async fn a_rename_moves_the_name_and_a_taken_name_changes_nothing() {
+        let (tenants, _) = tenants();
+        let a = tenants.create_configuration("sub", "A", LicenseType::Named).await.unwrap().configuration;
+        let b = tenants.create_configuration("sub", "B", LicenseType::Named).await.unwrap().configuration;
+        tenants.create_configuration("other", "C", LicenseType::Named).await.unwrap();
+
+        let renamed = tenants.update_configuration("sub", &a.tenant, &rename("  C ")).await.unwrap();
+        assert_eq!(renamed, Configuration { name: "C".into(), ..a.clone() }, "another subscription's names are apart");
+        assert_eq!(tenants.configuration(&a.tenant).await.unwrap(), Some(renamed.clone()));
+        // The old name is free again, the new one is taken, in any case.
+        let again = tenants.create_configuration("sub", "a", LicenseType::Named).await.unwrap().configuration;
+        assert!(matches!(
+            tenants.update_configuration("sub", &b.tenant, &rename("c")).await,
+            Err(TenantError::NameTaken(n)) if n == "c"
+        ));
+        assert_eq!(tenants.configuration(&b.tenant).await.unwrap(), Some(b.clone()), "a refused rename wrote nothing");
+        // A change of case keeps the sentinel, and the listing follows the name.
+        let cased = tenants.update_configuration("sub", &a.tenant, &rename("c")).await.unwrap();
+        assert_eq!(cased.name, "c");
+        let names: Vec<String> = tenants.configurations("sub").await.unwrap().into_iter().map(|c| c.name).collect();
+        assert_eq!(names, ["a", "B", "c"]);
+        assert!(matches!(
+            tenants.create_configuration("sub", "C", LicenseType::Named).await,
+            Err(TenantError::NameTaken(_))
+        ));
+        assert!(matches!(
+            tenants.update_configuration("sub", &again.tenant, &rename(" ")).await,
+            Err(TenantError::InvalidName)
+        ));
+    }
+
+    #[tokio::test]
+    async fn disabling_refuses_the_tenant_at_once_and_enabling_lets_it_in_again() {
+        let (tenants, _) = tenants();
+        let made = tenants.create_configuration("sub", "A", LicenseType::Named).await.unwrap();
+        let tenant = made.configuration.tenant.clone();
+        let secret = bearer(&made.client_secret);
+        tenants.authenticate(&tenant, Some(&secret)).await.unwrap();
+
+        let off = Changes { enabled: Some(false), default_license: Some(LicenseType::ReadOnly), ..Changes::default() };
+        let changed = tenants.update_configuration("sub", &tenant, &off).await.unwrap();
+        assert!(!changed.enabled);
+        assert_eq!(changed.default_license, LicenseType::ReadOnly);
+        assert!(matches!(tenants.authenticate(&tenant, Some(&secret)).await, Err(AuthError::Unauthorized)));
+        let on = Changes { enabled: Some(true), ..Changes::default() };
+        tenants.update_configuration("sub", &tenant, &on).await.unwrap();
+        tenants.authenticate(&tenant, Some(&secret)).await.unwrap();
+        // Nothing to change is no write, and the answer is the configuration as it is.
+        let same = tenants.update_configuration("sub", &tenant, &Changes::default()).await.unwrap();
+        assert_eq!(same, tenants.configuration(&tenant).await.unwrap().unwrap());
+    }
+
+    #[tokio::test]
+    async fn another_subscriptions_configuration_is_unknown() {
+        let (tenants, _) = tenants();
+        let a = tenants.create_configuration("sub", "A", LicenseType::Named).await.unwrap().configuration;
+        let off = Changes { enabled: Some(false), ..Changes::default() };
+        assert!(matches!(
+            tenants.update_configuration("other", &a.tenant, &off).await,
+            Err(TenantError::UnknownTenant(_))
+        ));
+        assert!(matches!(tenants.delete_configuration("other", &a.tenant).await, Err(TenantError::UnknownTenant(_))));
+        assert!(matches!(tenants.configuration_in("other", &a.tenant).await, Err(TenantError::UnknownTenant(_))));
+        assert_eq!(tenants.configuration(&a.tenant).await.unwrap(), Some(a));
+    }
+
+    #[tokio::test]
+    async fn a_deleted_configuration_takes_its_name_and_verifier_with_it() {
+        let (tenants, secrets) = tenants();
+        let made = tenants.create_configuration("sub", "A", LicenseType::Named).await.unwrap();
+        let tenant = made.configuration.tenant.clone();
+        let secret = bearer(&made.client_secret);
+        tenants.authenticate(&tenant, Some(&secret)).await.unwrap();
+
+        tenants.delete_configuration("sub", &tenant).await.unwrap();
+        assert!(matches!(tenants.authenticate(&tenant, Some(&secret)).await, Err(AuthError::Unauthorized)));
+        assert_eq!(tenants.configuration(&tenant).await.unwrap(), None);
+        assert_eq!(secrets.inner.verifier(&tenant).await.unwrap(), None, "the verifier went");
+        assert!(tenants.configurations("sub").await.unwrap().is_empty());
+        assert!(matches!(tenants.delete_configuration("sub", &tenant).await, Err(TenantError::UnknownTenant(_))));
+        // The name is free again.
+        tenants.create_configuration("sub", "a", LicenseType::Named).await.unwrap();
     }
 }

@@ -1,0 +1,221 @@
+//! The admin API's token verifier of one process, and where it comes from: the `MANAGE_*`
+//! settings (the issuer's JWKS inline, or fetched from its URL once per cold start), a verifier
+//! handed over whole (`local-api`'s development issuer, the tests'), or none at all.
+//!
+//! Without one, every admin request is a 401 that says what to set, and the SCIM side works as
+//! ever. A JWKS URL that cannot be fetched at cold start does not stop the process either: its
+//! admin requests are 503 until a fetch works, tried again at most once per [`RETRY_AFTER`].
+
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use crate::admin_tokens::{Principal, TokenError, TokenVerifier};
+use crate::settings::{JwksSource, ManageIssuer};
+
+/// How long a failed JWKS fetch is remembered before a request tries again.
+pub const RETRY_AFTER: Duration = Duration::from_secs(30);
+/// How long one JWKS fetch may take (the function's own timeout is 15 s).
+const FETCH_TIMEOUT: Duration = Duration::from_secs(5);
+
+/// Why a request's token could not be checked, or was refused.
+#[derive(Debug, thiserror::Error)]
+pub enum AdminAuthError {
+    /// No issuer is configured: nothing can be verified.
+    #[error(
+        "the admin API has no token issuer configured: set MANAGE_ISSUER, MANAGE_AUDIENCE and \
+         MANAGE_JWKS or MANAGE_JWKS_URL (local-api uses its development issuer)"
+    )]
+    Unconfigured,
+    /// The issuer's keys could not be had (a JWKS URL that does not answer).
+    #[error("the token issuer's keys are unavailable: {0}")]
+    Unavailable(String),
+    /// The token itself is missing or refused.
+    #[error(transparent)]
+    Token(#[from] TokenError),
+}
+
+/// A JWKS URL's state: the verifier once fetched, or the last failure.
+struct Fetched {
+    verifier: Option<Arc<TokenVerifier>>,
+    failed: Option<(Instant, String)>,
+}
+
+enum Source {
+    None,
+    Ready(Arc<TokenVerifier>),
+    Url { issuer: String, audience: String, url: String, state: tokio::sync::Mutex<Fetched> },
+}
+
+/// The admin token verifier of a process. Built once, shared by every request.
+pub struct AdminTokens {
+    source: Source,
+}
+
+impl AdminTokens {
+    /// No issuer: every admin request is refused with what to set.
+    pub fn unconfigured() -> AdminTokens {
+        AdminTokens { source: Source::None }
+    }
+
+    /// Tokens checked by `verifier` (local-api's development issuer, tests).
+    pub fn with_verifier(verifier: TokenVerifier) -> AdminTokens {
+        AdminTokens { source: Source::Ready(Arc::new(verifier)) }
+    }
+
+    /// The verifier `MANAGE_*` describe. An inline JWKS that is no usable key set is a
+    /// start-up error naming `MANAGE_JWKS`; a URL is fetched now, and a failure is logged and
+    /// tried again on a later request.
+    pub async fn from_settings(settings: Option<&ManageIssuer>) -> Result<AdminTokens, String> {
+        let Some(settings) = settings else {
+            return Ok(AdminTokens::unconfigured());
+        };
+        match &settings.keys {
+            JwksSource::Inline(jwks) => TokenVerifier::new(&settings.issuer, &settings.audience, jwks)
+                .map(AdminTokens::with_verifier)
+                .map_err(|e| format!("MANAGE_JWKS: {e}")),
+            JwksSource::Url(url) => {
+                let tokens = AdminTokens {
+                    source: Source::Url {
+                        issuer: settings.issuer.clone(),
+                        audience: settings.audience.clone(),
+                        url: url.clone(),
+                        state: tokio::sync::Mutex::new(Fetched { verifier: None, failed: None }),
+                    },
+                };
+                if let Err(e) = tokens.verifier().await {
+                    tracing::error!(error = %e, "cannot fetch the admin token issuer's keys");
+                }
+                Ok(tokens)
+            }
+        }
+    }
+
+    /// The principal of an `Authorization: Bearer <JWT>` header.
+    pub async fn verify(&self, authorization: Option<&str>) -> Result<Principal, AdminAuthError> {
+        Ok(self.verifier().await?.verify(authorization)?)
+    }
+
+    async fn verifier(&self) -> Result<Arc<TokenVerifier>, AdminAuthError> {
+        match &self.source {
+            Source::None => Err(AdminAuthError::Unconfigured),
+            Source::Ready(verifier) => Ok(verifier.clone()),
+            Source::Url { issuer, audience, url, state } => {
+                let mut state = state.lock().await;
+                if let Some(verifier) = &state.verifier {
+                    return Ok(verifier.clone());
+                }
+                if let Some((at, reason)) = &state.failed {
+                    if at.elapsed() < RETRY_AFTER {
+                        return Err(AdminAuthError::Unavailable(reason.clone()));
+                    }
+                }
+                let fetched = fetch(url).await.and_then(|jwks| TokenVerifier::new(issuer, audience, &jwks));
+                match fetched {
+                    Ok(verifier) => {
+                        let verifier = Arc::new(verifier);
+                        state.verifier = Some(verifier.clone());
+                        state.failed = None;
+                        Ok(verifier)
+                    }
+                    Err(e) => {
+                        let reason =
+                            format!("MANAGE_JWKS_URL {url}: {e} (tried again within {} s)", RETRY_AFTER.as_secs());
+                        state.failed = Some((Instant::now(), reason.clone()));
+                        Err(AdminAuthError::Unavailable(reason))
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// The JWKS document at `url`.
+async fn fetch(url: &str) -> Result<String, String> {
+    let client = reqwest::Client::builder()
+        .timeout(FETCH_TIMEOUT)
+        .build()
+        .map_err(|e| format!("cannot build an HTTP client: {e}"))?;
+    let response = client.get(url).send().await.map_err(|e| format!("no answer: {e}"))?;
+    let status = response.status();
+    if !status.is_success() {
+        return Err(format!("answered {status}"));
+    }
+    response.text().await.map_err(|e| format!("the answer could not be read: {e}"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::admin_tokens::{DevIssuer, Role};
+    use crate::testing::TempDir;
+
+    const HOUR: Duration = Duration::from_secs(3600);
+
+    fn issuer() -> (TempDir, DevIssuer) {
+        let dir = TempDir::new();
+        let issuer = DevIssuer::load_or_create(dir.path()).unwrap();
+        (dir, issuer)
+    }
+
+    fn settings(keys: JwksSource) -> ManageIssuer {
+        ManageIssuer { issuer: DevIssuer::ISSUER.into(), audience: DevIssuer::AUDIENCE.into(), keys }
+    }
+
+    #[tokio::test]
+    async fn without_an_issuer_every_token_is_refused_with_what_to_set() {
+        let tokens = AdminTokens::from_settings(None).await.unwrap();
+        let (_dir, issuer) = issuer();
+        let token = format!("Bearer {}", issuer.mint(Role::Operator, None, HOUR).unwrap());
+        let e = tokens.verify(Some(&token)).await.unwrap_err();
+        assert!(matches!(e, AdminAuthError::Unconfigured));
+        assert!(e.to_string().contains("MANAGE_ISSUER"), "{e}");
+    }
+
+    #[tokio::test]
+    async fn an_inline_jwks_verifies_and_a_bad_one_is_a_start_up_error() {
+        let (_dir, issuer) = issuer();
+        let tokens = AdminTokens::from_settings(Some(&settings(JwksSource::Inline(issuer.jwks())))).await.unwrap();
+        let token = format!("Bearer {}", issuer.mint(Role::Operator, None, HOUR).unwrap());
+        assert_eq!(tokens.verify(Some(&token)).await.unwrap().role(), Role::Operator);
+        assert!(matches!(tokens.verify(None).await, Err(AdminAuthError::Token(TokenError::Missing))));
+
+        let e = AdminTokens::from_settings(Some(&settings(JwksSource::Inline("{}".into())))).await.err().unwrap();
+        assert!(e.starts_with("MANAGE_JWKS: "), "{e}");
+    }
+
+    #[tokio::test]
+    async fn a_jwks_url_is_fetched_once_and_an_unreachable_one_is_unavailable() {
+        let (_dir, issuer) = issuer();
+        // A one-shot HTTP server: the first request gets the JWKS, and then it is gone.
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let url = format!("http://{}/jwks", listener.local_addr().unwrap());
+        let jwks = issuer.jwks();
+        let server = tokio::spawn(async move {
+            use tokio::io::{AsyncReadExt, AsyncWriteExt};
+            let (mut socket, _) = listener.accept().await.unwrap();
+            let mut buffer = [0u8; 4096];
+            let _ = socket.read(&mut buffer).await.unwrap();
+            let answer = format!(
+                "HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-length: {}\r\nconnection: close\r\n\r\n{jwks}",
+                jwks.len()
+            );
+            socket.write_all(answer.as_bytes()).await.unwrap();
+        });
+        let tokens = AdminTokens::from_settings(Some(&settings(JwksSource::Url(url)))).await.unwrap();
+        server.await.unwrap();
+        let token = format!("Bearer {}", issuer.mint(Role::Operator, None, HOUR).unwrap());
+        for _ in 0..3 {
+            assert_eq!(tokens.verify(Some(&token)).await.unwrap().role(), Role::Operator, "no fetch after the first");
+        }
+
+        // A port nothing listens on: the fetch fails, and is not tried again at once.
+        let closed = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let url = format!("http://{}/jwks", closed.local_addr().unwrap());
+        drop(closed);
+        let tokens = AdminTokens::from_settings(Some(&settings(JwksSource::Url(url.clone())))).await.unwrap();
+        match tokens.verify(Some(&token)).await {
+            Err(AdminAuthError::Unavailable(reason)) => assert!(reason.contains(&url), "{reason}"),
+            other => panic!("{other:?}"),
+        }
+    }
+}

@@ -1,0 +1,616 @@
+//! The admin API (`/manage/v1`) end to end, over HTTP, on the engine `SCIM_TEST_STORE` names:
+//!
+//! - the configuration flow: what the admin API creates, rotates, disables, renames and deletes
+//!   is what the SCIM side lets in;
+//! - errors: always `{"error", "message"}` JSON with the right status, a 400 naming the field;
+//! - an app without a token issuer: admin requests are 401 saying what to set, SCIM works;
+//! - the role matrix: every path and method of the served OpenAPI document, for every role on
+//!   its own subscription, another one and an unknown one, and for every kind of bad token,
+//!   against the expectations written below (not read from the service's own route table),
+//!   with nothing changed by a refused request;
+//! - the log: no token, secret or `Authorization` value in it.
+
+mod common;
+
+use std::collections::BTreeSet;
+use std::io::Write;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use base64::Engine;
+use common::{minimal_user, Auth, Resp, Scim, TestService};
+use reqwest::Method;
+use serde_json::{json, Value};
+use shared::admin_tokens::{DevIssuer, Role};
+use shared::licenses::Recycling;
+use shared::tenants::Configuration;
+use shared::testing::TempDir;
+
+/// The subscription every admin token of these tests belongs to.
+const OWN: &str = local::LOCAL_SUBSCRIPTION;
+/// A subscription id no subscription has.
+const UNKNOWN: &str = "0123456789abcdef0123456789abcdef";
+
+/// A client of the admin API with one `Authorization` value (or none).
+#[derive(Clone)]
+struct Admin {
+    http: reqwest::Client,
+    base: String,
+    authorization: Option<String>,
+}
+
+impl Admin {
+    fn new(svc: &TestService, authorization: Option<String>) -> Admin {
+        let http = reqwest::Client::builder().no_proxy().timeout(Duration::from_secs(60)).build().expect("a client");
+        Admin { http, base: svc.base_url.clone(), authorization }
+    }
+
+    fn bearer(svc: &TestService, token: &str) -> Admin {
+        Admin::new(svc, Some(format!("Bearer {token}")))
+    }
+
+    /// Sends `method path` (a path from the server's root) with `body` as JSON.
+    async fn send(&self, method: Method, path: &str, body: Option<&Value>) -> Resp {
+        let bytes = body.map(|b| serde_json::to_vec(b).expect("JSON"));
+        self.send_bytes(method, path, bytes).await
+    }
+
+    async fn send_bytes(&self, method: Method, path: &str, body: Option<Vec<u8>>) -> Resp {
+        let mut req = self.http.request(method.clone(), format!("{}{path}", self.base));
+        if let Some(authorization) = &self.authorization {
+            req = req.header("Authorization", authorization);
+        }
+        if let Some(body) = body {
+            req = req.header("Content-Type", "application/json").body(body);
+        }
+        let what = format!("{method} {path}");
+        let resp = req.send().await.unwrap_or_else(|e| panic!("{what}: no answer: {e}"));
+        let status = resp.status().as_u16();
+        let headers = resp.headers().clone();
+        let text = resp.text().await.unwrap_or_else(|e| panic!("{what}: unreadable body: {e}"));
+        Resp { what, status, headers, text }
+    }
+
+    async fn get(&self, path: &str) -> Resp {
+        self.send(Method::GET, path, None).await
+    }
+
+    async fn post(&self, path: &str, body: &Value) -> Resp {
+        self.send(Method::POST, path, Some(body)).await
+    }
+
+    async fn patch(&self, path: &str, body: &Value) -> Resp {
+        self.send(Method::PATCH, path, Some(body)).await
+    }
+
+    async fn delete(&self, path: &str) -> Resp {
+        self.send(Method::DELETE, path, None).await
+    }
+}
+
+fn configurations(sub: &str) -> String {
+    format!("/manage/v1/subscriptions/{sub}/configurations")
+}
+
+/// Asserts an admin API error: this status, JSON `{"error": code, "message"}`; the message.
+#[track_caller]
+fn expect_error(resp: &Resp, status: u16, code: &str) -> String {
+    assert_eq!(resp.status, status, "{}: expected {status}, got {} with body {}", resp.what, resp.status, resp.text);
+    let content_type = resp.header("content-type").unwrap_or_default();
+    assert_eq!(content_type, "application/json", "{}", resp.what);
+    let body = resp.json();
+    assert_eq!(body["error"], code, "{}: {body}", resp.what);
+    let message = body["message"].as_str().unwrap_or_else(|| panic!("{}: no message: {body}", resp.what));
+    assert!(!message.is_empty(), "{}", resp.what);
+    assert_eq!(body.as_object().map(|o| o.len()), Some(2), "{}: only error and message: {body}", resp.what);
+    message.to_owned()
+}
+
+/// A service with its own subscription made, and a subscription-admin client of it.
+async fn setup() -> (TestService, Admin) {
+    let svc = TestService::start().await;
+    local::ensure_local_subscription(svc.app()).await.expect("the local subscription");
+    let admin = Admin::bearer(&svc, &svc.admin_token(Role::SubscriptionAdmin, Some(OWN)));
+    (svc, admin)
+}
+
+/// A SCIM client of a configuration as the admin API showed it.
+fn scim_of(created: &Value) -> Scim {
+    let url = created["tenant_url"].as_str().expect("tenant_url");
+    let id = created["client_id"].as_str().expect("client_id").to_owned();
+    let secret = created["client_secret"].as_str().expect("client_secret").to_owned();
+    Scim::new(url, Auth::Basic { id, secret })
+}
+
+#[tokio::test]
+async fn a_configuration_made_by_the_admin_api_is_what_scim_lets_in() {
+    let (svc, admin) = setup().await;
+    let created = admin
+        .post(&configurations(OWN), &json!({"name": "Okta", "default_license": "read-only"}))
+        .await
+        .expect(201)
+        .json();
+    let id = created["id"].as_str().expect("id").to_owned();
+    assert_eq!(created["tenant_url"], svc.public_url.tenant_url(&id), "the SCIM edge's URL rule");
+    assert_eq!((&created["name"], &created["default_license"]), (&json!("Okta"), &json!("read-only")));
+    assert_eq!(created["status"], "enabled");
+    assert!(created["client_secret"].as_str().is_some_and(|s| s.starts_with("scimsk-")), "{created}");
+    let fields: BTreeSet<&str> = created.as_object().unwrap().keys().map(String::as_str).collect();
+    let view = BTreeSet::from(["id", "name", "default_license", "status", "tenant_url", "client_id", "created"]);
+    assert_eq!(fields, view.iter().copied().chain(["client_secret"]).collect());
+
+    // The credentials work against SCIM, Basic and Bearer.
+    let scim = scim_of(&created);
+    scim.create_user("ada@example.com").await;
+    scim.get("/Users").await.expect(200);
+    let bearer = scim.with_auth(Auth::Bearer(created["client_secret"].as_str().unwrap().to_owned()));
+    bearer.get("/Users").await.expect(200);
+
+    // Read back: never a secret.
+    let one = format!("{}/{id}", configurations(OWN));
+    let read = admin.get(&one).await.expect(200).json();
+    let fields: BTreeSet<&str> = read.as_object().unwrap().keys().map(String::as_str).collect();
+    assert_eq!(fields, view, "{read}");
+    assert_eq!(read["client_id"], created["client_id"]);
+    let list = admin.get(&configurations(OWN)).await.expect(200).json();
+    let items = list["items"].as_array().expect("items");
+    assert_eq!(items.len(), 1, "{list}");
+    assert_eq!(items[0], read);
+
+    // Rotation: the old secret stops, the new one works, the client ID stays.
+    let rotated = admin.post(&format!("{one}/secret"), &json!({})).await.expect(200).json();
+    let new_secret = rotated["client_secret"].as_str().expect("client_secret").to_owned();
+    assert_eq!(rotated.as_object().unwrap().len(), 1, "{rotated}");
+    scim.get("/Users").await.expect_scim_error(401);
+    let scim =
+        scim.with_auth(Auth::Basic { id: created["client_id"].as_str().unwrap().to_owned(), secret: new_secret });
+    scim.get("/Users").await.expect(200);
+
+    // Disabled: 401 at once; enabled again: in again.
+    let disabled = admin.patch(&one, &json!({"status": "disabled"})).await.expect(200).json();
+    assert_eq!(disabled["status"], "disabled");
+    scim.get("/Users").await.expect_scim_error(401);
+    admin.patch(&one, &json!({"status": "enabled"})).await.expect(200);
+    scim.get("/Users").await.expect(200);
+
+    // Rename: a taken name (in any case) is a 409 that changes nothing; a free one moves.
+    admin.post(&configurations(OWN), &json!({"name": "Entra", "default_license": "named"})).await.expect(201);
+    let message =
+        expect_error(&admin.patch(&one, &json!({"name": "ENTRA", "status": "disabled"})).await, 409, "conflict");
+    assert!(message.contains("ENTRA"), "{message}");
+    let unchanged = admin.get(&one).await.expect(200).json();
+    assert_eq!((&unchanged["name"], &unchanged["status"]), (&json!("Okta"), &json!("enabled")), "nothing changed");
+    scim.get("/Users").await.expect(200);
+    let renamed =
+        admin.patch(&one, &json!({"name": "Okta production", "default_license": "none"})).await.expect(200).json();
+    assert_eq!((&renamed["name"], &renamed["default_license"]), (&json!("Okta production"), &json!("none")));
+    admin.post(&configurations(OWN), &json!({"name": "okta", "default_license": "named"})).await.expect(201);
+    let names: Vec<Value> = admin.get(&configurations(OWN)).await.expect(200).json()["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["name"].clone())
+        .collect();
+    assert_eq!(names, [json!("Entra"), json!("okta"), json!("Okta production")]);
+
+    // Delete: SCIM 401, the configuration 404, and its name is free again.
+    admin.delete(&one).await.expect(204);
+    scim.get("/Users").await.expect_scim_error(401);
+    expect_error(&admin.get(&one).await, 404, "not_found");
+    expect_error(&admin.delete(&one).await, 404, "not_found");
+    expect_error(&admin.post(&format!("{one}/secret"), &json!({})).await, 404, "not_found");
+    admin.post(&configurations(OWN), &json!({"name": "Okta production", "default_license": "named"})).await.expect(201);
+}
+
+#[tokio::test]
+async fn errors_are_json_with_a_code_and_a_message_naming_the_field() {
+    let (svc, admin) = setup().await;
+    let create = configurations(OWN);
+    let invalid = |resp: Resp, field: &str| {
+        let message = expect_error(&resp, 400, "invalid");
+        assert!(message.contains(field), "{}: the message names {field}: {message}", resp.what);
+    };
+    invalid(admin.send_bytes(Method::POST, &create, Some(b"{\"name\": ".to_vec())).await, "not JSON");
+    invalid(admin.send_bytes(Method::POST, &create, None).await, "not JSON");
+    invalid(admin.post(&create, &json!({"default_license": "named"})).await, "name");
+    invalid(admin.post(&create, &json!({"name": 5, "default_license": "named"})).await, "name");
+    invalid(admin.post(&create, &json!({"name": "  ", "default_license": "named"})).await, "name");
+    invalid(admin.post(&create, &json!({"name": "x".repeat(201), "default_license": "named"})).await, "name");
+    invalid(admin.post(&create, &json!({"name": "A"})).await, "default_license");
+    invalid(admin.post(&create, &json!({"name": "A", "default_license": "gold"})).await, "default_license");
+    invalid(admin.post(&create, &json!({"name": "A", "default_license": "named", "secret": "x"})).await, "secret");
+    invalid(admin.post(&create, &json!(["A"])).await, "body");
+    let listed = admin.get(&create).await.expect(200).json();
+    assert_eq!(listed["items"], json!([]), "no refused create made anything");
+
+    let made = admin.post(&create, &json!({"name": "A", "default_license": "named"})).await.expect(201).json();
+    let one = format!("{create}/{}", made["id"].as_str().unwrap());
+    invalid(admin.patch(&one, &json!({"status": "off"})).await, "status");
+    invalid(admin.patch(&one, &json!({"name": ""})).await, "name");
+    invalid(admin.patch(&one, &json!({"default_license": 3})).await, "default_license");
+    invalid(admin.patch(&one, &json!({"enabled": false})).await, "enabled");
+    let read = admin.get(&one).await.expect(200).json();
+    assert_eq!((&read["name"], &read["status"]), (&json!("A"), &json!("enabled")), "no refused change wrote");
+    let unchanged = admin.patch(&one, &json!({})).await.expect(200).json();
+    assert_eq!(unchanged, read, "an empty change is the configuration as it is");
+
+    // Unknown routes, wrong methods, unknown ids, oversized bodies.
+    for path in
+        ["/manage/v1", "/manage/v1/", "/manage/v1/nothing", "/manage/v1/subscriptions/local", "/manage/v1/openapi"]
+    {
+        expect_error(&admin.get(path).await, 404, "not_found");
+    }
+    let resp = admin.send(Method::PUT, &one, Some(&json!({}))).await;
+    expect_error(&resp, 405, "method_not_allowed");
+    assert_eq!(resp.header("allow").as_deref(), Some("GET, PATCH, DELETE"));
+    let resp = admin.delete(&create).await;
+    expect_error(&resp, 405, "method_not_allowed");
+    assert_eq!(resp.header("allow").as_deref(), Some("GET, POST"));
+    expect_error(&admin.get(&format!("{create}/{UNKNOWN}")).await, 404, "not_found");
+    expect_error(&admin.get(&format!("{create}/not%20an%20id")).await, 404, "not_found");
+    let big = format!("{{\"name\": \"{}\", \"default_license\": \"named\"}}", "x".repeat(1024 * 1024));
+    expect_error(&admin.send_bytes(Method::POST, &create, Some(big.into_bytes())).await, 413, "payload_too_large");
+
+    // Another subscription's configuration is not reachable through one's own subscription,
+    // even by the operator.
+    let other = svc.app().licenses.create_subscription("Other", Recycling::Automatic).await.expect("a subscription");
+    let operator = Admin::bearer(&svc, &svc.admin_token(Role::Operator, None));
+    let theirs = operator
+        .post(&configurations(&other.id), &json!({"name": "Theirs", "default_license": "named"}))
+        .await
+        .expect(201)
+        .json();
+    let theirs_through_ours = format!("{create}/{}", theirs["id"].as_str().unwrap());
+    for resp in [
+        operator.get(&theirs_through_ours).await,
+        operator.patch(&theirs_through_ours, &json!({"status": "disabled"})).await,
+        operator.delete(&theirs_through_ours).await,
+        operator.post(&format!("{theirs_through_ours}/secret"), &json!({})).await,
+    ] {
+        expect_error(&resp, 404, "not_found");
+    }
+    let still = operator.get(&format!("{}/{}", configurations(&other.id), theirs["id"].as_str().unwrap())).await;
+    assert_eq!(still.expect(200).json()["status"], "enabled");
+    scim_of(&theirs).get("/Users").await.expect(200);
+}
+
+#[tokio::test]
+async fn without_an_issuer_admin_requests_say_what_to_set_and_scim_works() {
+    let svc = TestService::start_keeping_admin_tokens(tests::test_app().await).await;
+    let tenant = svc.create_tenant("okta", "named").await;
+    let admin = Admin::bearer(&svc, &svc.admin_token(Role::Operator, None));
+    let message = expect_error(&admin.get(&configurations(OWN)).await, 401, "unauthorized");
+    assert!(message.contains("MANAGE_ISSUER") && message.contains("MANAGE_JWKS"), "{message}");
+    admin.get("/manage/v1/openapi.json").await.expect(200);
+    Scim::basic(&tenant).get("/Users").await.expect(200);
+}
+
+// ---------------------------------------------------------------------------------------------
+// The role matrix
+
+/// Who may call a route, as this test expects it (written here, not read from the service).
+#[derive(Debug, Clone, Copy)]
+enum Who {
+    /// Anyone, with or without a token (a bad token is not looked at).
+    Anyone,
+    /// A valid token of one of these roles; admin roles within their own subscription.
+    Roles(&'static [&'static str]),
+}
+
+/// One route as this test expects it to behave.
+struct Expect {
+    method: &'static str,
+    path: &'static str,
+    who: Who,
+    /// The status of an allowed call.
+    ok: u16,
+    /// The body an allowed call sends (given a unique name).
+    body: Option<fn(&str) -> Value>,
+}
+
+const CONFIGURATION_ADMINS: Who = Who::Roles(&["operator", "subscription-admin"]);
+
+/// Every route of the admin API and who may call it. A route the OpenAPI document lists and
+/// this table lacks fails the test: add its row here when adding the route.
+const EXPECTED: &[Expect] = &[
+    Expect { method: "GET", path: "/manage/v1/openapi.json", who: Who::Anyone, ok: 200, body: None },
+    Expect {
+        method: "GET",
+        path: "/manage/v1/subscriptions/{sub}/configurations",
+        who: CONFIGURATION_ADMINS,
+        ok: 200,
+        body: None,
+    },
+    Expect {
+        method: "POST",
+        path: "/manage/v1/subscriptions/{sub}/configurations",
+        who: CONFIGURATION_ADMINS,
+        ok: 201,
+        body: Some(|name| json!({"name": name, "default_license": "named"})),
+    },
+    Expect {
+        method: "GET",
+        path: "/manage/v1/subscriptions/{sub}/configurations/{id}",
+        who: CONFIGURATION_ADMINS,
+        ok: 200,
+        body: None,
+    },
+    Expect {
+        method: "PATCH",
+        path: "/manage/v1/subscriptions/{sub}/configurations/{id}",
+        who: CONFIGURATION_ADMINS,
+        ok: 200,
+        body: Some(|name| json!({"name": name, "status": "disabled", "default_license": "none"})),
+    },
+    Expect {
+        method: "DELETE",
+        path: "/manage/v1/subscriptions/{sub}/configurations/{id}",
+        who: CONFIGURATION_ADMINS,
+        ok: 204,
+        body: None,
+    },
+    Expect {
+        method: "POST",
+        path: "/manage/v1/subscriptions/{sub}/configurations/{id}/secret",
+        who: CONFIGURATION_ADMINS,
+        ok: 200,
+        body: None,
+    },
+];
+
+/// Who calls: a valid token of a role (admins of [`OWN`]), or a bad token.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Caller {
+    Valid(Role),
+    Missing,
+    Expired,
+    AlgNone,
+    AnotherKey,
+    WrongIssuer,
+    WrongAudience,
+}
+
+const CALLERS: [Caller; 9] = [
+    Caller::Valid(Role::Operator),
+    Caller::Valid(Role::SubscriptionAdmin),
+    Caller::Valid(Role::AccessAdmin),
+    Caller::Missing,
+    Caller::Expired,
+    Caller::AlgNone,
+    Caller::AnotherKey,
+    Caller::WrongIssuer,
+    Caller::WrongAudience,
+];
+
+/// Which subscription the path names.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Target {
+    Own,
+    Other,
+    Unknown,
+}
+
+/// The status `caller` must get from `route` on `target`.
+fn expected(route: &Expect, caller: Caller, target: Target) -> u16 {
+    let Who::Roles(roles) = route.who else {
+        return route.ok;
+    };
+    let Caller::Valid(role) = caller else {
+        return 401;
+    };
+    if !roles.contains(&role.as_str()) {
+        return 403;
+    }
+    match (role, target) {
+        (_, Target::Unknown) => 404,
+        (Role::Operator, _) | (_, Target::Own) => route.ok,
+        (_, Target::Other) => 404,
+    }
+}
+
+fn now() -> u64 {
+    SystemTime::now().duration_since(UNIX_EPOCH).unwrap().as_secs()
+}
+
+/// The `Authorization` value of `caller`, or none.
+fn authorization(svc: &TestService, another_issuer: &DevIssuer, caller: Caller) -> Option<String> {
+    let claims = |f: &dyn Fn(&mut Value)| {
+        let mut claims =
+            json!({"sub": "test", "role": "operator", "iss": "local-api", "aud": "manage", "exp": now() + 3600});
+        f(&mut claims);
+        claims
+    };
+    let signed = |claims: Value| svc.admin_issuer().sign(&claims).expect("a signed token");
+    let token = match caller {
+        Caller::Valid(Role::Operator) => svc.admin_token(Role::Operator, None),
+        Caller::Valid(role) => svc.admin_token(role, Some(OWN)),
+        Caller::Missing => return None,
+        Caller::Expired => signed(claims(&|c| c["exp"] = json!(now() - 3600))),
+        Caller::AlgNone => {
+            let header = URL_SAFE_NO_PAD.encode(r#"{"alg":"none","typ":"JWT"}"#);
+            format!("{header}.{}.", URL_SAFE_NO_PAD.encode(claims(&|_| {}).to_string()))
+        }
+        Caller::AnotherKey => another_issuer.mint(Role::Operator, None, Duration::from_secs(3600)).expect("a token"),
+        Caller::WrongIssuer => signed(claims(&|c| c["iss"] = json!("someone-else"))),
+        Caller::WrongAudience => signed(claims(&|c| c["aud"] = json!("scim"))),
+    };
+    Some(format!("Bearer {token}"))
+}
+
+/// What a refused request must leave as it was: both subscriptions' configurations.
+async fn snapshot(svc: &TestService, subscriptions: &[&str]) -> Vec<Configuration> {
+    let mut all = Vec::new();
+    for sub in subscriptions {
+        all.extend(svc.app().tenants.configurations(sub).await.expect("configurations"));
+    }
+    all
+}
+
+#[tokio::test]
+async fn every_route_of_the_openapi_document_answers_every_caller_as_expected() {
+    let (svc, _) = setup().await;
+    let other = svc.app().licenses.create_subscription("Other", Recycling::Automatic).await.expect("a subscription");
+    let keys = TempDir::new();
+    let another_issuer = DevIssuer::load_or_create(keys.path()).expect("another issuer");
+
+    let document = Admin::new(&svc, None).get("/manage/v1/openapi.json").await.expect(200).json();
+    assert_eq!(document["openapi"], "3.1.0");
+    let mut listed = BTreeSet::new();
+    for (path, item) in document["paths"].as_object().expect("paths") {
+        for (method, operation) in item.as_object().expect("a path item") {
+            let method = method.to_ascii_uppercase();
+            let route = EXPECTED.iter().find(|e| e.method == method && e.path == path).unwrap_or_else(|| {
+                panic!("{method} {path} is in the OpenAPI document but not in this test's EXPECTED table: add it")
+            });
+            // The document's security requirement says the same as this table.
+            let security = operation["security"].as_array().unwrap_or_else(|| panic!("{method} {path}: no security"));
+            match route.who {
+                Who::Anyone => assert!(security.is_empty(), "{method} {path}: {security:?}"),
+                Who::Roles(roles) => assert_eq!(security, &vec![json!({"adminToken": roles})], "{method} {path}"),
+            }
+            listed.insert((method, path.clone()));
+        }
+    }
+    let expected_routes: BTreeSet<(String, String)> =
+        EXPECTED.iter().map(|e| (e.method.to_owned(), e.path.to_owned())).collect();
+    assert_eq!(listed, expected_routes, "the OpenAPI document's routes and this test's EXPECTED table");
+
+    let mut checked = 0;
+    let mut failures = Vec::new();
+    for route in EXPECTED {
+        let targets: &[Target] =
+            if route.path.contains("{sub}") { &[Target::Own, Target::Other, Target::Unknown] } else { &[Target::Own] };
+        for &caller in &CALLERS {
+            let client = Admin::new(&svc, authorization(&svc, &another_issuer, caller));
+            for &target in targets {
+                checked += 1;
+                let sub = match target {
+                    Target::Own => OWN,
+                    Target::Other => other.id.as_str(),
+                    Target::Unknown => UNKNOWN,
+                };
+                // A configuration of its own for each call that names one, so that what one
+                // call deletes or disables is no other's business.
+                let name = format!("matrix {checked}");
+                let made = match route.path.contains("{id}") {
+                    true => {
+                        let home = if target == Target::Unknown { OWN } else { sub };
+                        let license = "named".parse().expect("a license type");
+                        Some(
+                            svc.app()
+                                .tenants
+                                .create_configuration(home, &name, license)
+                                .await
+                                .expect("a configuration"),
+                        )
+                    }
+                    false => None,
+                };
+                let id = made.as_ref().map(|m| m.configuration.tenant.as_str()).unwrap_or_default();
+                let path = route.path.replace("{sub}", sub).replace("{id}", id);
+                let body = route.body.map(|body| body(&format!("{name} renamed")));
+                let method = Method::from_bytes(route.method.as_bytes()).expect("a method");
+
+                let before = snapshot(&svc, &[OWN, &other.id]).await;
+                let resp = client.send(method, &path, body.as_ref()).await;
+                let want = expected(route, caller, target);
+                let what = format!("{caller:?} on {target:?}: {} {}", route.method, route.path);
+                if resp.status != want {
+                    failures.push(format!("{what}: expected {want}, got {} {}", resp.status, resp.text));
+                    continue;
+                }
+                if want >= 400 {
+                    let code = match want {
+                        401 => "unauthorized",
+                        403 => "forbidden",
+                        _ => "not_found",
+                    };
+                    expect_error(&resp, want, code);
+                    assert_eq!(
+                        snapshot(&svc, &[OWN, &other.id]).await,
+                        before,
+                        "{what}: a refused call changed something"
+                    );
+                    if let Some(made) = &made {
+                        let secret = format!("Bearer {}", made.client_secret);
+                        let still = svc.app().tenants.authenticate(&made.configuration.tenant, Some(&secret)).await;
+                        assert!(still.is_ok(), "{what}: a refused call changed the configuration's secret or state");
+                    }
+                }
+            }
+        }
+    }
+    assert!(failures.is_empty(), "{} of {checked} calls answered otherwise:\n{}", failures.len(), failures.join("\n"));
+    assert_eq!(checked, 9 + 6 * 9 * 3);
+}
+
+// ---------------------------------------------------------------------------------------------
+// The log
+
+/// Every log line of this test binary, as written.
+#[derive(Clone, Default)]
+struct Captured(Arc<Mutex<Vec<u8>>>);
+
+impl Write for Captured {
+    fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
+        self.0.lock().unwrap_or_else(|e| e.into_inner()).extend_from_slice(bytes);
+        Ok(bytes.len())
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+#[tokio::test]
+async fn no_token_secret_or_authorization_reaches_the_log() {
+    let captured = Captured::default();
+    let writer = captured.clone();
+    let subscriber = tracing_subscriber::fmt()
+        .json()
+        .flatten_event(true)
+        // Everything the service writes (as on AWS, at info), and all its own crates' lines;
+        // not the test client's (reqwest, in the same process) debug lines.
+        .with_env_filter(tracing_subscriber::EnvFilter::new("info,shared=trace,local=trace"))
+        .with_writer(move || writer.clone())
+        .finish();
+    tracing::subscriber::set_global_default(subscriber).expect("the only subscriber of this test binary");
+
+    let (svc, admin) = setup().await;
+    let operator_token = svc.admin_token(Role::Operator, None);
+    let operator = Admin::bearer(&svc, &operator_token);
+    let admin_token = admin.authorization.clone().unwrap_or_default();
+    let keys = TempDir::new();
+    let another_issuer = DevIssuer::load_or_create(keys.path()).expect("another issuer");
+    let mut shown = vec![operator_token.clone(), admin_token.trim_start_matches("Bearer ").to_owned()];
+
+    let created = admin.post(&configurations(OWN), &json!({"name": "Okta", "default_license": "named"})).await;
+    let created = created.expect(201).json();
+    shown.push(created["client_secret"].as_str().unwrap().to_owned());
+    let one = format!("{}/{}", configurations(OWN), created["id"].as_str().unwrap());
+    let rotated = operator.post(&format!("{one}/secret"), &json!({})).await.expect(200).json();
+    shown.push(rotated["client_secret"].as_str().unwrap().to_owned());
+    let mut scim = scim_of(&created);
+    scim.get("/Users").await.expect_scim_error(401);
+    scim = scim.with_auth(Auth::Bearer(rotated["client_secret"].as_str().unwrap().to_owned()));
+    scim.post("/Users", &minimal_user("ada@example.com")).await.expect(201);
+    for caller in CALLERS {
+        if let Some(header) = authorization(&svc, &another_issuer, caller) {
+            shown.push(header.trim_start_matches("Bearer ").to_owned());
+            let resp = Admin::new(&svc, Some(header)).get(&configurations(OWN)).await;
+            assert!(resp.status == 200 || resp.status == 401 || resp.status == 403, "{caller:?}: {}", resp.status);
+        }
+    }
+    operator.delete(&one).await.expect(204);
+
+    let log = String::from_utf8(captured.0.lock().unwrap().clone()).expect("UTF-8 log");
+    assert!(log.matches("\"message\":\"request\"").count() >= 10, "the requests were logged:\n{log}");
+    assert!(log.contains("\"route\":\"/manage/v1/subscriptions/{sub}/configurations\""), "{log}");
+    for secret in &shown {
+        // Each token's signature is the part that makes it a credential.
+        let tail = secret.rsplit('.').next().unwrap_or(secret);
+        let needle = if tail.len() >= 16 { tail } else { secret.as_str() };
+        assert!(!log.contains(needle), "a token or secret reached the log:\n{log}");
+    }
+    assert!(!log.to_ascii_lowercase().contains("bearer ey"), "an Authorization value reached the log");
+}
