@@ -105,12 +105,18 @@ pub fn public_url(configured: Option<&PublicUrl>, addr: SocketAddr) -> PublicUrl
 }
 
 /// Serves every function on `listener` until the task is dropped.
+/// The background jobs' worker runs beside the server and resumes what a previous run left
+/// unfinished (on AWS a queue-driven worker function is still to come: docs/architecture.md).
 pub async fn serve(listener: TcpListener, app: Arc<App>) -> std::io::Result<()> {
+    let worker = shared::worker::run(app.clone());
     let router = axum::Router::new().fallback(move |req: axum::extract::Request| {
         let app = app.clone();
         async move { to_axum(route(&app, req).await) }
     });
-    axum::serve(listener, router).await
+    tokio::select! {
+        served = axum::serve(listener, router) => served,
+        () = worker => Ok(()),
+    }
 }
 
 /// What API Gateway does: read the body (up to the edge's limit), pick the function by the

@@ -8,6 +8,7 @@ use std::sync::Arc;
 use crate::admin_issuer::AdminTokens;
 use crate::audit::Audit;
 use crate::directory::Directory;
+use crate::jobs::Jobs;
 use crate::licenses::Licenses;
 use crate::public_url::PublicUrl;
 use crate::secrets::{SecretStore, SecretsManagerSecrets, TableSecrets};
@@ -25,6 +26,7 @@ pub struct App {
     pub tenants: Tenants,
     pub licenses: Licenses,
     pub audit: Audit,
+    pub jobs: Jobs,
     pub directory: Directory,
     /// Where clients reach this process, when configured ([`Settings::public_url`]; for
     /// `local-api`, its address or `--public-url`); without it the edge takes API Gateway's
@@ -41,6 +43,7 @@ impl App {
             tenants: Tenants::new(table.clone(), secrets),
             licenses: Licenses::new(table.clone()),
             audit: Audit::new(table.clone()),
+            jobs: Jobs::new(table.clone()),
             directory: Directory::new(table),
             public_url: None,
             admin_tokens: AdminTokens::unconfigured(),

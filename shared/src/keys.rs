@@ -162,3 +162,12 @@ pub fn user_audit_trail(subscription: &str, user: &str) -> String {
 pub fn subscription_groups(subscription: &str) -> String {
     format!("SUB#{subscription}#GROUPS")
 }
+
+/// The partition of a subscription's background jobs (sort key: the job id).
+pub fn jobs(subscription: &str) -> String {
+    format!("SUB#{subscription}#JOBS")
+}
+
+/// The index partition listing every job still running, in every subscription: what a worker
+/// reads to find work.
+pub const RUNNING_JOBS: &str = "JOBS#RUNNING";

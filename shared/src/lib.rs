@@ -26,6 +26,7 @@ pub mod casefold;
 pub mod clock;
 pub mod directory;
 pub mod edge;
+pub mod jobs;
 pub mod keys;
 pub mod licenses;
 pub mod public_url;
@@ -37,3 +38,4 @@ pub mod tenants;
 #[cfg(any(test, feature = "testing"))]
 pub mod testing;
 pub mod transaction;
+pub mod worker;

@@ -24,7 +24,7 @@ use reqwest::Method;
 use serde_json::{json, Value};
 use shared::admin_tokens::{DevIssuer, Role};
 use shared::licenses::Recycling;
-use shared::tenants::Configuration;
+use shared::tenants::{Configuration, NewConfiguration};
 use shared::testing::TempDir;
 
 /// The subscription every admin token of these tests belongs to.
@@ -236,9 +236,13 @@ async fn errors_are_json_with_a_code_and_a_message_naming_the_field() {
     assert_eq!(unchanged, read, "an empty change is the configuration as it is");
 
     // Unknown routes, wrong methods, unknown ids, oversized bodies.
-    for path in
-        ["/manage/v1", "/manage/v1/", "/manage/v1/nothing", "/manage/v1/subscriptions/local", "/manage/v1/openapi"]
-    {
+    for path in [
+        "/manage/v1",
+        "/manage/v1/",
+        "/manage/v1/nothing",
+        "/manage/v1/subscriptions/local/nothing",
+        "/manage/v1/openapi",
+    ] {
         expect_error(&admin.get(path).await, 404, "not_found");
     }
     let resp = admin.send(Method::PUT, &one, Some(&json!({}))).await;
@@ -310,11 +314,71 @@ struct Expect {
 }
 
 const CONFIGURATION_ADMINS: Who = Who::Roles(&["operator", "subscription-admin"]);
+const EVERY_ADMIN: Who = Who::Roles(&["operator", "subscription-admin", "access-admin"]);
+const OPERATOR: Who = Who::Roles(&["operator"]);
 
 /// Every route of the admin API and who may call it. A route the OpenAPI document lists and
-/// this table lacks fails the test: add its row here when adding the route.
+/// this table lacks fails the test: add its row here when adding the route. `{id}` is made
+/// for each call, of the kind the path names (a configuration, user, group or job).
 const EXPECTED: &[Expect] = &[
     Expect { method: "GET", path: "/manage/v1/openapi.json", who: Who::Anyone, ok: 200, body: None },
+    Expect {
+        method: "POST",
+        path: "/manage/v1/subscriptions",
+        who: OPERATOR,
+        ok: 201,
+        body: Some(|name| json!({"name": name})),
+    },
+    Expect { method: "GET", path: "/manage/v1/subscriptions/{sub}", who: EVERY_ADMIN, ok: 200, body: None },
+    Expect {
+        method: "PATCH",
+        path: "/manage/v1/subscriptions/{sub}",
+        who: CONFIGURATION_ADMINS,
+        ok: 200,
+        body: Some(|_| json!({"recycling": "manual"})),
+    },
+    Expect { method: "GET", path: "/manage/v1/subscriptions/{sub}/pools", who: EVERY_ADMIN, ok: 200, body: None },
+    Expect {
+        method: "PUT",
+        path: "/manage/v1/subscriptions/{sub}/pools/{type}",
+        who: OPERATOR,
+        ok: 200,
+        body: Some(|_| json!({"purchased": 5})),
+    },
+    Expect { method: "POST", path: "/manage/v1/subscriptions/{sub}/check", who: OPERATOR, ok: 200, body: None },
+    Expect { method: "GET", path: "/manage/v1/subscriptions/{sub}/users", who: EVERY_ADMIN, ok: 200, body: None },
+    Expect {
+        method: "POST",
+        path: "/manage/v1/subscriptions/{sub}/users",
+        who: CONFIGURATION_ADMINS,
+        ok: 201,
+        body: Some(|name| json!({"user_name": name})),
+    },
+    Expect { method: "GET", path: "/manage/v1/subscriptions/{sub}/users/{id}", who: EVERY_ADMIN, ok: 200, body: None },
+    Expect {
+        method: "PUT",
+        path: "/manage/v1/subscriptions/{sub}/users/{id}/license",
+        who: EVERY_ADMIN,
+        ok: 200,
+        body: Some(|_| json!({"license": "named"})),
+    },
+    Expect {
+        method: "DELETE",
+        path: "/manage/v1/subscriptions/{sub}/users/{id}/license",
+        who: EVERY_ADMIN,
+        ok: 200,
+        body: None,
+    },
+    Expect { method: "GET", path: "/manage/v1/subscriptions/{sub}/groups", who: EVERY_ADMIN, ok: 200, body: None },
+    Expect {
+        method: "PUT",
+        path: "/manage/v1/subscriptions/{sub}/groups/{id}/license",
+        who: EVERY_ADMIN,
+        ok: 200,
+        body: Some(|_| json!({"license": "read-only"})),
+    },
+    Expect { method: "GET", path: "/manage/v1/subscriptions/{sub}/jobs/{id}", who: EVERY_ADMIN, ok: 200, body: None },
+    Expect { method: "GET", path: "/manage/v1/subscriptions/{sub}/audit", who: EVERY_ADMIN, ok: 200, body: None },
     Expect {
         method: "GET",
         path: "/manage/v1/subscriptions/{sub}/configurations",
@@ -438,13 +502,47 @@ fn authorization(svc: &TestService, another_issuer: &DevIssuer, caller: Caller) 
     Some(format!("Bearer {token}"))
 }
 
-/// What a refused request must leave as it was: both subscriptions' configurations.
-async fn snapshot(svc: &TestService, subscriptions: &[&str]) -> Vec<Configuration> {
+/// What a refused request must leave as it was: both subscriptions, their configurations,
+/// pools and users, and the subscriptions there are.
+async fn snapshot(svc: &TestService, subscriptions: &[&str]) -> Vec<String> {
+    let app = svc.app();
     let mut all = Vec::new();
     for sub in subscriptions {
-        all.extend(svc.app().tenants.configurations(sub).await.expect("configurations"));
+        let configurations: Vec<Configuration> = app.tenants.configurations(sub).await.expect("configurations");
+        all.push(format!("{:?}", app.licenses.subscription(sub).await.expect("a subscription")));
+        all.push(format!("{configurations:?}"));
+        all.push(format!("{:?}", app.licenses.pools(sub).await.expect("pools")));
+        all.push(format!("{:?}", app.licenses.holders(sub).await.expect("users")));
+        all.push(format!("{:?}", app.directory.subscription_groups(sub, None, 1000).await.expect("groups").0));
     }
     all
+}
+
+/// Makes, in subscription `home`, what `{id}` of `path` names; returns its id, and the
+/// configuration made for it (whose secret a refused call must leave working).
+async fn make_id(svc: &TestService, path: &str, home: &str, name: &str) -> (String, Option<NewConfiguration>) {
+    let app = svc.app();
+    let license = "named".parse().expect("a license type");
+    if path.contains("/configurations/{id}") {
+        let made = app.tenants.create_configuration(home, name, license).await.expect("a configuration");
+        return (made.configuration.tenant.clone(), Some(made));
+    }
+    if path.contains("/users/{id}") {
+        let user = app.licenses.create_user(home, name, None, None, "test").await.expect("a user");
+        return (user.id, None);
+    }
+    if path.contains("/groups/{id}") {
+        let made = app.tenants.create_configuration(home, name, license).await.expect("a configuration");
+        let tenant = shared::directory::Tenant { configuration: made.configuration.clone(), url: String::new() };
+        let body = json!({"schemas": ["urn:ietf:params:scim:schemas:core:2.0:Group"], "displayName": name});
+        let group = app.directory.create_group(&tenant, &body).await.expect("a group");
+        return (group.id, Some(made));
+    }
+    if path.contains("/jobs/{id}") {
+        let job = app.jobs.start(home, "no-such-tenant", "no-such-group", "test", 0).await.expect("a job");
+        return (job.id, None);
+    }
+    (String::new(), None)
 }
 
 #[tokio::test]
@@ -490,25 +588,12 @@ async fn every_route_of_the_openapi_document_answers_every_caller_as_expected() 
                     Target::Other => other.id.as_str(),
                     Target::Unknown => UNKNOWN,
                 };
-                // A configuration of its own for each call that names one, so that what one
-                // call deletes or disables is no other's business.
+                // What `{id}` names, made for each call, so that what one call deletes or
+                // disables is no other's business.
                 let name = format!("matrix {checked}");
-                let made = match route.path.contains("{id}") {
-                    true => {
-                        let home = if target == Target::Unknown { OWN } else { sub };
-                        let license = "named".parse().expect("a license type");
-                        Some(
-                            svc.app()
-                                .tenants
-                                .create_configuration(home, &name, license)
-                                .await
-                                .expect("a configuration"),
-                        )
-                    }
-                    false => None,
-                };
-                let id = made.as_ref().map(|m| m.configuration.tenant.as_str()).unwrap_or_default();
-                let path = route.path.replace("{sub}", sub).replace("{id}", id);
+                let home = if target == Target::Unknown { OWN } else { sub };
+                let (id, made) = make_id(&svc, route.path, home, &name).await;
+                let path = route.path.replace("{sub}", sub).replace("{id}", &id).replace("{type}", "named");
                 let body = route.body.map(|body| body(&format!("{name} renamed")));
                 let method = Method::from_bytes(route.method.as_bytes()).expect("a method");
 
@@ -542,7 +627,8 @@ async fn every_route_of_the_openapi_document_answers_every_caller_as_expected() 
         }
     }
     assert!(failures.is_empty(), "{} of {checked} calls answered otherwise:\n{}", failures.len(), failures.join("\n"));
-    assert_eq!(checked, 9 + 6 * 9 * 3);
+    let (open, in_subscription) = EXPECTED.iter().partition::<Vec<_>, _>(|e| !e.path.contains("{sub}"));
+    assert_eq!(checked, open.len() * 9 + in_subscription.len() * 9 * 3);
 }
 
 // ---------------------------------------------------------------------------------------------

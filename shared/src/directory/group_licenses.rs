@@ -6,13 +6,15 @@
 //! after any chunk and start again from the page it was on.
 
 use super::members::{gives, GROUP_LICENSE};
-use super::resources::GROUPS;
+use super::resources::{GROUPS, USERS};
 use super::{parse_id, Directory, Tenant, WRITE_ATTEMPTS};
 use crate::audit::Cause;
 use crate::keys;
 use crate::licenses::{self, LicenseType, Reason, Seating};
 use crate::scim::ScimError;
-use crate::store::{Action, Condition, Cursor, Index, Item, Query, SortKeyCondition, Update, MAX_TRANSACT_ACTIONS};
+use crate::store::{
+    Action, Condition, Cursor, Index, Item, Query, SortKeyCondition, StoreError, Update, MAX_TRANSACT_ACTIONS,
+};
 use crate::transaction::{Failure, Transaction};
 
 /// Members whose seats one transaction moves: each costs a check that it is still a member
@@ -85,6 +87,15 @@ impl Directory {
         // The index is read eventually consistent: read the item itself.
         let Some(indexed) = page.items.first() else { return Ok(None) };
         Ok(self.table.get(&indexed.key).await?.as_ref().and_then(SubscriptionGroup::from_item))
+    }
+
+    /// The groups the user `user_id` of the tenant `tenant` is in (none when it is not a user
+    /// of that tenant).
+    pub async fn user_groups(&self, tenant: &str, user_id: &str) -> Result<Vec<SubscriptionGroup>, StoreError> {
+        let Some(user) = self.table.get(&USERS.key(tenant, user_id)).await? else { return Ok(Vec::new()) };
+        let keys: Vec<_> = user.set("groups").into_iter().flatten().map(|g| GROUPS.key(tenant, g)).collect();
+        let items = if keys.is_empty() { Vec::new() } else { self.table.batch_get(&keys).await? };
+        Ok(items.iter().filter_map(SubscriptionGroup::from_item).collect())
     }
 
     /// Makes `group_id` give `license` (None: no license) to its members from now on.

@@ -14,7 +14,7 @@ use crate::public_url::PublicUrl;
 use crate::tenants::{Changes, Configuration, NewConfiguration};
 
 /// The schema of a license type: its names, from [`LicenseType::ALL`].
-fn license_schema() -> utoipa::openapi::Object {
+pub(super) fn license_schema() -> utoipa::openapi::Object {
     ObjectBuilder::new()
         .schema_type(Type::String)
         .enum_values(Some(LicenseType::ALL.iter().map(|t| t.as_str())))

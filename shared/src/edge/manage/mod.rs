@@ -15,7 +15,10 @@
 
 mod configurations;
 mod error;
+mod groups;
 mod openapi;
+mod subscriptions;
+mod users;
 
 use futures::future::BoxFuture;
 use lambda_http::{Body, Request, Response};
@@ -46,6 +49,13 @@ pub enum Access {
 
 /// The operator and a subscription's own admin: provisioning configurations.
 const SUBSCRIPTION_ADMINS: Access = Access::Roles(&[Role::Operator, Role::SubscriptionAdmin]);
+
+/// Everyone with a role in the subscription: its home, users, groups, pools, jobs, audit, and
+/// users' overrides and groups' license types.
+const EVERY_ADMIN: Access = Access::Roles(&[Role::Operator, Role::SubscriptionAdmin, Role::AccessAdmin]);
+
+/// The operator alone: subscriptions, purchases, the check.
+const OPERATOR: Access = Access::Roles(&[Role::Operator]);
 
 /// A handler: the request, checked, in; the answer or an error out.
 pub type Handler = for<'a> fn(&'a App, Call) -> BoxFuture<'a, Result<Reply, ManageError>>;
@@ -83,6 +93,111 @@ pub const ROUTES: &[ManageRoute] = &[
         access: Access::Public,
         handler: |app, call| Box::pin(openapi::get(app, call)),
         doc: doc::<openapi::__path_get>,
+    },
+    ManageRoute {
+        method: "POST",
+        path: "/manage/v1/subscriptions",
+        access: OPERATOR,
+        handler: |app, call| Box::pin(subscriptions::create(app, call)),
+        doc: doc::<subscriptions::__path_create>,
+    },
+    ManageRoute {
+        method: "GET",
+        path: "/manage/v1/subscriptions/{sub}",
+        access: EVERY_ADMIN,
+        handler: |app, call| Box::pin(subscriptions::home(app, call)),
+        doc: doc::<subscriptions::__path_home>,
+    },
+    ManageRoute {
+        method: "PATCH",
+        path: "/manage/v1/subscriptions/{sub}",
+        access: SUBSCRIPTION_ADMINS,
+        handler: |app, call| Box::pin(subscriptions::update(app, call)),
+        doc: doc::<subscriptions::__path_update>,
+    },
+    ManageRoute {
+        method: "GET",
+        path: "/manage/v1/subscriptions/{sub}/pools",
+        access: EVERY_ADMIN,
+        handler: |app, call| Box::pin(subscriptions::pools(app, call)),
+        doc: doc::<subscriptions::__path_pools>,
+    },
+    ManageRoute {
+        method: "PUT",
+        path: "/manage/v1/subscriptions/{sub}/pools/{type}",
+        access: OPERATOR,
+        handler: |app, call| Box::pin(subscriptions::set_purchase(app, call)),
+        doc: doc::<subscriptions::__path_set_purchase>,
+    },
+    ManageRoute {
+        method: "POST",
+        path: "/manage/v1/subscriptions/{sub}/check",
+        access: OPERATOR,
+        handler: |app, call| Box::pin(subscriptions::check(app, call)),
+        doc: doc::<subscriptions::__path_check>,
+    },
+    ManageRoute {
+        method: "GET",
+        path: "/manage/v1/subscriptions/{sub}/users",
+        access: EVERY_ADMIN,
+        handler: |app, call| Box::pin(users::list(app, call)),
+        doc: doc::<users::__path_list>,
+    },
+    ManageRoute {
+        method: "POST",
+        path: "/manage/v1/subscriptions/{sub}/users",
+        access: SUBSCRIPTION_ADMINS,
+        handler: |app, call| Box::pin(users::create(app, call)),
+        doc: doc::<users::__path_create>,
+    },
+    ManageRoute {
+        method: "GET",
+        path: "/manage/v1/subscriptions/{sub}/users/{id}",
+        access: EVERY_ADMIN,
+        handler: |app, call| Box::pin(users::get(app, call)),
+        doc: doc::<users::__path_get>,
+    },
+    ManageRoute {
+        method: "PUT",
+        path: "/manage/v1/subscriptions/{sub}/users/{id}/license",
+        access: EVERY_ADMIN,
+        handler: |app, call| Box::pin(users::set_license(app, call)),
+        doc: doc::<users::__path_set_license>,
+    },
+    ManageRoute {
+        method: "DELETE",
+        path: "/manage/v1/subscriptions/{sub}/users/{id}/license",
+        access: EVERY_ADMIN,
+        handler: |app, call| Box::pin(users::clear_license(app, call)),
+        doc: doc::<users::__path_clear_license>,
+    },
+    ManageRoute {
+        method: "GET",
+        path: "/manage/v1/subscriptions/{sub}/groups",
+        access: EVERY_ADMIN,
+        handler: |app, call| Box::pin(groups::list(app, call)),
+        doc: doc::<groups::__path_list>,
+    },
+    ManageRoute {
+        method: "PUT",
+        path: "/manage/v1/subscriptions/{sub}/groups/{id}/license",
+        access: EVERY_ADMIN,
+        handler: |app, call| Box::pin(groups::set_license(app, call)),
+        doc: doc::<groups::__path_set_license>,
+    },
+    ManageRoute {
+        method: "GET",
+        path: "/manage/v1/subscriptions/{sub}/jobs/{id}",
+        access: EVERY_ADMIN,
+        handler: |app, call| Box::pin(groups::job(app, call)),
+        doc: doc::<groups::__path_job>,
+    },
+    ManageRoute {
+        method: "GET",
+        path: "/manage/v1/subscriptions/{sub}/audit",
+        access: EVERY_ADMIN,
+        handler: |app, call| Box::pin(users::audit(app, call)),
+        doc: doc::<users::__path_audit>,
     },
     ManageRoute {
         method: "GET",
@@ -131,6 +246,7 @@ pub const ROUTES: &[ManageRoute] = &[
 /// A request a handler gets: checked against its route's access, with its path's variables.
 pub struct Call {
     params: Vec<(String, String)>,
+    query: Vec<(String, String)>,
     body: Vec<u8>,
     /// Who is calling (none on a public route).
     pub principal: Option<Principal>,
@@ -144,6 +260,28 @@ impl Call {
     /// template has one.
     pub fn param(&self, name: &str) -> &str {
         self.params.iter().find(|(n, _)| n == name).map(|(_, v)| v.as_str()).unwrap_or_default()
+    }
+
+    /// The last value of the query parameter `name`, if any.
+    pub fn query(&self, name: &str) -> Option<&str> {
+        self.query.iter().rev().find(|(n, _)| n == name).map(|(_, v)| v.as_str())
+    }
+
+    /// The query parameter `name` parsed as a `T` (None when absent); a 400 naming it when it
+    /// is not one.
+    pub fn query_as<T: std::str::FromStr>(&self, name: &str) -> Result<Option<T>, ManageError>
+    where
+        T::Err: std::fmt::Display,
+    {
+        self.query(name).map(|v| v.parse::<T>().map_err(|e| ManageError::invalid(format!("{name}: {e}")))).transpose()
+    }
+
+    /// Who is calling, for the audit trail: the token's `sub`.
+    pub fn actor(&self) -> String {
+        match &self.principal {
+            Some(Principal::Operator { sub }) | Some(Principal::Admin { sub, .. }) => sub.clone(),
+            None => "anonymous".to_owned(),
+        }
     }
 
     /// The body as a `T`; a 400 naming the field that is wrong, when it is not one.
@@ -220,12 +358,13 @@ pub async fn serve(app: &App, req: Request) -> Response<Body> {
         let authorization = req.headers().get(http::header::AUTHORIZATION).and_then(|v| v.to_str().ok());
         let principal = authorize(app, route, &params, authorization).await?;
         let base = PublicUrl::for_request(app.public_url.as_ref(), &req, &stage);
+        let query = req.uri().query().map(super::scim::parse_query).unwrap_or_default();
         let body = match req.into_body() {
             Body::Text(text) => text.into_bytes(),
             Body::Binary(bytes) => bytes,
             _ => Vec::new(),
         };
-        let call = Call { params, body, principal, base };
+        let call = Call { params, query, body, principal, base };
         Ok((route.handler)(app, call).await?.into_response())
     })
     .await

@@ -12,6 +12,12 @@ use super::configurations::{
     ConfigurationList, ConfigurationView, CreateConfiguration, CreatedConfiguration, RotatedSecret, Status,
     UpdateConfiguration,
 };
+use super::groups::{GroupView, JobStarted, JobView, SetGroupLicense};
+use super::subscriptions::{
+    CreateSubscription, Home, HomeConfiguration, PoolView, SetPurchase, SubscriptionView, UpdateSubscription,
+    UserCounts,
+};
+use super::users::{AuditList, CreateUser, SetLicense, UserDetail, UserGroup, UserList, UserView};
 use super::{Access, Call, ErrorBody, ManageError, Reply, ROUTES};
 use crate::app::App;
 
@@ -24,8 +30,8 @@ pub const SCHEME: &str = "adminToken";
     info(
         title = "SCIM provisioning: admin API",
         version = "1",
-        description = "Provisioning configurations of subscriptions, for the operator and the subscriptions' \
-                       admins. Every error is {\"error\": code, \"message\": what to do}."
+        description = "Subscriptions, their seats, users, groups and provisioning configurations, for the \
+                       operator and the subscriptions' admins. Every error is {\"error\": code, \"message\": what to do}."
     ),
     components(schemas(
         ErrorBody,
@@ -35,7 +41,26 @@ pub const SCHEME: &str = "adminToken";
         ConfigurationView,
         CreatedConfiguration,
         ConfigurationList,
-        RotatedSecret
+        RotatedSecret,
+        CreateSubscription,
+        UpdateSubscription,
+        SubscriptionView,
+        Home,
+        HomeConfiguration,
+        UserCounts,
+        PoolView,
+        SetPurchase,
+        UserView,
+        UserList,
+        UserDetail,
+        UserGroup,
+        CreateUser,
+        SetLicense,
+        AuditList,
+        GroupView,
+        SetGroupLicense,
+        JobStarted,
+        JobView
     ))
 )]
 struct Document;

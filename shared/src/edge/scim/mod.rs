@@ -10,6 +10,7 @@ mod response;
 use lambda_http::{Body, Request, Response};
 
 pub use endpoint::{Endpoint, ScimPath};
+pub(crate) use request::parse_query;
 pub use request::ScimRequest;
 pub use response::ScimResponse;
 

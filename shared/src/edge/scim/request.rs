@@ -141,7 +141,7 @@ fn integer_param(value: Option<&str>, name: &str) -> Result<Option<i64>, ScimErr
 }
 
 /// `application/x-www-form-urlencoded` query pairs.
-fn parse_query(query: &str) -> Vec<(String, String)> {
+pub(crate) fn parse_query(query: &str) -> Vec<(String, String)> {
     query
         .split('&')
         .filter(|pair| !pair.is_empty())

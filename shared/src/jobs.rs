@@ -1,0 +1,162 @@
+//! Background jobs: work too large for one request — a group's license type carried to
+//! 50,000 members — kept as an item with a cursor and progress, and done a page at a time by
+//! a worker ([`crate::worker`]). Each page's work is idempotent and the cursor moves only after
+//! it, so a worker that stops (a crash, a timeout) leaves the job where the next one resumes it.
+//! A running job is also on the index partition of running jobs, which is how workers find it.
+
+use std::sync::Arc;
+
+use serde::Serialize;
+
+use crate::clock::now;
+use crate::keys;
+use crate::store::{Action, Condition, Cursor, Index, Item, Key, Query, StoreError, Table, Update, GSI1_PK, GSI1_SK};
+use crate::transaction::{Failure, Transaction};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum JobState {
+    Running,
+    Done,
+}
+
+/// A job: carrying the license type of `group` (of the tenant `tenant`) to its members.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Job {
+    pub id: String,
+    pub subscription: String,
+    pub tenant: String,
+    pub group: String,
+    /// Who asked (for the audit trail).
+    pub actor: String,
+    pub state: JobState,
+    pub done: i64,
+    pub total: i64,
+    /// Where the next page starts (encoded), None before the first page and at the end.
+    pub cursor: Option<String>,
+}
+
+impl Job {
+    fn key(&self) -> Key {
+        Key::new(keys::jobs(&self.subscription), self.id.as_str())
+    }
+
+    fn to_item(&self) -> Item {
+        let mut item = Item::new(self.key())
+            .with("tenant", self.tenant.as_str())
+            .with("group", self.group.as_str())
+            .with("actor", self.actor.as_str())
+            .with("state", if self.state == JobState::Running { "running" } else { "done" })
+            .with("done", self.done)
+            .with("total", self.total)
+            .with("updated", now());
+        if self.state == JobState::Running {
+            item = item.with(GSI1_PK, keys::RUNNING_JOBS).with(GSI1_SK, self.id.as_str());
+        }
+        if let Some(cursor) = &self.cursor {
+            item = item.with("cursor", cursor.as_str());
+        }
+        item
+    }
+
+    fn from_item(item: &Item) -> Option<Job> {
+        Some(Job {
+            id: item.key.sk.clone(),
+            subscription: item.key.pk.strip_prefix("SUB#")?.strip_suffix("#JOBS")?.to_owned(),
+            tenant: item.str("tenant")?.to_owned(),
+            group: item.str("group")?.to_owned(),
+            actor: item.str("actor")?.to_owned(),
+            state: if item.str("state")? == "running" { JobState::Running } else { JobState::Done },
+            done: item.i64("done")?,
+            total: item.i64("total")?,
+            cursor: item.str("cursor").map(str::to_owned),
+        })
+    }
+
+    /// Where the next page starts.
+    pub fn after(&self) -> Option<Cursor> {
+        self.cursor.as_deref().and_then(Cursor::decode)
+    }
+}
+
+/// The jobs service. One per process.
+pub struct Jobs {
+    table: Arc<dyn Table>,
+}
+
+impl Jobs {
+    pub fn new(table: Arc<dyn Table>) -> Jobs {
+        Jobs { table }
+    }
+
+    /// Records a new running job carrying `group`'s license type to its `total` members.
+    pub async fn start(
+        &self,
+        subscription: &str,
+        tenant: &str,
+        group: &str,
+        actor: &str,
+        total: i64,
+    ) -> Result<Job, StoreError> {
+        let job = Job {
+            id: uuid::Uuid::now_v7().to_string(),
+            subscription: subscription.to_owned(),
+            tenant: tenant.to_owned(),
+            group: group.to_owned(),
+            actor: actor.to_owned(),
+            state: JobState::Running,
+            done: 0,
+            total,
+            cursor: None,
+        };
+        self.table.transact(vec![Action::Put { item: job.to_item(), condition: Some(Condition::NotExists) }]).await?;
+        Ok(job)
+    }
+
+    /// The job `id` of a subscription, if there is one.
+    pub async fn get(&self, subscription: &str, id: &str) -> Result<Option<Job>, StoreError> {
+        let item = self.table.get(&Key::new(keys::jobs(subscription), id)).await?;
+        Ok(item.as_ref().and_then(Job::from_item))
+    }
+
+    /// Jobs still running, in every subscription (the index is eventually consistent: a job
+    /// just started may show a moment later).
+    pub async fn running(&self) -> Result<Vec<Job>, StoreError> {
+        let mut query = Query::new(Index::Gsi1, keys::RUNNING_JOBS);
+        query.limit = 100;
+        let page = self.table.query(&query).await?;
+        // Read each again: the index may be behind the item.
+        let keys: Vec<Key> = page.items.iter().map(|i| i.key.clone()).collect();
+        if keys.is_empty() {
+            return Ok(Vec::new());
+        }
+        let items = self.table.batch_get(&keys).await?;
+        Ok(items.iter().filter_map(Job::from_item).filter(|j| j.state == JobState::Running).collect())
+    }
+
+    /// Records that a page of `members` was done and the next starts at `next` (None: the
+    /// job is done), provided no other worker moved the job meanwhile (else `Ok(false)`).
+    pub async fn advance(&self, job: &Job, members: usize, next: Option<Cursor>) -> Result<bool, StoreError> {
+        let mut updates = vec![Update::Add("done".into(), members as i64), Update::Set("updated".into(), now().into())];
+        match &next {
+            Some(cursor) => updates.push(Update::Set("cursor".into(), cursor.encode().into())),
+            None => updates.extend([
+                Update::Remove("cursor".into()),
+                Update::Set("state".into(), "done".into()),
+                Update::Remove(GSI1_PK.into()),
+                Update::Remove(GSI1_SK.into()),
+            ]),
+        }
+        let condition = match &job.cursor {
+            Some(cursor) => Condition::AttrEq("cursor".into(), cursor.as_str().into()),
+            None => Condition::AttrEq("done".into(), job.done.into()),
+        };
+        let mut write = Transaction::new();
+        write.push((), Action::Update { key: job.key(), updates, condition: Some(condition) });
+        match write.commit(&*self.table).await {
+            Ok(()) => Ok(true),
+            Err(Failure::Condition(())) => Ok(false),
+            Err(Failure::Store(e)) => Err(e),
+        }
+    }
+}
