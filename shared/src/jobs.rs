@@ -20,13 +20,23 @@ pub enum JobState {
     Done,
 }
 
-/// A job: carrying the license type of `group` (of the tenant `tenant`) to its members.
+/// What a job does.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum JobKind {
+    /// Carries the license type of this group (of the job's tenant) to its members.
+    GroupLicense { group: String },
+    /// Carries the job's configuration to the users it provisions: its default license, or,
+    /// once it is deleted, that nothing provisions them any more.
+    ConfigurationUsers,
+}
+
+/// A job of one tenant (configuration) of a subscription.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Job {
     pub id: String,
     pub subscription: String,
     pub tenant: String,
-    pub group: String,
+    pub kind: JobKind,
     /// Who asked (for the audit trail).
     pub actor: String,
     pub state: JobState,
@@ -44,12 +54,15 @@ impl Job {
     fn to_item(&self) -> Item {
         let mut item = Item::new(self.key())
             .with("tenant", self.tenant.as_str())
-            .with("group", self.group.as_str())
             .with("actor", self.actor.as_str())
             .with("state", if self.state == JobState::Running { "running" } else { "done" })
             .with("done", self.done)
             .with("total", self.total)
             .with("updated", now());
+        item = match &self.kind {
+            JobKind::GroupLicense { group } => item.with("kind", "group-license").with("group", group.as_str()),
+            JobKind::ConfigurationUsers => item.with("kind", "configuration-users"),
+        };
         if self.state == JobState::Running {
             item = item.with(GSI1_PK, keys::RUNNING_JOBS).with(GSI1_SK, self.id.as_str());
         }
@@ -64,7 +77,10 @@ impl Job {
             id: item.key.sk.clone(),
             subscription: item.key.pk.strip_prefix("SUB#")?.strip_suffix("#JOBS")?.to_owned(),
             tenant: item.str("tenant")?.to_owned(),
-            group: item.str("group")?.to_owned(),
+            kind: match item.str("kind")? {
+                "group-license" => JobKind::GroupLicense { group: item.str("group")?.to_owned() },
+                _ => JobKind::ConfigurationUsers,
+            },
             actor: item.str("actor")?.to_owned(),
             state: if item.str("state")? == "running" { JobState::Running } else { JobState::Done },
             done: item.i64("done")?,
@@ -89,12 +105,12 @@ impl Jobs {
         Jobs { table }
     }
 
-    /// Records a new running job carrying `group`'s license type to its `total` members.
+    /// Records a new running job of `kind` over about `total` users.
     pub async fn start(
         &self,
         subscription: &str,
         tenant: &str,
-        group: &str,
+        kind: JobKind,
         actor: &str,
         total: i64,
     ) -> Result<Job, StoreError> {
@@ -102,7 +118,7 @@ impl Jobs {
             id: uuid::Uuid::now_v7().to_string(),
             subscription: subscription.to_owned(),
             tenant: tenant.to_owned(),
-            group: group.to_owned(),
+            kind,
             actor: actor.to_owned(),
             state: JobState::Running,
             done: 0,

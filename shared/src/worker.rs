@@ -7,7 +7,7 @@ use std::time::Duration;
 
 use crate::app::App;
 use crate::directory::Tenant;
-use crate::jobs::Job;
+use crate::jobs::{Job, JobKind};
 
 /// How long the worker waits when no job is running.
 const IDLE: Duration = Duration::from_millis(200);
@@ -38,17 +38,26 @@ pub async fn run(app: Arc<App>) {
 /// Does one page of `job` and records it.
 pub async fn step(app: &App, job: &Job) -> Result<(), String> {
     let configuration = app.tenants.configuration(&job.tenant).await.map_err(|e| e.to_string())?;
-    let Some(configuration) = configuration else {
-        // The configuration went: its groups with it; nothing is left to carry.
-        app.jobs.advance(job, 0, None).await.map_err(|e| e.to_string())?;
-        return Ok(());
+    let (members, next) = match (&job.kind, configuration) {
+        (JobKind::GroupLicense { group }, Some(configuration)) => {
+            let tenant = Tenant { configuration, url: String::new() };
+            let page = app
+                .directory
+                .license_members(&tenant, group, job.after(), &job.actor)
+                .await
+                .map_err(|e| e.detail.clone())?;
+            (page.members, page.next)
+        }
+        // The configuration went, and its groups with it: nothing is left to carry.
+        (JobKind::GroupLicense { .. }, None) => (0, None),
+        (JobKind::ConfigurationUsers, configuration) => {
+            let default = configuration.as_ref().map(|c| c.default_license);
+            app.licenses
+                .reseat_configuration_users(&job.subscription, &job.tenant, default, job.after(), &job.actor)
+                .await
+                .map_err(|e| e.to_string())?
+        }
     };
-    let tenant = Tenant { configuration, url: String::new() };
-    let page = app
-        .directory
-        .license_members(&tenant, &job.group, job.after(), &job.actor)
-        .await
-        .map_err(|e| e.detail.clone())?;
-    app.jobs.advance(job, page.members, page.next).await.map_err(|e| e.to_string())?;
+    app.jobs.advance(job, members, next).await.map_err(|e| e.to_string())?;
     Ok(())
 }

@@ -23,6 +23,7 @@ use common::{minimal_user, Auth, Resp, Scim, TestService};
 use reqwest::Method;
 use serde_json::{json, Value};
 use shared::admin_tokens::{DevIssuer, Role};
+use shared::jobs::JobKind;
 use shared::licenses::Recycling;
 use shared::tenants::{Configuration, NewConfiguration};
 use shared::testing::TempDir;
@@ -539,7 +540,11 @@ async fn make_id(svc: &TestService, path: &str, home: &str, name: &str) -> (Stri
         return (group.id, Some(made));
     }
     if path.contains("/jobs/{id}") {
-        let job = app.jobs.start(home, "no-such-tenant", "no-such-group", "test", 0).await.expect("a job");
+        let job = app
+            .jobs
+            .start(home, "no-such-tenant", JobKind::GroupLicense { group: "no-such-group".into() }, "test", 0)
+            .await
+            .expect("a job");
         return (job.id, None);
     }
     (String::new(), None)

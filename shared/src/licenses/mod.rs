@@ -426,6 +426,63 @@ impl Licenses {
     }
 }
 
+impl Licenses {
+    /// Carries a configuration to one page of the subscription's users (from `after`) that
+    /// it provisions: its `default` license, or (None: it was deleted) that nothing
+    /// provisions them any more, so they are disabled and their seats released. Returns the
+    /// users read and where the next page starts. Idempotent.
+    pub async fn reseat_configuration_users(
+        &self,
+        subscription: &str,
+        tenant: &str,
+        default: Option<LicenseType>,
+        after: Option<crate::store::Cursor>,
+        actor: &str,
+    ) -> Result<(usize, Option<crate::store::Cursor>), LicenseError> {
+        let mut query = Query::new(Index::Base, keys::subscription_users(subscription));
+        query.limit = 1000;
+        query.after = after;
+        let page = self.table.query(&query).await?;
+        let provisioned: Vec<String> = page
+            .items
+            .iter()
+            .filter_map(Holder::from_item)
+            .filter(|h| h.configuration.as_deref() == Some(tenant))
+            .map(|h| h.id)
+            .collect();
+        let reason = Reason { cause: Cause::Configuration, actor: actor.to_owned(), explicit: false };
+        let per_transaction = (crate::store::MAX_TRANSACT_ACTIONS - ACTIONS_PER_PLAN) / ACTIONS_PER_USER;
+        for chunk in provisioned.chunks(per_transaction) {
+            let mut done = false;
+            for _ in 0..ATTEMPTS {
+                let (snapshot, holders) = futures::join!(
+                    self.snapshot(subscription),
+                    self.holders_by_id(subscription, chunk.iter().map(String::as_str))
+                );
+                let mut seating = Seating::new(snapshot?);
+                for before in holders?.values().filter(|h| h.configuration.as_deref() == Some(tenant)) {
+                    let after = match default {
+                        Some(default) => Holder { default_license: default, ..before.clone() },
+                        None => Holder { configuration: None, enabled: false, ..before.clone() },
+                    };
+                    if &after != before {
+                        seating.seat(Some(before), after, &reason);
+                    }
+                }
+                if seating.is_empty() || self.commit(&seating).await? {
+                    self.settle(&seating).await?;
+                    done = true;
+                    break;
+                }
+            }
+            if !done {
+                return Err(LicenseError::Contended);
+            }
+        }
+        Ok((page.items.len(), page.next))
+    }
+}
+
 /// What each action of an admin's user create stands for.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum UserPart {

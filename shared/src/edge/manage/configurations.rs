@@ -9,6 +9,7 @@ use utoipa::ToSchema;
 
 use super::{Call, ErrorBody, ManageError, Reply};
 use crate::app::App;
+use crate::jobs::JobKind;
 use crate::licenses::LicenseType;
 use crate::public_url::PublicUrl;
 use crate::tenants::{Changes, Configuration, NewConfiguration};
@@ -219,7 +220,13 @@ pub async fn update(app: &App, call: Call) -> Result<Reply, ManageError> {
         default_license: body.default_license,
         enabled: body.status.map(|s| s == Status::Enabled),
     };
-    let changed = app.tenants.update_configuration(call.param("sub"), call.param("id"), &changes).await?;
+    let (sub, id) = (call.param("sub"), call.param("id"));
+    let before = app.tenants.configuration_in(sub, id).await?;
+    let changed = app.tenants.update_configuration(sub, id, &changes).await?;
+    if changed.default_license != before.default_license {
+        // The users it provisions get the new default, in the background.
+        app.jobs.start(sub, id, JobKind::ConfigurationUsers, &call.actor(), 0).await?;
+    }
     Reply::json(200, &ConfigurationView::new(changed, &call.base))
 }
 
@@ -238,16 +245,18 @@ pub async fn update(app: &App, call: Call) -> Result<Reply, ManageError> {
     )
 )]
 pub async fn delete(app: &App, call: Call) -> Result<Reply, ManageError> {
-    remove_configuration(app, call.param("sub"), call.param("id")).await?;
+    remove_configuration(app, call.param("sub"), call.param("id"), &call.actor()).await?;
     Ok(Reply::no_content())
 }
 
 /// What deleting a configuration does: its item, its name and its verifier go
-/// ([`crate::tenants::Tenants::delete_configuration`]). The users and groups it provisioned
-/// stay in the store, reachable through no tenant; what becomes of them (and of their seats)
-/// is decided here when the licenses service has users of its own.
-async fn remove_configuration(app: &App, subscription: &str, tenant: &str) -> Result<(), ManageError> {
+/// ([`crate::tenants::Tenants::delete_configuration`]), and a background job leaves the users
+/// it provisioned in the subscription, disabled, provisioned by nothing (adoptable by another
+/// configuration), their seats released. Its SCIM resources stay in the store, reachable
+/// through no tenant.
+async fn remove_configuration(app: &App, subscription: &str, tenant: &str, actor: &str) -> Result<(), ManageError> {
     app.tenants.delete_configuration(subscription, tenant).await?;
+    app.jobs.start(subscription, tenant, JobKind::ConfigurationUsers, actor, 0).await?;
     Ok(())
 }
 

@@ -9,7 +9,7 @@ use super::configurations::license_schema;
 use super::{Call, ErrorBody, ManageError, Reply};
 use crate::app::App;
 use crate::directory::{SubscriptionGroup, Tenant, MEMBERS_PER_PAGE};
-use crate::jobs::{Job, JobState};
+use crate::jobs::{Job, JobKind, JobState};
 use crate::licenses::LicenseType;
 
 /// A provisioned group as the admin API shows it.
@@ -112,13 +112,19 @@ pub async fn set_license(app: &App, call: Call) -> Result<Reply, ManageError> {
     let license = Some(body.license).filter(|l| *l != LicenseType::None);
     app.directory.set_group_license(&tenant, &group.id, license).await.map_err(scim)?;
     if group.members as usize > MEMBERS_PER_PAGE {
-        let job = app.jobs.start(sub, &group.tenant, &group.id, &call.actor(), group.members).await?;
+        let job = app
+            .jobs
+            .start(sub, &group.tenant, JobKind::GroupLicense { group: group.id.clone() }, &call.actor(), group.members)
+            .await?;
         return Reply::json(202, &JobStarted { job: job.id });
     }
     let page = app.directory.license_members(&tenant, &group.id, None, &call.actor()).await.map_err(scim)?;
     if page.next.is_some() {
         // Members joined since the count was read: the rest goes to a job.
-        let job = app.jobs.start(sub, &group.tenant, &group.id, &call.actor(), group.members).await?;
+        let job = app
+            .jobs
+            .start(sub, &group.tenant, JobKind::GroupLicense { group: group.id.clone() }, &call.actor(), group.members)
+            .await?;
         let moved = app.jobs.advance(&job, page.members, page.next).await?;
         if moved {
             return Reply::json(202, &JobStarted { job: job.id });
