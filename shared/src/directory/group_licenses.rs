@@ -24,7 +24,7 @@ const _: () = assert!(
     MEMBERS_PER_LICENSE_TRANSACTION * (1 + licenses::ACTIONS_PER_USER) + licenses::ACTIONS_PER_PLAN
         <= MAX_TRANSACT_ACTIONS
 );
-/// Members read per page of the work.
+/// Members read per page of the work (at most: see [`Directory::set_members_per_page`]).
 pub const MEMBERS_PER_PAGE: usize = 1000;
 
 /// A provisioned group as the subscription's admins see it.
@@ -134,7 +134,7 @@ impl Directory {
             self.table.get(&GROUPS.key(tenant.id(), group_id)).await?.ok_or_else(|| GROUPS.not_found(group_id))?;
         let license = group.str(GROUP_LICENSE).and_then(|l| l.parse::<LicenseType>().ok());
         let mut query = Query::new(Index::Base, keys::members_partition(tenant.id(), group_id));
-        query.limit = MEMBERS_PER_PAGE;
+        query.limit = self.members_per_page;
         query.after = after;
         let page = self.table.query(&query).await?;
         let ids: Vec<String> = page.items.iter().filter_map(|m| m.str("user_id").map(str::to_owned)).collect();

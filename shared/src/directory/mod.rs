@@ -41,6 +41,9 @@ pub struct Directory {
     /// Seats users as they are created, (de)activated and deleted, in the same transactions.
     licenses: Licenses,
     bookmarks: listing::Bookmarks,
+    /// Members a page of license work reads ([`MEMBERS_PER_PAGE`]); a group with more is a
+    /// background job.
+    members_per_page: usize,
 }
 
 /// The tenant a request is for, as resolved and authenticated by the HTTP layer.
@@ -111,7 +114,22 @@ impl Precondition {
 
 impl Directory {
     pub fn new(table: Arc<dyn Table>) -> Directory {
-        Directory { licenses: Licenses::new(table.clone()), table, bookmarks: Default::default() }
+        Directory {
+            licenses: Licenses::new(table.clone()),
+            table,
+            bookmarks: Default::default(),
+            members_per_page: MEMBERS_PER_PAGE,
+        }
+    }
+
+    /// Members a page of license work reads: a group with more is a background job.
+    pub fn members_per_page(&self) -> usize {
+        self.members_per_page
+    }
+
+    /// Smaller pages (tests make a background job of a group of a few hundred members).
+    pub fn set_members_per_page(&mut self, members: usize) {
+        self.members_per_page = members.clamp(1, MEMBERS_PER_PAGE);
     }
 }
 

@@ -8,7 +8,7 @@ use utoipa::ToSchema;
 use super::configurations::license_schema;
 use super::{Call, ErrorBody, ManageError, Reply};
 use crate::app::App;
-use crate::directory::{SubscriptionGroup, Tenant, MEMBERS_PER_PAGE};
+use crate::directory::{SubscriptionGroup, Tenant};
 use crate::jobs::{Job, JobKind, JobState};
 use crate::licenses::LicenseType;
 
@@ -111,7 +111,7 @@ pub async fn set_license(app: &App, call: Call) -> Result<Reply, ManageError> {
     let tenant = Tenant { configuration, url: String::new() };
     let license = Some(body.license).filter(|l| *l != LicenseType::None);
     app.directory.set_group_license(&tenant, &group.id, license).await.map_err(scim)?;
-    if group.members as usize > MEMBERS_PER_PAGE {
+    if group.members as usize > app.directory.members_per_page() {
         let job = app
             .jobs
             .start(sub, &group.tenant, JobKind::GroupLicense { group: group.id.clone() }, &call.actor(), group.members)
