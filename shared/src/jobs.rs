@@ -98,11 +98,13 @@ impl Job {
 /// The jobs service. One per process.
 pub struct Jobs {
     table: Arc<dyn Table>,
+    /// Wakes this process's worker when a job starts here.
+    started: tokio::sync::Notify,
 }
 
 impl Jobs {
     pub fn new(table: Arc<dyn Table>) -> Jobs {
-        Jobs { table }
+        Jobs { table, started: tokio::sync::Notify::new() }
     }
 
     /// Records a new running job of `kind` over about `total` users.
@@ -126,7 +128,13 @@ impl Jobs {
             cursor: None,
         };
         self.table.transact(vec![Action::Put { item: job.to_item(), condition: Some(Condition::NotExists) }]).await?;
+        self.started.notify_one();
         Ok(job)
+    }
+
+    /// Returns once a job was started in this process since the last call.
+    pub async fn started(&self) {
+        self.started.notified().await
     }
 
     /// The job `id` of a subscription, if there is one.

@@ -1,37 +1,43 @@
 //! The worker of background jobs ([`crate::jobs`]): finds running jobs and does them a page at
 //! a time, recording progress after each page. `local-api` (and the tests' service) run it
-//! beside the server, so a job resumes when the process starts again after a crash.
+//! beside the server: it looks for running jobs when it starts (so a job resumes when the
+//! process starts again after a crash) and whenever a job starts in this process, and
+//! otherwise costs nothing.
 
 use std::sync::Arc;
-use std::time::Duration;
 
 use crate::app::App;
 use crate::directory::Tenant;
 use crate::jobs::{Job, JobKind};
 
-/// How long the worker waits when no job is running.
-const IDLE: Duration = Duration::from_millis(200);
-
 /// Runs jobs until the task is dropped.
 pub async fn run(app: Arc<App>) {
     loop {
-        let busy = match app.jobs.running().await {
-            Ok(jobs) => {
-                for job in &jobs {
-                    if let Err(e) = step(&app, job).await {
-                        tracing::warn!(job = job.id, error = e, "a job page failed; it is tried again");
+        // Until none is left running (the index may show a job just started a moment late,
+        // so an empty read right after a start is read once more).
+        let mut empty_reads = 0;
+        while empty_reads < 2 {
+            match app.jobs.running().await {
+                Ok(jobs) if jobs.is_empty() => {
+                    empty_reads += 1;
+                    tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+                }
+                Ok(jobs) => {
+                    empty_reads = 0;
+                    for job in &jobs {
+                        if let Err(e) = step(&app, job).await {
+                            tracing::warn!(job = job.id, error = e, "a job page failed; it is tried again");
+                            tokio::time::sleep(std::time::Duration::from_secs(1)).await;
+                        }
                     }
                 }
-                !jobs.is_empty()
+                Err(e) => {
+                    tracing::warn!(error = %e, "cannot read the running jobs; trying again");
+                    tokio::time::sleep(std::time::Duration::from_secs(1)).await;
+                }
             }
-            Err(e) => {
-                tracing::warn!(error = %e, "cannot read the running jobs");
-                false
-            }
-        };
-        if !busy {
-            tokio::time::sleep(IDLE).await;
         }
+        app.jobs.started().await;
     }
 }
 

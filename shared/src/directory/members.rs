@@ -84,6 +84,11 @@ impl Presence {
         let unknown: Vec<Key> = unknown.into_iter().collect();
         let mut found = BTreeSet::new();
         for item in table.batch_get(&unknown).await? {
+            if item.key.pk.ends_with(GROUPS_PARTITION_SUFFIX) {
+                // A group read with the members: the license type it gives, for the writes.
+                let license = item.str(GROUP_LICENSE).and_then(|l| l.parse::<LicenseType>().ok());
+                self.group_licenses.insert(GROUPS.id_of(&item).to_owned(), license);
+            }
             if item.size() + GROUP_ENTRY_BYTES + ITEM_HEADROOM > MAX_ITEM_BYTES {
                 self.full.insert(item.key.clone());
             }
@@ -207,6 +212,9 @@ pub(super) fn gives(license: Option<LicenseType>) -> Condition {
     }
 }
 
+/// How a group item's partition key ends (`keys::groups_partition`).
+const GROUPS_PARTITION_SUFFIX: &str = "#GROUPS";
+
 /// The attribute of a group item naming the license type it gives its members.
 pub(super) const GROUP_LICENSE: &str = "license";
 
@@ -267,6 +275,8 @@ impl Directory {
         let mut wanted: Vec<Key> = added.iter().map(|id| USERS.key(t, id)).collect();
         if let Some(g) = group_id {
             wanted.extend(added.iter().copied().chain(removed).map(|id| keys::member(t, g, id)));
+            // The group itself, in the same read: the license type it gives its members.
+            wanted.push(GROUPS.key(t, g));
         }
         presence.learn(&*self.table, wanted).await?;
         if let Some(missing) = added.iter().find(|id| !presence.exists(&USERS.key(t, id))) {

@@ -478,7 +478,7 @@ mod tests {
         );
         assert_eq!(route("PUT", "/manage/v1/subscriptions/s1/configurations/c1"), r#"405 ["GET", "PATCH", "DELETE"]"#);
         assert_eq!(route("GET", "/manage/v1/subscriptions/s1/configurations/c1/secret"), r#"405 ["POST"]"#);
-        assert_eq!(route("GET", "/manage/v1/subscriptions/s1"), "404");
+        assert_eq!(route("GET", "/manage/v1/subscriptions/s1/nothing"), "404");
         assert_eq!(route("GET", "/manage/v1"), "404");
         assert_eq!(split_stage("/prod/manage/v1/openapi.json"), ("/prod".into(), "/manage/v1/openapi.json".into()));
         assert_eq!(split_stage("/manage/v1"), ("".into(), "/manage/v1".into()));
