@@ -10,8 +10,12 @@ use crate::app::App;
 use crate::directory::Tenant;
 use crate::jobs::{Job, JobKind};
 
-/// Runs jobs until the task is dropped.
+/// Runs jobs until the task is dropped. First it serves the waiting queues a predecessor may
+/// have left with free seats.
 pub async fn run(app: Arc<App>) {
+    if let Err(e) = app.licenses.serve_every_queue().await {
+        tracing::warn!(error = %e, "cannot serve the waiting queues at start; the next seat change serves them");
+    }
     loop {
         // Until none is left running (the index may show a job just started a moment late,
         // so an empty read right after a start is read once more).

@@ -202,6 +202,27 @@ impl Licenses {
         self.serve_queues(seating.subscription(), seating.touched.clone(), Cause::Recycle).await
     }
 
+    /// Serves every queue of every subscription that recycles automatically and has free
+    /// seats: what a process does when it starts, for a predecessor that stopped between a
+    /// seat's release and serving its queue.
+    pub async fn serve_every_queue(&self) -> Result<(), StoreError> {
+        let mut query = Query::new(Index::Gsi1, keys::SUBSCRIPTIONS_INDEX);
+        loop {
+            let page = self.table.query(&query).await?;
+            for item in &page.items {
+                let Some(id) = item.key.pk.strip_prefix("SUB#") else { continue };
+                if Subscription::from_item(id, item).is_some_and(|s| s.recycling == Recycling::Automatic) {
+                    let limited = LicenseType::POOLED.into_iter().filter(|t| t.is_seat_limited()).collect();
+                    self.serve_queues(id, limited, Cause::Recycle).await?;
+                }
+            }
+            match page.next {
+                Some(next) => query.after = Some(next),
+                None => return Ok(()),
+            }
+        }
+    }
+
     /// Serves the queues of `pending` (and of the types the users served release), each
     /// while it has free seats and waiting users.
     async fn serve_queues(
