@@ -1,0 +1,244 @@
+//! Benchmark (not a test): an import into a subscription with fewer seats than users, through
+//! SCIM, on the durable embedded store (a SQLite file): 10,000 user creates, 100 groups of 100
+//! members, then a license type set on a 10,000-member group (a background job). Prints
+//! requests/s, p50/p99 latency and store calls per operation, and the job's members/s and
+//! store calls per member.
+//!
+//! ```text
+//! cargo bench -p tests --bench provisioning                 # 10,000 users, 6,000 read-only seats
+//! cargo bench -p tests --bench provisioning -- 2000         # fewer users (seats: 60%)
+//! ```
+
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use async_trait::async_trait;
+use futures::stream::{self, StreamExt};
+use serde_json::{json, Value};
+use shared::admin_tokens::Role;
+use shared::app::App;
+use shared::licenses::LicenseType;
+use shared::store::sqlite::SqliteTable;
+use shared::store::{Action, Item, Key, Page, Query, StoreError, Table};
+use shared::testing::TempDir;
+use tests::TestService;
+
+const USER: &str = "urn:ietf:params:scim:schemas:core:2.0:User";
+const GROUP: &str = "urn:ietf:params:scim:schemas:core:2.0:Group";
+const PATCH_OP: &str = "urn:ietf:params:scim:api:messages:2.0:PatchOp";
+const CONCURRENCY: usize = 16;
+
+/// The store, counting the calls that reach it.
+struct Counting {
+    inner: SqliteTable,
+    reads: AtomicU64,
+    transactions: AtomicU64,
+}
+
+#[async_trait]
+impl Table for Counting {
+    async fn get(&self, key: &Key) -> Result<Option<Item>, StoreError> {
+        self.reads.fetch_add(1, Ordering::Relaxed);
+        self.inner.get(key).await
+    }
+    async fn batch_get(&self, keys: &[Key]) -> Result<Vec<Item>, StoreError> {
+        self.reads.fetch_add(keys.len().div_ceil(100) as u64, Ordering::Relaxed);
+        self.inner.batch_get(keys).await
+    }
+    async fn query(&self, query: &Query) -> Result<Page, StoreError> {
+        self.reads.fetch_add(1, Ordering::Relaxed);
+        self.inner.query(query).await
+    }
+    async fn transact(&self, actions: Vec<Action>) -> Result<(), StoreError> {
+        self.transactions.fetch_add(1, Ordering::Relaxed);
+        self.inner.transact(actions).await
+    }
+}
+
+impl Counting {
+    fn calls(&self) -> (u64, u64) {
+        (self.reads.load(Ordering::Relaxed), self.transactions.load(Ordering::Relaxed))
+    }
+}
+
+/// One kind of request's figures.
+fn report(name: &str, mut latencies: Vec<Duration>, elapsed: Duration, calls: (u64, u64)) {
+    latencies.sort();
+    let n = latencies.len().max(1);
+    let at = |q: f64| latencies[((n as f64 * q) as usize).min(n - 1)].as_secs_f64() * 1000.0;
+    println!(
+        "| {name} | {n} | {:.0} | {:.2} | {:.2} | {:.2} | {:.2} |",
+        n as f64 / elapsed.as_secs_f64(),
+        at(0.5),
+        at(0.99),
+        calls.0 as f64 / n as f64,
+        calls.1 as f64 / n as f64
+    );
+}
+
+/// Sends `requests` (method, path, body) with [`CONCURRENCY`] in flight; asserts `status`.
+async fn run(
+    http: &reqwest::Client,
+    auth: &str,
+    requests: Vec<(reqwest::Method, String, Value)>,
+    status: u16,
+) -> (Vec<Duration>, Vec<Value>, Duration) {
+    let started = Instant::now();
+    let answers: Vec<(Duration, Value)> = stream::iter(requests)
+        .map(|(method, url, body)| {
+            let (http, auth) = (http.clone(), auth.to_owned());
+            async move {
+                let sent = Instant::now();
+                let resp = http
+                    .request(method, &url)
+                    .header("authorization", auth)
+                    .json(&body)
+                    .send()
+                    .await
+                    .expect("an answer");
+                let got = resp.status().as_u16();
+                let text = resp.text().await.unwrap_or_default();
+                assert_eq!(got, status, "{url}: {text}");
+                (sent.elapsed(), serde_json::from_str(&text).unwrap_or(Value::Null))
+            }
+        })
+        .buffered(CONCURRENCY)
+        .collect()
+        .await;
+    let elapsed = started.elapsed();
+    let (latencies, bodies) = answers.into_iter().unzip();
+    (latencies, bodies, elapsed)
+}
+
+#[tokio::main]
+async fn main() {
+    let users: usize = std::env::args().nth(1).and_then(|a| a.parse().ok()).unwrap_or(10_000);
+    let seats = (users * 6 / 10) as i64;
+    let dir = TempDir::new();
+    let table = Arc::new(Counting {
+        inner: SqliteTable::open(&dir.path().join("bench.sqlite3")).expect("a store"),
+        reads: AtomicU64::new(0),
+        transactions: AtomicU64::new(0),
+    });
+    let svc = TestService::start_with(App::embedded(table.clone())).await;
+    let tenant = svc.create_tenant("okta", "read-only").await;
+    svc.app().licenses.set_purchased(local::LOCAL_SUBSCRIPTION, LicenseType::ReadOnly, seats).await.expect("seats");
+    let auth = format!(
+        "Basic {}",
+        base64::Engine::encode(
+            &base64::engine::general_purpose::STANDARD,
+            format!("{}:{}", tenant.client_id, tenant.client_secret)
+        )
+    );
+    let http = reqwest::Client::new();
+    let url = |path: &str| format!("{}{path}", tenant.tenant_url);
+    println!("{users} users (default read-only), {seats} read-only seats, {CONCURRENCY} requests in flight, durable SQLite\n");
+    println!("| operation | requests | requests/s | p50 ms | p99 ms | store reads / op | transactions / op |");
+    println!("|---|---|---|---|---|---|---|");
+
+    let creates = (0..users)
+        .map(|i| {
+            let body = json!({"schemas": [USER], "userName": format!("u{i}@bench.example"), "active": true,
+                              "name": {"givenName": "U", "familyName": format!("{i}")}});
+            (reqwest::Method::POST, url("/Users"), body)
+        })
+        .collect();
+    let before = table.calls();
+    let (latencies, bodies, elapsed) = run(&http, &auth, creates, 201).await;
+    let after = table.calls();
+    report("user create (with its seat or queue entry)", latencies, elapsed, (after.0 - before.0, after.1 - before.1));
+    let ids: Vec<String> = bodies.iter().map(|b| b["id"].as_str().expect("an id").to_owned()).collect();
+
+    let groups = (0..100)
+        .map(|g| {
+            (
+                reqwest::Method::POST,
+                url("/Groups"),
+                json!({"schemas": [GROUP], "displayName": format!("g{g}"), "members": []}),
+            )
+        })
+        .collect();
+    let before = table.calls();
+    let (latencies, bodies, elapsed) = run(&http, &auth, groups, 201).await;
+    let after = table.calls();
+    report("group create", latencies, elapsed, (after.0 - before.0, after.1 - before.1));
+    let group_ids: Vec<String> = bodies.iter().map(|b| b["id"].as_str().expect("an id").to_owned()).collect();
+    let adds = group_ids
+        .iter()
+        .enumerate()
+        .map(|(g, id)| {
+            let members: Vec<Value> = ids.iter().skip(g * 100).take(100).map(|m| json!({"value": m})).collect();
+            let body =
+                json!({"schemas": [PATCH_OP], "Operations": [{"op": "add", "path": "members", "value": members}]});
+            (reqwest::Method::PATCH, url(&format!("/Groups/{id}")), body)
+        })
+        .collect();
+    let before = table.calls();
+    let (latencies, _, elapsed) = run(&http, &auth, adds, 204).await;
+    let after = table.calls();
+    report("add 100 members (one PATCH)", latencies, elapsed, (after.0 - before.0, after.1 - before.1));
+
+    // One group of every user, then a license type for it: a background job.
+    let everyone = run(
+        &http,
+        &auth,
+        vec![(reqwest::Method::POST, url("/Groups"), json!({"schemas": [GROUP], "displayName": "everyone"}))],
+        201,
+    )
+    .await;
+    let everyone = everyone.1[0]["id"].as_str().expect("an id").to_owned();
+    let fills = ids
+        .chunks(256)
+        .map(|chunk| {
+            let members: Vec<Value> = chunk.iter().map(|m| json!({"value": m})).collect();
+            let body =
+                json!({"schemas": [PATCH_OP], "Operations": [{"op": "add", "path": "members", "value": members}]});
+            (reqwest::Method::PATCH, url(&format!("/Groups/{everyone}")), body)
+        })
+        .collect();
+    run(&http, &auth, fills, 204).await;
+    // Every user gets named through the group: read-only seats are released, nobody waits.
+    svc.app().licenses.set_purchased(local::LOCAL_SUBSCRIPTION, LicenseType::Named, users as i64).await.expect("seats");
+    let token = svc.admin_token(Role::Operator, None);
+    let manage = svc.manage_url();
+    let before = table.calls();
+    let started = Instant::now();
+    let answer = http
+        .put(format!("{manage}/subscriptions/local/groups/{everyone}/license"))
+        .bearer_auth(&token)
+        .json(&json!({"license": "named"}))
+        .send()
+        .await
+        .expect("an answer");
+    let status = answer.status().as_u16();
+    let job: Value = answer.json().await.expect("JSON");
+    if status == 202 {
+        let progress = format!("{manage}/subscriptions/local/jobs/{}", job["job"].as_str().expect("a job"));
+        loop {
+            let now: Value =
+                http.get(&progress).bearer_auth(&token).send().await.expect("an answer").json().await.expect("JSON");
+            if now["state"] == "done" {
+                break;
+            }
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+    }
+    let elapsed = started.elapsed();
+    let after = table.calls();
+    let per_member = |n: u64| n as f64 / users as f64;
+    println!(
+        "\ngroup license on a {users}-member group ({}): {:.1} s, {:.0} members/s, {:.3} store reads and {:.3} transactions per member",
+        if status == 202 { "a background job" } else { "in the request" },
+        elapsed.as_secs_f64(),
+        users as f64 / elapsed.as_secs_f64(),
+        per_member(after.0 - before.0),
+        per_member(after.1 - before.1)
+    );
+    let check = svc.app().licenses.check(local::LOCAL_SUBSCRIPTION).await.expect("a check");
+    for pool in &check.pools {
+        println!("{}: purchased {}, used {}, waiting {}", pool.license, pool.purchased, pool.used, pool.waiting);
+    }
+    println!("check: ok = {}", check.ok);
+    assert!(check.ok, "{:?}", check.problems);
+}
