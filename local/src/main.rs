@@ -98,6 +98,9 @@ enum ConfigurationCommand {
     Create {
         #[arg(long)]
         name: String,
+        /// The subscription it provisions users into (it must exist; `local` is made on demand).
+        #[arg(long, default_value = local::LOCAL_SUBSCRIPTION)]
+        subscription: String,
         /// named, concurrent, read-only or none.
         #[arg(long)]
         default_license: LicenseType,
@@ -196,9 +199,9 @@ async fn main() -> ExitCode {
             .map(|token| println!("{token}")),
         Command::Check { subscription, store } => check(&subscription, &store).await,
         Command::Jwks { data_dir } => DevIssuer::load_or_create(&data_dir).map(|issuer| println!("{}", issuer.jwks())),
-        Command::Configuration { command: ConfigurationCommand::Create { name, default_license, out, store } } => {
-            create(&name, default_license, &out, &store).await
-        }
+        Command::Configuration {
+            command: ConfigurationCommand::Create { name, subscription, default_license, out, store },
+        } => create(&subscription, &name, default_license, &out, &store).await,
         Command::Configuration { command: ConfigurationCommand::RotateSecret { tenant, out, store } } => {
             rotate(&tenant, &out, &store).await
         }
@@ -257,9 +260,27 @@ async fn serve(addr: SocketAddr, public_url: Option<&str>, store: &StoreArgs) ->
     local::serve(listener, app).await.map_err(|e| format!("server stopped: {e}"))
 }
 
-async fn create(name: &str, license: LicenseType, out: &Output, store: &StoreArgs) -> Result<(), String> {
+async fn create(
+    subscription: &str,
+    name: &str,
+    license: LicenseType,
+    out: &Output,
+    store: &StoreArgs,
+) -> Result<(), String> {
     let (app, settings) = store.open(out.base_url()).await?;
-    let created = local::create_configuration(&app, name, license).await?;
+    let created = match subscription {
+        local::LOCAL_SUBSCRIPTION => local::create_configuration(&app, name, license).await?,
+        other => {
+            app.licenses
+                .existing_subscription(other)
+                .await
+                .map_err(|e| format!("{e}: create it first through the admin API (POST /manage/v1/subscriptions)"))?;
+            app.tenants
+                .create_configuration(other, name, license)
+                .await
+                .map_err(|e| format!("cannot create the configuration: {e}"))?
+        }
+    };
     print_credentials(&created, out, &settings);
     Ok(())
 }

@@ -196,6 +196,24 @@ async fn configuration_create_works_beside_a_running_server() {
     assert!(!again.status.success());
     assert!(again.stdout.is_empty());
     assert!(String::from_utf8_lossy(&again.stderr).contains("already exists"));
+    // Another subscription must exist first.
+    let elsewhere = Command::new(BIN)
+        .args([
+            "configuration",
+            "create",
+            "--name",
+            "X",
+            "--default-license",
+            "named",
+            "--subscription",
+            "nope",
+            "--data-dir",
+        ])
+        .arg(&dir)
+        .output()
+        .expect("run configuration create");
+    assert!(!elsewhere.status.success());
+    assert!(String::from_utf8_lossy(&elsewhere.stderr).contains("POST /manage/v1/subscriptions"));
     server.stop();
     let _ = std::fs::remove_dir_all(&dir);
 }
