@@ -6,13 +6,14 @@
 //!   [`edge::manage`] the admin API.
 //! - [`app`]: the composition root, building the services over the engines once per process.
 //! - Services, each with its own error type: [`tenants`] (provisioning configurations, their
-//!   secrets, authentication) and [`directory`] (the SCIM users, groups and memberships).
+//!   secrets, authentication), [`directory`] (the SCIM users, groups and memberships),
+//!   [`licenses`] (subscriptions, seat pools, subscription users, waiting queues), [`audit`]
+//!   (the trail of license changes) and [`jobs`] (background work, done by the [`worker`]).
 //!   They write through the [`transaction`] builder over the key layout of [`keys`].
 //! - [`scim`]: the SCIM 2.0 protocol itself: schemas, filters, PATCH, errors. No I/O.
 //! - Ports and their engines: [`store`] (the Table), [`secrets`] (where verifiers live).
 //! - Leaves: [`auth`] (SCIM credentials), [`admin_tokens`] (the admin API's bearer tokens) and
-//!   [`admin_issuer`] (where a process gets its token verifier), [`casefold`] (case-insensitive matching), [`licenses`]
-//!   (license types), [`clock`], [`settings`], [`public_url`] (the base of every URL an
+//!   [`admin_issuer`] (where a process gets its token verifier), [`casefold`] (case-insensitive matching), [`clock`], [`settings`], [`public_url`] (the base of every URL an
 //!   answer carries: configured, never the `Host`).
 //!
 //! No module imports one that imports it (`tests/layers.rs` checks).
