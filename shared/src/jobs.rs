@@ -75,7 +75,7 @@ impl Job {
     fn from_item(item: &Item) -> Option<Job> {
         Some(Job {
             id: item.key.sk.clone(),
-            subscription: item.key.pk.strip_prefix("SUB#")?.strip_suffix("#JOBS")?.to_owned(),
+            subscription: keys::jobs_subscription(&item.key.pk)?.to_owned(),
             tenant: item.str("tenant")?.to_owned(),
             kind: match item.str("kind")? {
                 "group-license" => JobKind::GroupLicense { group: item.str("group")?.to_owned() },

@@ -82,6 +82,11 @@ pub fn groups_partition(tenant: &str) -> String {
     format!("T#{tenant}#GROUPS")
 }
 
+/// The tenant of a group item's partition key (the inverse of [`groups_partition`]).
+pub fn groups_tenant(pk: &str) -> Option<&str> {
+    pk.strip_prefix("T#")?.strip_suffix("#GROUPS")
+}
+
 pub const GROUP_PREFIX: &str = "G#";
 
 /// displayName sentinel of a group: case-folded.
@@ -109,6 +114,12 @@ pub fn member(tenant: &str, group_id: &str, user_id: &str) -> Key {
 /// The partition of a subscription's own items: its settings (`META`) and its seat pools.
 fn subscription_partition(subscription: &str) -> String {
     format!("SUB#{subscription}")
+}
+
+/// The subscription of a subscription item's partition key (the inverse of
+/// [`subscription`]'s).
+pub fn subscription_of(pk: &str) -> Option<&str> {
+    pk.strip_prefix("SUB#")
 }
 
 /// A subscription's settings (name, recycling): `SUB#<sub>` / `META`.
@@ -166,6 +177,11 @@ pub fn subscription_groups(subscription: &str) -> String {
 /// The partition of a subscription's background jobs (sort key: the job id).
 pub fn jobs(subscription: &str) -> String {
     format!("SUB#{subscription}#JOBS")
+}
+
+/// The subscription of a job item's partition key (the inverse of [`jobs`]).
+pub fn jobs_subscription(pk: &str) -> Option<&str> {
+    pk.strip_prefix("SUB#")?.strip_suffix("#JOBS")
 }
 
 /// The index partition listing every job still running, in every subscription: what a worker

@@ -514,7 +514,7 @@ async fn snapshot(svc: &TestService, subscriptions: &[&str]) -> Vec<String> {
         all.push(format!("{configurations:?}"));
         all.push(format!("{:?}", app.licenses.pools(sub).await.expect("pools")));
         all.push(format!("{:?}", app.licenses.holders(sub).await.expect("users")));
-        all.push(format!("{:?}", app.directory.subscription_groups(sub, None, 1000).await.expect("groups").0));
+        all.push(format!("{:?}", app.directory.subscription_groups(sub).await.expect("groups")));
     }
     all
 }

@@ -13,7 +13,8 @@ use crate::keys;
 use crate::licenses::{self, LicenseType, Reason, Seating};
 use crate::scim::ScimError;
 use crate::store::{
-    Action, Condition, Cursor, Index, Item, Query, SortKeyCondition, StoreError, Update, MAX_TRANSACT_ACTIONS,
+    query_all, Action, Condition, Cursor, Index, Item, Query, SortKeyCondition, StoreError, Update,
+    MAX_TRANSACT_ACTIONS,
 };
 use crate::transaction::{Failure, Transaction};
 
@@ -40,7 +41,7 @@ pub struct SubscriptionGroup {
 
 impl SubscriptionGroup {
     fn from_item(item: &Item) -> Option<SubscriptionGroup> {
-        let tenant = item.key.pk.strip_prefix("T#")?.strip_suffix("#GROUPS")?.to_owned();
+        let tenant = keys::groups_tenant(&item.key.pk)?.to_owned();
         let doc: serde_json::Value = serde_json::from_str(item.str("doc")?).ok()?;
         Some(SubscriptionGroup {
             id: GROUPS.id_of(item).to_owned(),
@@ -60,18 +61,12 @@ pub struct LicensePage {
 }
 
 impl Directory {
-    /// The provisioned groups of a subscription, in id order, a page at a time.
-    pub async fn subscription_groups(
-        &self,
-        subscription: &str,
-        after: Option<Cursor>,
-        limit: usize,
-    ) -> Result<(Vec<SubscriptionGroup>, Option<Cursor>), ScimError> {
+    /// The provisioned groups of a subscription, in id order.
+    pub async fn subscription_groups(&self, subscription: &str) -> Result<Vec<SubscriptionGroup>, StoreError> {
         let mut query = Query::new(Index::Gsi1, keys::subscription_groups(subscription));
-        query.after = after;
-        query.limit = limit;
-        let page = self.table.query(&query).await?;
-        Ok((page.items.iter().filter_map(SubscriptionGroup::from_item).collect(), page.next))
+        query.limit = 1000;
+        let items = query_all(&*self.table, query).await?;
+        Ok(items.iter().filter_map(SubscriptionGroup::from_item).collect())
     }
 
     /// The provisioned group `id` of a subscription, if there is one.

@@ -20,7 +20,8 @@ use crate::keys;
 use crate::licenses::{self, LicenseType, Reason, Seating};
 use crate::scim::ScimError;
 use crate::store::{
-    Action, Condition, Index, Item, Key, Query, StoreError, Table, Update, MAX_ITEM_BYTES, MAX_TRANSACT_ACTIONS,
+    query_all, Action, Condition, Index, Item, Key, Query, StoreError, Table, Update, MAX_ITEM_BYTES,
+    MAX_TRANSACT_ACTIONS,
 };
 use crate::transaction::{Failure, Transaction};
 
@@ -84,7 +85,7 @@ impl Presence {
         let unknown: Vec<Key> = unknown.into_iter().collect();
         let mut found = BTreeSet::new();
         for item in table.batch_get(&unknown).await? {
-            if item.key.pk.ends_with(GROUPS_PARTITION_SUFFIX) {
+            if keys::groups_tenant(&item.key.pk).is_some() {
                 // A group read with the members: the license type it gives, for the writes.
                 let license = item.str(GROUP_LICENSE).and_then(|l| l.parse::<LicenseType>().ok());
                 self.group_licenses.insert(GROUPS.id_of(&item).to_owned(), license);
@@ -212,9 +213,6 @@ pub(super) fn gives(license: Option<LicenseType>) -> Condition {
     }
 }
 
-/// How a group item's partition key ends (`keys::groups_partition`).
-const GROUPS_PARTITION_SUFFIX: &str = "#GROUPS";
-
 /// The attribute of a group item naming the license type it gives its members.
 pub(super) const GROUP_LICENSE: &str = "license";
 
@@ -296,15 +294,7 @@ impl Directory {
     pub(super) async fn member_items(&self, tenant: &Tenant, group_id: &str) -> Result<Vec<Item>, StoreError> {
         let mut query = Query::new(Index::Base, keys::members_partition(tenant.id(), group_id));
         query.limit = 1000;
-        let mut items = Vec::new();
-        loop {
-            let page = self.table.query(&query).await?;
-            items.extend(page.items);
-            match page.next {
-                Some(next) => query.after = Some(next),
-                None => return Ok(items),
-            }
-        }
+        query_all(&*self.table, query).await
     }
 
     /// Adds those of `members` (canonical ids) that are users and not members yet.

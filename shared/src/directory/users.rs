@@ -17,7 +17,8 @@ use crate::scim::patch;
 use crate::scim::resource::validate;
 use crate::scim::schema::USER_TYPE;
 use crate::scim::ScimError;
-use crate::store::{Action, Condition, Item, Update};
+use crate::store::{Action, Condition, Item, Key, Update};
+use crate::tenants::Configuration;
 use crate::transaction::Failure;
 
 impl Directory {
@@ -56,9 +57,7 @@ impl Directory {
             None => (None, describe(Holder::new(id, "", &now()), doc, tenant), Cause::ScimCreate),
             Some(holder) => {
                 // Its userName sentinel names it already; now it names this tenant too.
-                let user_name = USERS.unique.iter().find(|(attr, _, _)| *attr == "userName");
-                let value = doc.get("userName").and_then(Value::as_str).unwrap_or_default();
-                if let Some(key) = user_name.and_then(|unique| Kind::sentinel_key(tenant, unique, value)) {
+                if let Some(key) = user_name_key(tenant, doc) {
                     let updates = vec![Update::Set("tenant".into(), tenant.id().into())];
                     let condition = Some(Condition::AttrEq("id".into(), id.into()));
                     write.push(Part::Resource, Action::Update { key, updates, condition });
@@ -89,9 +88,7 @@ impl Directory {
     /// (so this one may take it over); a 409 saying who has it otherwise. None: it went
     /// meanwhile (try again).
     async fn adoptable(&self, tenant: &Tenant, doc: &Map<String, Value>) -> Result<Option<Holder>, ScimError> {
-        let value = doc.get("userName").and_then(Value::as_str).unwrap_or_default();
-        let unique = USERS.unique.iter().find(|(attr, _, _)| *attr == "userName");
-        let Some(key) = unique.and_then(|unique| Kind::sentinel_key(tenant, unique, value)) else { return Ok(None) };
+        let Some(key) = user_name_key(tenant, doc) else { return Ok(None) };
         let Some(sentinel) = self.table.get(&key).await? else { return Ok(None) };
         match sentinel.str("tenant") {
             Some(owner) if owner == tenant.id() => {
@@ -99,7 +96,8 @@ impl Directory {
             }
             Some(owner) => {
                 let configuration = self.table.get(&keys::tenant(owner)).await?;
-                let name = configuration.as_ref().and_then(|c| c.str("name")).unwrap_or(owner);
+                let configuration = configuration.as_ref().and_then(Configuration::from_item);
+                let name = configuration.as_ref().map_or(owner, |c| c.name.as_str());
                 Err(ScimError::uniqueness(format!(
                     "This userName belongs to a user of the provisioning configuration {name:?}: a userName names \
                      one user in the whole subscription. Remove it there first, or use another userName."
@@ -133,14 +131,13 @@ impl Directory {
         if new.is_some_and(|new| kept(new) == kept(old)) {
             return Ok(None);
         }
-        let doc = new;
         let subscription = &tenant.configuration.subscription;
         let (snapshot, before) =
             futures::join!(self.licenses.snapshot(subscription), self.licenses.holder(subscription, id));
         let before = before?;
         // A user created before subscription users existed becomes one on its next change.
         let current = before.clone().unwrap_or_else(|| Holder::new(id, "", &now()));
-        let (after, cause) = match doc {
+        let (after, cause) = match new {
             Some(doc) => {
                 let after = describe(current.clone(), doc, tenant);
                 let cause = match (current.enabled, after.enabled) {
@@ -239,6 +236,12 @@ impl Directory {
     pub async fn list_users(&self, tenant: &Tenant, params: &ListParams) -> Result<ListPage, ScimError> {
         listing::list(self, tenant, &USERS, params).await
     }
+}
+
+/// The key of the userName sentinel of `doc` (which a checked document has).
+fn user_name_key(tenant: &Tenant, doc: &Map<String, Value>) -> Option<Key> {
+    let unique = USERS.unique.iter().find(|(attr, _, _)| *attr == "userName")?;
+    Kind::sentinel_key(tenant, unique, doc.get("userName")?.as_str()?)
 }
 
 /// How one attempt at a create ended.

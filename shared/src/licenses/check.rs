@@ -8,7 +8,7 @@ use serde::Serialize;
 
 use super::{Holder, LicenseError, LicenseType, Licenses, Recycling};
 use crate::keys;
-use crate::store::{Index, Item, Query, StoreError, Table};
+use crate::store::{query_all, Index, Item, Query, StoreError, Table};
 
 /// One pool's counts as stored and as recounted.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -32,19 +32,11 @@ pub struct Check {
     pub problems: Vec<String>,
 }
 
-/// Every item of a partition, page by page.
+/// Every item of a partition.
 async fn partition(table: &dyn Table, pk: String) -> Result<Vec<Item>, StoreError> {
     let mut query = Query::new(Index::Base, pk);
     query.limit = 1000;
-    let mut items = Vec::new();
-    loop {
-        let page = table.query(&query).await?;
-        items.extend(page.items);
-        match page.next {
-            Some(next) => query.after = Some(next),
-            None => return Ok(items),
-        }
-    }
+    query_all(table, query).await
 }
 
 impl Licenses {
@@ -56,8 +48,7 @@ impl Licenses {
 
     /// Recounts the subscription's seats and queues from its users.
     pub async fn check(&self, subscription: &str) -> Result<Check, LicenseError> {
-        self.existing_subscription(subscription).await?;
-        let snapshot = self.snapshot(subscription).await?;
+        let (_, snapshot) = self.existing_snapshot(subscription).await?;
         let mut problems = Vec::new();
         let mut holders = Vec::new();
         for item in partition(&*self.table, keys::subscription_users(subscription)).await? {
@@ -68,7 +59,7 @@ impl Licenses {
         }
         let mut pools = Vec::new();
         for license in LicenseType::POOLED {
-            let pool = snapshot.pools.get(&license).copied().unwrap_or(super::Pool::empty(license));
+            let pool = snapshot.pool(license);
             let counted = holders.iter().filter(|h| h.license == license).count() as i64;
             let waiters: BTreeMap<String, &Holder> = holders
                 .iter()
@@ -108,7 +99,7 @@ impl Licenses {
                 if count.used > count.purchased {
                     problems.push(format!("{license}: {} seats used of {} purchased", count.used, count.purchased));
                 }
-                if snapshot.recycling == Recycling::Automatic && count.waiting > 0 && count.used < count.purchased {
+                if snapshot.recycling() == Recycling::Automatic && count.waiting > 0 && count.used < count.purchased {
                     problems.push(format!(
                         "{license}: {} seats free while {} users wait",
                         count.purchased - count.used,

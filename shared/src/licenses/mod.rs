@@ -144,19 +144,23 @@ impl Licenses {
 
     /// The pools of a subscription, in [`LicenseType::POOLED`] order.
     pub async fn pools(&self, subscription: &str) -> Result<Vec<Pool>, LicenseError> {
-        self.existing_subscription(subscription).await?;
-        let keys: Vec<_> = LicenseType::POOLED.iter().map(|t| keys::pool(subscription, t.as_str())).collect();
-        let items = self.table.batch_get(&keys).await?;
-        Ok(LicenseType::POOLED
-            .iter()
-            .map(|&t| Pool::from_item(t, items.iter().find(|i| i.key == keys::pool(subscription, t.as_str()))))
-            .collect())
+        Ok(self.existing_snapshot(subscription).await?.1.pools())
+    }
+
+    /// A subscription that exists and its snapshot (one batch read), or
+    /// [`LicenseError::UnknownSubscription`].
+    pub async fn existing_snapshot(&self, subscription: &str) -> Result<(Subscription, Snapshot), LicenseError> {
+        let snapshot = self.snapshot(subscription).await?;
+        match snapshot.found.clone() {
+            Some(found) => Ok((found, snapshot)),
+            None => Err(LicenseError::UnknownSubscription(subscription.to_owned())),
+        }
     }
 }
 
 impl Licenses {
-    /// The subscription's recycling mode and pools, read at once (one batch read). A
-    /// subscription that is not there reads as `automatic` with no seats.
+    /// The subscription and its pools, read at once (one batch read). A subscription that is
+    /// not there reads as `automatic` with no seats.
     pub async fn snapshot(&self, subscription: &str) -> Result<Snapshot, StoreError> {
         let meta = keys::subscription(subscription);
         let pool_keys: Vec<_> = LicenseType::POOLED.iter().map(|t| keys::pool(subscription, t.as_str())).collect();
@@ -164,13 +168,10 @@ impl Licenses {
         wanted.push(meta.clone());
         let items = self.table.batch_get(&wanted).await?;
         let find = |key: &crate::store::Key| items.iter().find(|i| &i.key == key);
-        let recycling = find(&meta)
-            .and_then(|item| Subscription::from_item(subscription, item))
-            .map(|s| s.recycling)
-            .unwrap_or_default();
+        let found = find(&meta).and_then(|item| Subscription::from_item(subscription, item));
         let pools =
             LicenseType::POOLED.iter().zip(&pool_keys).map(|(&t, k)| (t, Pool::from_item(t, find(k)))).collect();
-        Ok(Snapshot { subscription: subscription.to_owned(), recycling, pools })
+        Ok(Snapshot { subscription: subscription.to_owned(), found, pools })
     }
 
     /// The subscription user `id`, if there is one.
@@ -210,7 +211,7 @@ impl Licenses {
         loop {
             let page = self.table.query(&query).await?;
             for item in &page.items {
-                let Some(id) = item.key.pk.strip_prefix("SUB#") else { continue };
+                let Some(id) = keys::subscription_of(&item.key.pk) else { continue };
                 if Subscription::from_item(id, item).is_some_and(|s| s.recycling == Recycling::Automatic) {
                     let limited = LicenseType::POOLED.into_iter().filter(|t| t.is_seat_limited()).collect();
                     self.serve_queues(id, limited, Cause::Recycle).await?;
@@ -250,7 +251,7 @@ impl Licenses {
         let mut lost = 0;
         while lost < ATTEMPTS {
             let snapshot = self.snapshot(subscription).await?;
-            let pool = snapshot.pools.get(&license).copied().unwrap_or(Pool::empty(license));
+            let pool = snapshot.pool(license);
             let n = pool.free().min(pool.waiting).min(SERVED_PER_TRANSACTION as i64);
             if n <= 0 {
                 break;
@@ -293,9 +294,7 @@ impl Licenses {
     /// Commits a plan on its own; `Ok(false)` when a condition failed (plan again).
     async fn commit(&self, seating: &Seating) -> Result<bool, StoreError> {
         let mut write = Transaction::new();
-        for action in seating.actions() {
-            write.push((), action);
-        }
+        seating.push_into(&mut write, ());
         match write.commit(&*self.table).await {
             Ok(()) => Ok(true),
             Err(Failure::Condition(())) => Ok(false),
@@ -318,7 +317,7 @@ impl Licenses {
         if !(0..=MAX_PURCHASE).contains(&purchased) {
             return Err(LicenseError::InvalidPurchase);
         }
-        self.existing_subscription(subscription).await?;
+        let recycling = self.existing_subscription(subscription).await?.recycling;
         let key = keys::pool(subscription, license.as_str());
         for _ in 0..ATTEMPTS {
             let pool = Pool::from_item(license, self.table.get(&key).await?.as_ref());
@@ -340,7 +339,7 @@ impl Licenses {
                         // Every free seat, in manual recycling too: a seat freed earlier stayed
                         // free for the admin to decide, and buying more is that decision.
                         let released = self.serve_queue(subscription, license, Cause::Purchase).await?;
-                        if self.snapshot(subscription).await?.recycling == Recycling::Automatic {
+                        if recycling == Recycling::Automatic {
                             self.serve_queues(subscription, released, Cause::Recycle).await?;
                         }
                     }

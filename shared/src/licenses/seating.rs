@@ -12,18 +12,37 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use super::{Holder, LicenseType, Pool, Recycling};
+use super::{Holder, LicenseType, Pool, Recycling, Subscription};
 use crate::audit::{Cause, Entry};
 use crate::clock::now;
 use crate::keys;
 use crate::store::{Action, Condition, Item, Update};
 
-/// The subscription's recycling mode and pools, as read once for a plan.
+/// The subscription and its pools, as read once (one batch read) for a plan.
 #[derive(Debug, Clone)]
 pub struct Snapshot {
     pub subscription: String,
-    pub recycling: Recycling,
-    pub pools: BTreeMap<LicenseType, Pool>,
+    /// The subscription's item; None when it is not there (it then reads as `automatic`
+    /// recycling with no seats).
+    pub found: Option<Subscription>,
+    /// Every pooled type's pool.
+    pub(super) pools: BTreeMap<LicenseType, Pool>,
+}
+
+impl Snapshot {
+    pub fn recycling(&self) -> Recycling {
+        self.found.as_ref().map(|s| s.recycling).unwrap_or_default()
+    }
+
+    /// The pool of `license` (an empty one for a type without a pool).
+    pub fn pool(&self, license: LicenseType) -> Pool {
+        self.pools.get(&license).copied().unwrap_or(Pool::empty(license))
+    }
+
+    /// The pools, in [`LicenseType::POOLED`] order.
+    pub fn pools(&self) -> Vec<Pool> {
+        LicenseType::POOLED.map(|t| self.pool(t)).to_vec()
+    }
 }
 
 /// How one pool's counts move in a plan, and what its condition must say.
@@ -69,7 +88,7 @@ impl Seating {
     }
 
     pub fn recycling(&self) -> Recycling {
-        self.snapshot.recycling
+        self.snapshot.recycling()
     }
 
     /// Whether the plan writes nothing.
@@ -79,24 +98,22 @@ impl Seating {
 
     /// Free seats of `license` as this plan leaves them.
     fn free(&self, license: LicenseType) -> i64 {
-        let pool = self.snapshot.pools.get(&license).copied().unwrap_or(Pool::empty(license));
         let moved = self.moves.get(&license).map_or(0, |m| m.used);
-        pool.free().saturating_sub(moved)
+        self.snapshot.pool(license).free().saturating_sub(moved)
     }
 
     fn waiting(&self, license: LicenseType) -> i64 {
-        let pool = self.snapshot.pools.get(&license).map_or(0, |p| p.waiting);
-        pool + self.moves.get(&license).map_or(0, |m| m.waiting)
+        self.snapshot.pool(license).waiting + self.moves.get(&license).map_or(0, |m| m.waiting)
     }
 
     /// Plans `after` (a user as `before` was, with its identity, state, override, default or
     /// groups changed by the caller; None before: a new user): its target, and the seat it
     /// takes or the queue it joins. Its version moves on, conditional on `before`'s.
     pub fn seat(&mut self, before: Option<&Holder>, mut after: Holder, reason: &Reason) {
-        let target = after.target_under(self.snapshot.recycling);
+        let target = after.target_under(self.recycling());
         after.target = target;
         let held = after.license;
-        let queued_for = before.filter(|b| b.is_waiting()).map(|b| (b.target, b.waiting_since.clone()));
+        let queued_for = before.and_then(|b| Some((b.target, b.waiting_since.clone()?)));
         let may_take = |seating: &Seating| {
             !target.is_seat_limited() || (seating.free(target) >= 1 && (reason.explicit || seating.waiting(target) < 1))
         };
@@ -133,7 +150,8 @@ impl Seating {
         self.release(holder.license);
         after.license = holder.target;
         after.waiting_since = None;
-        self.leave_queue(&holder.id, Some(&(holder.target, holder.waiting_since.clone())));
+        let queued = holder.waiting_since.clone().map(|since| (holder.target, since));
+        self.leave_queue(&holder.id, queued.as_ref());
         self.write_holder(Some(holder), after, reason);
     }
 
@@ -164,8 +182,9 @@ impl Seating {
         }
     }
 
-    fn leave_queue(&mut self, id: &str, queued: Option<&(LicenseType, Option<String>)>) {
-        let Some((license, Some(since))) = queued else { return };
+    /// Takes the user `id` out of the queue it is in (`queued`: its type and place), if any.
+    fn leave_queue(&mut self, id: &str, queued: Option<&(LicenseType, String)>) {
+        let Some((license, since)) = queued else { return };
         let key = keys::waiting(&self.snapshot.subscription, license.as_str(), since, id);
         self.actions.push(Action::Delete { key, condition: Some(Condition::Exists) });
         self.pool(*license).waiting -= 1;

@@ -308,3 +308,17 @@ pub trait Table: Send + Sync + 'static {
     /// Applies every action or none. At most [`MAX_TRANSACT_ACTIONS`], at most one per key.
     async fn transact(&self, actions: Vec<Action>) -> Result<(), StoreError>;
 }
+
+/// Every item `query` selects, page after page (for partitions whose whole content a caller
+/// needs: a group's members, a subscription's configurations or users).
+pub async fn query_all(table: &dyn Table, mut query: Query) -> Result<Vec<Item>, StoreError> {
+    let mut items = Vec::new();
+    loop {
+        let page = table.query(&query).await?;
+        items.extend(page.items);
+        match page.next {
+            Some(next) => query.after = Some(next),
+            None => return Ok(items),
+        }
+    }
+}

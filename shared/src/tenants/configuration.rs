@@ -46,7 +46,9 @@ impl Configuration {
             .with(GSI1_SK, fold(&self.name))
     }
 
-    pub(super) fn from_item(item: &Item) -> Option<Configuration> {
+    /// The configuration a configuration item holds (read where the tenants service is not
+    /// at hand: the directory names a userName's owner).
+    pub(crate) fn from_item(item: &Item) -> Option<Configuration> {
         Some(Configuration {
             tenant: keys::tenant_of(&item.key.pk)?.to_owned(),
             subscription: item.str("subscription")?.to_owned(),

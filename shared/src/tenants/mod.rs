@@ -21,7 +21,7 @@ use crate::clock::now;
 use crate::keys;
 use crate::licenses::LicenseType;
 use crate::secrets::SecretStore;
-use crate::store::{Action, Condition, Index, Item, Query, StoreError, Table, Update, GSI1_SK};
+use crate::store::{query_all, Action, Condition, Index, Item, Query, StoreError, Table, Update, GSI1_SK};
 use crate::transaction::{Failure, Transaction};
 use cache::{CredentialCache, Credentials};
 
@@ -279,16 +279,8 @@ impl Tenants {
 
     /// The configurations of a subscription, by name.
     pub async fn configurations(&self, subscription: &str) -> Result<Vec<Configuration>, StoreError> {
-        let mut query = Query::new(Index::Gsi1, keys::configurations_index(subscription));
-        let mut found = Vec::new();
-        loop {
-            let page = self.table.query(&query).await?;
-            found.extend(page.items.iter().filter_map(Configuration::from_item));
-            match page.next {
-                Some(next) => query.after = Some(next),
-                None => return Ok(found),
-            }
-        }
+        let items = query_all(&*self.table, Query::new(Index::Gsi1, keys::configurations_index(subscription))).await?;
+        Ok(items.iter().filter_map(Configuration::from_item).collect())
     }
 
     /// The configuration of `tenant` if the `Authorization` header opens it. Unknown tenants,

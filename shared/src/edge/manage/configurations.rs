@@ -32,7 +32,7 @@ pub enum Status {
 }
 
 impl Status {
-    fn of(enabled: bool) -> Status {
+    pub(super) fn of(enabled: bool) -> Status {
         if enabled {
             Status::Enabled
         } else {

@@ -9,6 +9,7 @@ use utoipa::ToSchema;
 use crate::admin_issuer::AdminAuthError;
 use crate::edge::ApiError;
 use crate::licenses::LicenseError;
+use crate::scim::ScimError;
 use crate::store::StoreError;
 use crate::tenants::TenantError;
 
@@ -149,6 +150,19 @@ impl From<StoreError> for ManageError {
                 tracing::error!(error = %other, "store failure");
                 ManageError::internal()
             }
+        }
+    }
+}
+
+/// The directory's errors (SCIM errors) in the admin API's terms.
+impl From<ScimError> for ManageError {
+    fn from(e: ScimError) -> ManageError {
+        match e.status {
+            400 => ManageError::invalid(e.detail),
+            404 => ManageError::not_found(e.detail),
+            409 => ManageError::conflict(e.detail),
+            503 => ManageError::unavailable(e.detail),
+            _ => ManageError::internal(),
         }
     }
 }

@@ -77,16 +77,8 @@ impl From<Job> for JobView {
     responses((status = 200, description = "The groups", body = Vec<GroupView>))
 )]
 pub async fn list(app: &App, call: Call) -> Result<Reply, ManageError> {
-    let mut groups = Vec::new();
-    let mut after = None;
-    loop {
-        let (page, next) = app.directory.subscription_groups(call.param("sub"), after, 1000).await.map_err(scim)?;
-        groups.extend(page.into_iter().map(GroupView::from));
-        match next {
-            Some(next) => after = Some(next),
-            None => return Reply::json(200, &groups),
-        }
-    }
+    let groups = app.directory.subscription_groups(call.param("sub")).await?;
+    Reply::json(200, &groups.into_iter().map(GroupView::from).collect::<Vec<_>>())
 }
 
 /// Sets the license type a group gives its members; their seats follow.
@@ -106,32 +98,21 @@ pub async fn set_license(app: &App, call: Call) -> Result<Reply, ManageError> {
     let body: SetGroupLicense = call.json()?;
     let (sub, id) = (call.param("sub"), call.param("id"));
     let not_found = || ManageError::not_found(format!("no provisioned group with id {id:?} in this subscription"));
-    let group = app.directory.subscription_group(sub, id).await.map_err(scim)?.ok_or_else(not_found)?;
+    let group = app.directory.subscription_group(sub, id).await?.ok_or_else(not_found)?;
     let configuration = app.tenants.configuration(&group.tenant).await?.ok_or_else(not_found)?;
     let tenant = Tenant { configuration, url: String::new() };
     let license = Some(body.license).filter(|l| *l != LicenseType::None);
-    app.directory.set_group_license(&tenant, &group.id, license).await.map_err(scim)?;
-    if group.members as usize > app.directory.members_per_page() {
-        let job = app
-            .jobs
-            .start(sub, &group.tenant, JobKind::GroupLicense { group: group.id.clone() }, &call.actor(), group.members)
-            .await?;
-        return Reply::json(202, &JobStarted { job: job.id });
-    }
-    let page = app.directory.license_members(&tenant, &group.id, None, &call.actor()).await.map_err(scim)?;
-    if page.next.is_some() {
-        // Members joined since the count was read: the rest goes to a job.
-        let job = app
-            .jobs
-            .start(sub, &group.tenant, JobKind::GroupLicense { group: group.id.clone() }, &call.actor(), group.members)
-            .await?;
-        let moved = app.jobs.advance(&job, page.members, page.next).await?;
-        if moved {
-            return Reply::json(202, &JobStarted { job: job.id });
+    app.directory.set_group_license(&tenant, &group.id, license).await?;
+    if group.members as usize <= app.directory.members_per_page() {
+        let page = app.directory.license_members(&tenant, &group.id, None, &call.actor()).await?;
+        // More than a page only when members joined since the count was read: a job then.
+        if page.next.is_none() {
+            return Reply::json(200, &GroupView::from(SubscriptionGroup { license, ..group }));
         }
     }
-    let group = app.directory.subscription_group(sub, id).await.map_err(scim)?.ok_or_else(not_found)?;
-    Reply::json(200, &GroupView::from(group))
+    let kind = JobKind::GroupLicense { group: group.id.clone() };
+    let job = app.jobs.start(sub, &group.tenant, kind, &call.actor(), group.members).await?;
+    Reply::json(202, &JobStarted { job: job.id })
 }
 
 /// A background job's progress.
@@ -150,15 +131,4 @@ pub async fn job(app: &App, call: Call) -> Result<Reply, ManageError> {
     let job = app.jobs.get(call.param("sub"), id).await?;
     let job = job.ok_or_else(|| ManageError::not_found(format!("no job with id {id:?} in this subscription")))?;
     Reply::json(200, &JobView::from(job))
-}
-
-/// A directory error, in the admin API's terms.
-fn scim(e: crate::scim::ScimError) -> ManageError {
-    match e.status {
-        404 => ManageError::not_found(e.detail),
-        503 => ManageError::unavailable(e.detail),
-        400 => ManageError::invalid(e.detail),
-        409 => ManageError::conflict(e.detail),
-        _ => <ManageError as super::super::ApiError>::internal(),
-    }
 }

@@ -136,7 +136,7 @@ pub async fn create(app: &App, call: Call) -> Result<Reply, ManageError> {
 )]
 pub async fn home(app: &App, call: Call) -> Result<Reply, ManageError> {
     let sub = call.param("sub");
-    let subscription = app.licenses.existing_subscription(sub).await?;
+    let (subscription, snapshot) = app.licenses.existing_snapshot(sub).await?;
     let mut users = UserCounts::default();
     for holder in app.licenses.holders(sub).await? {
         match holder.enabled {
@@ -150,19 +150,14 @@ pub async fn home(app: &App, call: Call) -> Result<Reply, ManageError> {
         .configurations(sub)
         .await?
         .into_iter()
-        .map(|c| HomeConfiguration {
-            id: c.tenant,
-            name: c.name,
-            status: if c.enabled { Status::Enabled } else { Status::Disabled },
-            last_activity: None,
-        })
+        .map(|c| HomeConfiguration { id: c.tenant, name: c.name, status: Status::of(c.enabled), last_activity: None })
         .collect();
     let home = Home {
         id: subscription.id,
         name: subscription.name,
         recycling: subscription.recycling,
         users,
-        pools: pools_view(app.licenses.pools(sub).await?),
+        pools: pools_view(snapshot.pools()),
         configurations,
     };
     Reply::json(200, &home)

@@ -46,7 +46,7 @@ impl From<Holder> for UserView {
             id: h.id,
             user_name: h.user_name,
             display_name: h.display_name,
-            state: if h.enabled { Status::Enabled } else { Status::Disabled },
+            state: Status::of(h.enabled),
             license: h.license,
             target_license: h.target,
             r#override: h.license_override,
