@@ -69,7 +69,7 @@ pub fn dev_admin_tokens(data_dir: &std::path::Path) -> Result<(DevIssuer, AdminT
 pub fn describe(settings: &Settings) -> String {
     match &settings.store {
         Store::Embedded { data_dir } => format!("data in {}", data_dir.display()),
-        Store::DynamoDb { table, secret_prefix } => {
+        Store::DynamoDb { table, secret_prefix, .. } => {
             let endpoint = std::env::var("AWS_ENDPOINT_URL").unwrap_or_else(|_| "AWS".to_owned());
             format!("DynamoDB table {table}, secrets {secret_prefix}<tenant>, at {endpoint}")
         }

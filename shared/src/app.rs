@@ -8,6 +8,7 @@ use std::sync::Arc;
 use crate::admin_issuer::AdminTokens;
 use crate::audit::Audit;
 use crate::directory::Directory;
+use crate::job_queue::JobQueue;
 use crate::jobs::Jobs;
 use crate::licenses::Licenses;
 use crate::public_url::PublicUrl;
@@ -55,6 +56,11 @@ impl App {
         App { public_url: Some(url), ..self }
     }
 
+    /// This app, announcing the jobs it starts on `queue` (to the worker function) too.
+    pub fn with_job_queue(self, queue: JobQueue) -> App {
+        App { jobs: self.jobs.with_queue(queue), ..self }
+    }
+
     /// This app, checking admin tokens with `tokens`.
     pub fn with_admin_tokens(self, tokens: AdminTokens) -> App {
         App { admin_tokens: tokens, ..self }
@@ -73,8 +79,13 @@ impl App {
     pub async fn from_settings(settings: &Settings) -> Result<App, String> {
         let app = match &settings.store {
             Store::Embedded { data_dir } => App::open_embedded(data_dir)?,
-            Store::DynamoDb { table, secret_prefix } => {
-                App::on_aws(&crate::settings::aws_config().await?, table, secret_prefix)
+            Store::DynamoDb { table, secret_prefix, jobs_queue } => {
+                let config = crate::settings::aws_config().await?;
+                let app = App::on_aws(&config, table, secret_prefix);
+                match jobs_queue {
+                    Some(url) => app.with_job_queue(JobQueue::new(aws_sdk_sqs::Client::new(&config), url)),
+                    None => app,
+                }
             }
         };
         let admin_tokens = AdminTokens::from_settings(settings.manage.as_ref()).await?;

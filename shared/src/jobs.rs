@@ -3,12 +3,15 @@
 //! a worker ([`crate::worker`]). Each page's work is idempotent and the cursor moves only after
 //! it, so a worker that stops (a crash, a timeout) leaves the job where the next one resumes it.
 //! A running job is also on the index partition of running jobs, which is how workers find it.
+//! A job that starts is announced to the workers: in this process (`local-api` runs its worker
+//! beside the server) and, on AWS, on the jobs queue ([`crate::job_queue`]).
 
 use std::sync::Arc;
 
 use serde::Serialize;
 
 use crate::clock::now;
+use crate::job_queue::{JobMessage, JobQueue};
 use crate::keys;
 use crate::store::{Action, Condition, Cursor, Index, Item, Key, Query, StoreError, Table, Update, GSI1_PK, GSI1_SK};
 use crate::transaction::{Failure, Transaction};
@@ -44,6 +47,9 @@ pub struct Job {
     pub total: i64,
     /// Where the next page starts (encoded), None before the first page and at the end.
     pub cursor: Option<String>,
+    /// When the job last moved (RFC 3339): the sweep announces a running job again when
+    /// this is old ([`crate::worker::sweep`]).
+    pub updated: String,
 }
 
 impl Job {
@@ -58,7 +64,7 @@ impl Job {
             .with("state", if self.state == JobState::Running { "running" } else { "done" })
             .with("done", self.done)
             .with("total", self.total)
-            .with("updated", now());
+            .with("updated", self.updated.as_str());
         item = match &self.kind {
             JobKind::GroupLicense { group } => item.with("kind", "group-license").with("group", group.as_str()),
             JobKind::ConfigurationUsers => item.with("kind", "configuration-users"),
@@ -86,6 +92,7 @@ impl Job {
             done: item.i64("done")?,
             total: item.i64("total")?,
             cursor: item.str("cursor").map(str::to_owned),
+            updated: item.str("updated")?.to_owned(),
         })
     }
 
@@ -100,11 +107,18 @@ pub struct Jobs {
     table: Arc<dyn Table>,
     /// Wakes this process's worker when a job starts here.
     started: tokio::sync::Notify,
+    /// Where jobs are announced to the worker function (AWS), if anywhere beyond this process.
+    queue: Option<JobQueue>,
 }
 
 impl Jobs {
     pub fn new(table: Arc<dyn Table>) -> Jobs {
-        Jobs { table, started: tokio::sync::Notify::new() }
+        Jobs { table, started: tokio::sync::Notify::new(), queue: None }
+    }
+
+    /// These jobs, announced on `queue` too.
+    pub fn with_queue(self, queue: JobQueue) -> Jobs {
+        Jobs { queue: Some(queue), ..self }
     }
 
     /// Records a new running job of `kind` over about `total` users.
@@ -126,10 +140,30 @@ impl Jobs {
             done: 0,
             total,
             cursor: None,
+            updated: now(),
         };
         self.table.transact(vec![Action::Put { item: job.to_item(), condition: Some(Condition::NotExists) }]).await?;
-        self.started.notify_one();
+        // The job is recorded: a failed announcement delays it (until the sweep finds it) but
+        // loses nothing, so the caller still gets its job.
+        if let Err(e) = self.announce(&job).await {
+            tracing::warn!(
+                job = job.id,
+                error = e,
+                "the job is recorded but not announced; the next sweep announces it"
+            );
+        }
         Ok(job)
+    }
+
+    /// Tells the workers that `job` has work left: this process's worker, and the queue's.
+    pub async fn announce(&self, job: &Job) -> Result<(), String> {
+        self.started.notify_one();
+        match &self.queue {
+            Some(queue) => {
+                queue.announce(&JobMessage { subscription: job.subscription.clone(), job: job.id.clone() }).await
+            }
+            None => Ok(()),
+        }
     }
 
     /// Returns once a job was started in this process since the last call.

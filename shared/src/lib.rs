@@ -8,10 +8,12 @@
 //! - Services, each with its own error type: [`tenants`] (provisioning configurations, their
 //!   secrets, authentication), [`directory`] (the SCIM users, groups and memberships),
 //!   [`licenses`] (subscriptions, seat pools, subscription users, waiting queues), [`audit`]
-//!   (the trail of license changes) and [`jobs`] (background work, done by the [`worker`]).
+//!   (the trail of license changes) and [`jobs`] (background work, done by the [`worker`],
+//!   handed to it on AWS through the [`job_queue`]).
 //!   They write through the [`transaction`] builder over the key layout of [`keys`].
 //! - [`scim`]: the SCIM 2.0 protocol itself: schemas, filters, PATCH, errors. No I/O.
-//! - Ports and their engines: [`store`] (the Table), [`secrets`] (where verifiers live).
+//! - Ports and their engines: [`store`] (the Table), [`secrets`] (where verifiers live),
+//!   [`job_queue`] (SQS).
 //! - Leaves: [`auth`] (SCIM credentials), [`admin_tokens`] (the admin API's bearer tokens) and
 //!   [`admin_issuer`] (where a process gets its token verifier), [`casefold`] (case-insensitive matching), [`clock`], [`settings`], [`public_url`] (the base of every URL an
 //!   answer carries: configured, never the `Host`).
@@ -27,6 +29,7 @@ pub mod casefold;
 pub mod clock;
 pub mod directory;
 pub mod edge;
+pub mod job_queue;
 pub mod jobs;
 pub mod keys;
 pub mod licenses;

@@ -6,6 +6,7 @@
 //! | `SCIM_STORE` | `embedded` or `dynamodb` | `dynamodb` when `SCIM_TABLE_NAME` is set, else `embedded` |
 //! | `SCIM_TABLE_NAME` | the DynamoDB table (dynamodb) | — (required for dynamodb) |
 //! | `SCIM_SECRET_PREFIX` | prefix of the per-tenant Secrets Manager secrets (dynamodb) | `scim/` |
+//! | `SCIM_JOBS_QUEUE_URL` | the SQS queue that hands background jobs to the worker function (dynamodb) | — (none: jobs run only in the process that started them, as in `local-api`) |
 //! | `SCIM_DATA_DIR` | directory of the SQLite file (embedded) | `/tmp/scim` |
 //! | `AWS_REGION`, `AWS_ENDPOINT_URL`, credentials | read by aws-config itself (dynamodb) | the SDK's chain |
 //! | `SCIM_PUBLIC_URL` | the base URL clients use, before `/scim/v2/…` (stage path included, if any): the base of `Location`, `meta.location` and `$ref` | on Lambda `https://` + the domain name API Gateway received the request on, + the stage in the path; `local-api serve`: `http://<listen address>` |
@@ -34,8 +35,9 @@ pub const DEFAULT_DATA_DIR: &str = "/tmp/scim";
 pub enum Store {
     /// SQLite in `data_dir`; verifiers in the same table.
     Embedded { data_dir: PathBuf },
-    /// DynamoDB table `table`; verifiers in Secrets Manager as `{secret_prefix}{tenant}`.
-    DynamoDb { table: String, secret_prefix: String },
+    /// DynamoDB table `table`; verifiers in Secrets Manager as `{secret_prefix}{tenant}`;
+    /// background jobs announced on the SQS queue at `jobs_queue`, if any.
+    DynamoDb { table: String, secret_prefix: String, jobs_queue: Option<String> },
 }
 
 /// Who signs the admin API's bearer tokens (`MANAGE_*`), when configured.
@@ -94,8 +96,22 @@ impl Settings {
             validate_table_name(&table)?;
             let secret_prefix = var("SCIM_SECRET_PREFIX").unwrap_or_else(|| DEFAULT_SECRET_PREFIX.to_owned());
             validate_secret_prefix(&secret_prefix)?;
-            Store::DynamoDb { table, secret_prefix }
+            let jobs_queue = var("SCIM_JOBS_QUEUE_URL")
+                .map(|url| {
+                    https_or_loopback(
+                        "SCIM_JOBS_QUEUE_URL",
+                        &url,
+                        "https://sqs.eu-west-1.amazonaws.com/123456789012/scim-jobs",
+                    )
+                })
+                .transpose()?;
+            Store::DynamoDb { table, secret_prefix, jobs_queue }
         } else {
+            if var("SCIM_JOBS_QUEUE_URL").is_some() {
+                return Err("SCIM_JOBS_QUEUE_URL needs SCIM_STORE=dynamodb: on the embedded store, jobs run in \
+                            the worker of the process that serves the API (local-api)"
+                    .to_owned());
+            }
             Store::Embedded { data_dir: var("SCIM_DATA_DIR").unwrap_or_else(|| DEFAULT_DATA_DIR.to_owned()).into() }
         };
         let public_url = var("SCIM_PUBLIC_URL")
@@ -121,26 +137,28 @@ fn manage_issuer(var: &impl Fn(&str) -> Option<String>) -> Result<Option<ManageI
     };
     let keys = match (jwks, url) {
         (Some(jwks), None) => JwksSource::Inline(jwks),
-        (None, Some(url)) => JwksSource::Url(validate_jwks_url(&url)?),
+        (None, Some(url)) => JwksSource::Url(https_or_loopback(
+            "MANAGE_JWKS_URL",
+            &url,
+            "https://login.example.com/.well-known/jwks.json",
+        )?),
         (Some(_), Some(_)) => return Err(format!("{needs}: set MANAGE_JWKS or MANAGE_JWKS_URL, not both")),
         (None, None) => return Err(format!("{needs}: set MANAGE_JWKS or MANAGE_JWKS_URL")),
     };
     Ok(Some(ManageIssuer { issuer, audience, keys }))
 }
 
-/// An `https` URL, or `http` to a loopback host (a test issuer): keys fetched in the clear
-/// from elsewhere could be anyone's.
-fn validate_jwks_url(url: &str) -> Result<String, String> {
-    let uri: http::Uri = url.parse().map_err(|e| format!("MANAGE_JWKS_URL {url:?} is not a URL: {e}"))?;
+/// `url` (the value of the variable `name`) if it is `https://` with a host, or `http://` to a
+/// loopback host (a local stand-in: a test issuer, moto): anything else would send keys or
+/// jobs in the clear, to anyone. The error shows `example`.
+fn https_or_loopback(name: &str, url: &str, example: &str) -> Result<String, String> {
+    let uri: http::Uri = url.parse().map_err(|e| format!("{name} {url:?} is not a URL: {e}"))?;
     let host = uri.host().unwrap_or_default();
     let loopback = matches!(host, "localhost" | "127.0.0.1" | "[::1]");
     match uri.scheme_str() {
         Some("https") if !host.is_empty() => Ok(url.to_owned()),
         Some("http") if loopback => Ok(url.to_owned()),
-        _ => Err(format!(
-            "MANAGE_JWKS_URL {url:?} must be an https:// URL (http:// only to localhost), \
-             e.g. https://login.example.com/.well-known/jwks.json"
-        )),
+        _ => Err(format!("{name} {url:?} must be an https:// URL (http:// only to localhost), e.g. {example}")),
     }
 }
 
@@ -199,11 +217,11 @@ mod tests {
         );
         assert_eq!(
             settings(&[("SCIM_TABLE_NAME", "scim-prod")]).unwrap().store,
-            Store::DynamoDb { table: "scim-prod".into(), secret_prefix: "scim/".into() }
+            Store::DynamoDb { table: "scim-prod".into(), secret_prefix: "scim/".into(), jobs_queue: None }
         );
         assert_eq!(
             settings(&[("SCIM_TABLE_NAME", "t-1"), ("SCIM_SECRET_PREFIX", "prod/scim/")]).unwrap().store,
-            Store::DynamoDb { table: "t-1".into(), secret_prefix: "prod/scim/".into() }
+            Store::DynamoDb { table: "t-1".into(), secret_prefix: "prod/scim/".into(), jobs_queue: None }
         );
         // An explicit choice wins over the table name.
         assert!(matches!(
@@ -227,6 +245,22 @@ mod tests {
             settings(&[("SCIM_STORE", " "), ("SCIM_TABLE_NAME", "")]).unwrap().store,
             Store::Embedded { .. }
         ));
+    }
+
+    #[test]
+    fn a_jobs_queue_goes_with_dynamodb_and_must_be_https() {
+        let url = "https://sqs.eu-west-1.amazonaws.com/123456789012/scim-jobs";
+        assert_eq!(
+            settings(&[("SCIM_TABLE_NAME", "t-1"), ("SCIM_JOBS_QUEUE_URL", url)]).unwrap().store,
+            Store::DynamoDb { table: "t-1".into(), secret_prefix: "scim/".into(), jobs_queue: Some(url.into()) }
+        );
+        let e = settings(&[("SCIM_JOBS_QUEUE_URL", url)]).unwrap_err();
+        assert!(e.contains("SCIM_STORE=dynamodb"), "{e}");
+        let e =
+            settings(&[("SCIM_TABLE_NAME", "t-1"), ("SCIM_JOBS_QUEUE_URL", "http://sqs.example.com/q")]).unwrap_err();
+        assert!(e.contains("SCIM_JOBS_QUEUE_URL") && e.contains("https://"), "{e}");
+        let moto = "http://127.0.0.1:5000/123456789012/q";
+        assert!(settings(&[("SCIM_TABLE_NAME", "t-1"), ("SCIM_JOBS_QUEUE_URL", moto)]).is_ok());
     }
 
     #[test]

@@ -1,14 +1,24 @@
-//! The worker of background jobs ([`crate::jobs`]): finds running jobs and does them a page at
-//! a time, recording progress after each page. `local-api` (and the tests' service) run it
-//! beside the server: it looks for running jobs when it starts (so a job resumes when the
-//! process starts again after a crash) and whenever a job starts in this process, and
-//! otherwise costs nothing.
+//! The worker of background jobs ([`crate::jobs`]): does a job a page at a time, recording
+//! progress after each page.
+//!
+//! - `local-api` (and the tests' service) run [`run`] beside the server: it looks for running
+//!   jobs when it starts (so a job resumes when the process starts again after a crash) and
+//!   whenever a job starts in this process, and otherwise costs nothing.
+//! - On AWS the worker function (`functions/worker`) calls [`work_on`] for each job its queue
+//!   names ([`crate::job_queue`]), until the job ends or the invocation's time runs short,
+//!   and [`sweep`] on a schedule.
 
 use std::sync::Arc;
+use std::time::{Duration, Instant};
 
 use crate::app::App;
 use crate::directory::Tenant;
-use crate::jobs::{Job, JobKind};
+use crate::jobs::{Job, JobKind, JobState};
+
+/// The worker function's Cargo package and binary (`functions/worker`).
+pub const FUNCTION_NAME: &str = "worker";
+/// The worker function's logical id in `template.yaml`.
+pub const LOGICAL_ID: &str = "WorkerFunction";
 
 /// Runs jobs until the task is dropped. First it serves the waiting queues a predecessor may
 /// have left with free seats.
@@ -70,4 +80,61 @@ pub async fn step(app: &App, job: &Job) -> Result<(), String> {
     };
     app.jobs.advance(job, members, next).await.map_err(|e| e.to_string())?;
     Ok(())
+}
+
+/// How far [`work_on`] got.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Worked {
+    /// The job is done (now or before).
+    Done,
+    /// Time ran out with work left: the job as it stands.
+    Unfinished(Job),
+    /// No such job.
+    Missing,
+}
+
+/// Does job `id` of `subscription` page after page until it is done or `until` has passed
+/// (checked before each page; a page takes about a second). Another worker on the same job
+/// costs pages done twice, never a wrong result: each page is idempotent and the job's cursor
+/// moves only from where it was read.
+pub async fn work_on(app: &App, subscription: &str, id: &str, until: Instant) -> Result<Worked, String> {
+    loop {
+        let Some(job) = app.jobs.get(subscription, id).await.map_err(|e| e.to_string())? else {
+            return Ok(Worked::Missing);
+        };
+        if job.state == JobState::Done {
+            return Ok(Worked::Done);
+        }
+        if Instant::now() >= until {
+            return Ok(Worked::Unfinished(job));
+        }
+        step(app, &job).await?;
+    }
+}
+
+/// What a [`sweep`] did.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct Swept {
+    /// Running jobs announced again, as none had moved for `stalled_after`.
+    pub announced: Vec<String>,
+    /// Running jobs left alone: they moved recently.
+    pub moving: usize,
+}
+
+/// The scheduled safety net on AWS: serves the waiting queues a crash may have left with
+/// free seats, and announces again every running job that has not moved for
+/// `stalled_after` (its message was lost, or the queue gave up on it).
+pub async fn sweep(app: &App, stalled_after: Duration) -> Result<Swept, String> {
+    app.licenses.serve_every_queue().await.map_err(|e| e.to_string())?;
+    let stalled_before = crate::clock::format(std::time::SystemTime::now() - stalled_after);
+    let mut swept = Swept::default();
+    for job in app.jobs.running().await.map_err(|e| e.to_string())? {
+        if job.updated < stalled_before {
+            app.jobs.announce(&job).await?;
+            swept.announced.push(job.id);
+        } else {
+            swept.moving += 1;
+        }
+    }
+    Ok(swept)
 }
