@@ -106,7 +106,7 @@ pub fn public_url(configured: Option<&PublicUrl>, addr: SocketAddr) -> PublicUrl
 
 /// Serves every function on `listener` until the task is dropped.
 /// The background jobs' worker runs beside the server and resumes what a previous run left
-/// unfinished (on AWS a queue-driven worker function is still to come: docs/architecture.md).
+/// unfinished (on AWS the worker function does them from the jobs queue: docs/architecture.md).
 pub async fn serve(listener: TcpListener, app: Arc<App>) -> std::io::Result<()> {
     let worker = shared::worker::run(app.clone());
     let router = axum::Router::new().fallback(move |req: axum::extract::Request| {

@@ -8,7 +8,7 @@ use std::sync::Arc;
 use clap::{Args, Parser, Subcommand};
 use shared::admin_tokens::{DevIssuer, Role};
 use shared::edge::manage::BASE;
-use shared::edge::routes::ROUTES;
+use shared::edge::routes::{Function, ROUTES};
 use shared::licenses::LicenseType;
 use shared::public_url::PublicUrl;
 use shared::settings::Settings;
@@ -87,6 +87,13 @@ enum Command {
     /// them to API Gateway, and as this process dispatches).
     Routes {
         /// One JSON array of {"method", "path", "function", "logical_id"} instead of text.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Print the Lambda functions `template.yaml` must declare: those of the route table and
+    /// the worker, whose trigger is the jobs queue.
+    Functions {
+        /// One JSON array of {"function", "logical_id", "trigger"} (`http` or `queue`) instead of text.
         #[arg(long)]
         json: bool,
     },
@@ -191,6 +198,10 @@ async fn main() -> ExitCode {
     let result = match Cli::parse().command {
         Command::Routes { json } => {
             print_routes(json);
+            Ok(())
+        }
+        Command::Functions { json } => {
+            print_functions(json);
             Ok(())
         }
         Command::Serve { addr, public_url, store } => serve(addr, public_url.as_deref(), &store).await,
@@ -315,6 +326,23 @@ fn print_routes(json: bool) {
     } else {
         for r in ROUTES {
             println!("{:<4} {:<32} {}", r.method, r.path, r.function.name());
+        }
+    }
+}
+
+fn print_functions(json: bool) {
+    let http = Function::ALL.iter().map(|f| (f.name(), f.logical_id(), "http"));
+    let worker = std::iter::once((shared::worker::FUNCTION_NAME, shared::worker::LOGICAL_ID, "queue"));
+    let functions: Vec<_> = http.chain(worker).collect();
+    if json {
+        let functions: Vec<_> = functions
+            .iter()
+            .map(|(name, id, trigger)| serde_json::json!({"function": name, "logical_id": id, "trigger": trigger}))
+            .collect();
+        println!("{}", serde_json::Value::Array(functions));
+    } else {
+        for (name, id, trigger) in functions {
+            println!("{name:<10} {id:<18} {trigger}");
         }
     }
 }

@@ -28,6 +28,8 @@
 //!   never a 5xx, always a well-formed answer.
 //! - `manage.rs`: the admin API: the configuration flow against SCIM, its errors, and the role
 //!   matrix (every route of its OpenAPI document × every role and bad token).
+//! - `job_queue.rs`: background jobs on AWS: the SQS jobs queue (moto's) and the worker
+//!   function's handler, a worker that dies mid-job and the sweep included.
 //! - `common/mod.rs`: the client and assertions they share.
 //!
 //! This crate is test support only: no function depends on it. `benches/` holds benchmarks,

@@ -31,7 +31,7 @@ pub const STALLED_AFTER: Duration = Duration::from_secs(15 * 60);
 #[serde(untagged)]
 pub enum WorkerEvent {
     Queue(SqsEvent),
-    Schedule(CloudWatchEvent),
+    Schedule(Box<CloudWatchEvent>),
 }
 
 /// The instant of an invocation's deadline (Lambda gives wall-clock time).
