@@ -138,7 +138,16 @@ async fn a_configuration_made_by_the_admin_api_is_what_scim_lets_in() {
     assert_eq!(created["status"], "enabled");
     assert!(created["client_secret"].as_str().is_some_and(|s| s.starts_with("scimsk-")), "{created}");
     let fields: BTreeSet<&str> = created.as_object().unwrap().keys().map(String::as_str).collect();
-    let view = BTreeSet::from(["id", "name", "default_license", "status", "tenant_url", "client_id", "created"]);
+    let view = BTreeSet::from([
+        "id",
+        "name",
+        "default_license",
+        "status",
+        "tenant_url",
+        "client_id",
+        "created",
+        "last_activity",
+    ]);
     assert_eq!(fields, view.iter().copied().chain(["client_secret"]).collect());
 
     // The credentials work against SCIM, Basic and Bearer.
@@ -202,6 +211,34 @@ async fn a_configuration_made_by_the_admin_api_is_what_scim_lets_in() {
     expect_error(&admin.delete(&one).await, 404, "not_found");
     expect_error(&admin.post(&format!("{one}/secret"), &json!({})).await, 404, "not_found");
     admin.post(&configurations(OWN), &json!({"name": "Okta production", "default_license": "named"})).await.expect(201);
+}
+
+#[tokio::test]
+async fn a_configuration_shows_when_its_scim_client_last_got_in() {
+    let (svc, admin) = setup().await;
+    let created =
+        admin.post(&configurations(OWN), &json!({"name": "Okta", "default_license": "named"})).await.expect(201).json();
+    let one = format!("{}/{}", configurations(OWN), created["id"].as_str().unwrap());
+    let last_activity = || async {
+        let read = admin.get(&one).await.expect(200).json();
+        let home = admin.get(&format!("/manage/v1/subscriptions/{OWN}")).await.expect(200).json();
+        assert_eq!(home["configurations"][0]["last_activity"], read["last_activity"], "{home}");
+        read["last_activity"].clone()
+    };
+    assert_eq!(last_activity().await, Value::Null, "never used");
+
+    // A client that does not get in is no activity.
+    let scim = scim_of(&created);
+    scim.with_auth(Auth::Bearer("scimsk-wrong".into())).get("/Users").await.expect_scim_error(401);
+    assert_eq!(last_activity().await, Value::Null, "a refused request");
+
+    let before = shared::clock::now();
+    scim.get("/Users").await.expect(200);
+    let after = shared::clock::now();
+    let at = last_activity().await;
+    let at = at.as_str().unwrap_or_else(|| panic!("recorded: {at}"));
+    assert!(before.as_str() <= at && at <= after.as_str(), "{before} <= {at} <= {after}");
+    drop(svc);
 }
 
 #[tokio::test]

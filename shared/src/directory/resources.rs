@@ -488,6 +488,7 @@ mod tests {
             client_id: "c".into(),
             enabled: true,
             created: now(),
+            last_activity: None,
         };
         Tenant { configuration, url: "https://scim.example.com/scim/v2/t1".into() }
     }

@@ -96,6 +96,13 @@ impl CredentialCache {
         }
     }
 
+    /// Notes in `tenant`'s entry (keeping its age) that its activity was recorded `at`.
+    pub fn note_activity(&self, tenant: &str, at: &str) {
+        if let Some((_, credentials)) = self.lock().known.get_mut(tenant) {
+            credentials.configuration.last_activity = Some(at.to_owned());
+        }
+    }
+
     /// Forgets `tenant` (after a rotation or deletion made in this process).
     pub fn forget(&self, tenant: &str) {
         let mut entries = self.lock();

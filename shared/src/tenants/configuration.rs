@@ -16,6 +16,9 @@ pub struct Configuration {
     pub client_id: String,
     pub enabled: bool,
     pub created: String,
+    /// When its SCIM client last got in (RFC 3339), to about a minute
+    /// ([`super::Tenants::authenticate`]); None before the first time.
+    pub last_activity: Option<String>,
 }
 
 /// What an update changes in a configuration: each field given replaces the stored one.
@@ -57,6 +60,7 @@ impl Configuration {
             client_id: item.str("client_id")?.to_owned(),
             enabled: item.bool("enabled")?,
             created: item.str("created")?.to_owned(),
+            last_activity: item.str("last_activity").map(str::to_owned),
         })
     }
 }

@@ -105,6 +105,7 @@ impl Tenants {
             client_id: auth::new_client_id(),
             enabled: true,
             created: now(),
+            last_activity: None,
         };
         let client_secret = auth::new_secret();
         let sentinel =
@@ -295,7 +296,7 @@ impl Tenants {
         };
         if let Some(cached) = self.credentials.get(tenant) {
             if let Some(configuration) = opened(&cached) {
-                return Ok(configuration);
+                return Ok(self.active(configuration).await);
             }
             // The secret may be one rotated in another process since this entry was read:
             // read again, unless the entry is too young to be worth it (wrong secrets must not
@@ -306,7 +307,33 @@ impl Tenants {
         }
         let loaded = self.load_credentials(tenant).await?;
         self.credentials.put(tenant, loaded.clone());
-        opened(&loaded).ok_or(AuthError::Unauthorized)
+        let configuration = opened(&loaded).ok_or(AuthError::Unauthorized)?;
+        Ok(self.active(configuration).await)
+    }
+
+    /// `configuration`, whose client just got in, with that activity recorded: written to its
+    /// item unless the item (as cached) says it was within the last [`VERIFIER_TTL`]. So the
+    /// configurations' last activity is exact to about a minute, for at most one write a
+    /// minute per tenant and process. The request goes on if the write fails.
+    async fn active(&self, mut configuration: Configuration) -> Configuration {
+        let recent = crate::clock::format(std::time::SystemTime::now() - VERIFIER_TTL);
+        if configuration.last_activity.as_deref().is_some_and(|at| at >= recent.as_str()) {
+            return configuration;
+        }
+        let at = now();
+        let update = Action::Update {
+            key: keys::tenant(&configuration.tenant),
+            updates: vec![Update::Set("last_activity".into(), at.as_str().into())],
+            // Never brings a configuration deleted meanwhile back as a fragment.
+            condition: Some(Condition::Exists),
+        };
+        if let Err(e) = self.table.transact(vec![update]).await {
+            // Noted in the cache all the same, so a failing store is not asked again per request.
+            tracing::warn!(tenant = configuration.tenant, error = %e, "cannot record the configuration's last activity");
+        }
+        self.credentials.note_activity(&configuration.tenant, &at);
+        configuration.last_activity = Some(at);
+        configuration
     }
 
     async fn load_credentials(&self, tenant: &str) -> Result<Option<Credentials>, StoreError> {
@@ -408,7 +435,9 @@ mod tests {
 
         let rotated = tenants.rotate_secret(&tenant).await.unwrap();
         assert_ne!(rotated.client_secret, created.client_secret);
-        assert_eq!(rotated.configuration, created.configuration, "the client ID stays");
+        let recorded = rotated.configuration.last_activity.clone();
+        assert!(recorded.is_some(), "the authentication above was recorded");
+        assert_eq!(rotated.configuration, Configuration { last_activity: recorded, ..created.configuration.clone() });
         assert!(matches!(
             tenants.authenticate(&tenant, Some(&bearer(&created.client_secret))).await,
             Err(AuthError::Unauthorized)

@@ -83,6 +83,8 @@ pub struct ConfigurationView {
     pub client_id: String,
     /// When it was created (RFC 3339).
     pub created: String,
+    /// When its SCIM client last got in (RFC 3339, to about a minute); null before the first time.
+    pub last_activity: Option<String>,
 }
 
 impl ConfigurationView {
@@ -95,6 +97,7 @@ impl ConfigurationView {
             status: Status::of(c.enabled),
             client_id: c.client_id,
             created: c.created,
+            last_activity: c.last_activity,
         }
     }
 }
@@ -102,14 +105,8 @@ impl ConfigurationView {
 /// A configuration just created, with its client secret: shown this once.
 #[derive(Debug, Serialize, ToSchema)]
 pub struct CreatedConfiguration {
-    pub id: String,
-    pub name: String,
-    #[schema(schema_with = license_schema)]
-    pub default_license: LicenseType,
-    pub status: Status,
-    pub tenant_url: String,
-    pub client_id: String,
-    pub created: String,
+    #[serde(flatten)]
+    pub configuration: ConfigurationView,
     /// The client secret (Basic auth's password, or the bearer token). Only a verifier of it
     /// is kept: it cannot be shown again, only rotated.
     pub client_secret: String,
@@ -117,15 +114,8 @@ pub struct CreatedConfiguration {
 
 impl CreatedConfiguration {
     fn new(made: NewConfiguration, base: &PublicUrl) -> CreatedConfiguration {
-        let view = ConfigurationView::new(made.configuration, base);
         CreatedConfiguration {
-            id: view.id,
-            name: view.name,
-            default_license: view.default_license,
-            status: view.status,
-            tenant_url: view.tenant_url,
-            client_id: view.client_id,
-            created: view.created,
+            configuration: ConfigurationView::new(made.configuration, base),
             client_secret: made.client_secret,
         }
     }

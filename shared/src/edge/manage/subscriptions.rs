@@ -92,7 +92,7 @@ pub struct HomeConfiguration {
     pub id: String,
     pub name: String,
     pub status: Status,
-    /// When its IdP last changed something (RFC 3339), or null when it never has.
+    /// When its SCIM client last got in (RFC 3339, to about a minute), or null when it never has.
     pub last_activity: Option<String>,
 }
 
@@ -150,7 +150,12 @@ pub async fn home(app: &App, call: Call) -> Result<Reply, ManageError> {
         .configurations(sub)
         .await?
         .into_iter()
-        .map(|c| HomeConfiguration { id: c.tenant, name: c.name, status: Status::of(c.enabled), last_activity: None })
+        .map(|c| HomeConfiguration {
+            id: c.tenant,
+            name: c.name,
+            status: Status::of(c.enabled),
+            last_activity: c.last_activity,
+        })
         .collect();
     let home = Home {
         id: subscription.id,
