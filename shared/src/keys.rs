@@ -133,6 +133,16 @@ pub fn pool(subscription: &str, license: &str) -> Key {
     Key::new(subscription_partition(subscription), format!("POOL#{license}"))
 }
 
+/// How many items a subscription's user counts are spread over, so that concurrent user
+/// changes rarely write the same one (DynamoDB refuses concurrent transactions on an item).
+pub const USER_COUNT_SHARDS: usize = 16;
+
+/// One shard (`0..USER_COUNT_SHARDS`) of a subscription's user counts: `SUB#<sub>` /
+/// `COUNT#<nn>`, whose `enabled` and `disabled`, summed over the shards, are its users by state.
+pub fn user_count_shard(subscription: &str, shard: usize) -> Key {
+    Key::new(subscription_partition(subscription), format!("COUNT#{shard:02}"))
+}
+
 /// The index partition listing every subscription (for the operator).
 pub const SUBSCRIPTIONS_INDEX: &str = "SUBS";
 

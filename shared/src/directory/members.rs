@@ -38,8 +38,8 @@ pub struct MemberToAdd {
 const MEMBERS_PER_TRANSACTION: usize = 32;
 /// Members per transaction of a group that gives a license type: each member's seat is moved
 /// in the same transaction (its subscription user, an audit entry, its queue entries), plus
-/// one update per pool.
-const LICENSED_MEMBERS_PER_TRANSACTION: usize = 16;
+/// the plan's own (one update per pool, and the user counts).
+const LICENSED_MEMBERS_PER_TRANSACTION: usize = 15;
 const _: () = assert!(MEMBERS_PER_TRANSACTION * 2 < MAX_TRANSACT_ACTIONS);
 const _: () = assert!(
     LICENSED_MEMBERS_PER_TRANSACTION * (2 + licenses::ACTIONS_PER_USER) + 1 + licenses::ACTIONS_PER_PLAN

@@ -1,12 +1,12 @@
-//! The check: recounts seats and waiting users from the user items and compares them with the
-//! pools and the queues. On a healthy subscription it finds nothing; `local-api check` and the
+//! The check: recounts seats, waiting users and users by state from the user items and
+//! compares them with the pools, the queues and the user counts. On a healthy subscription it finds nothing; `local-api check` and the
 //! admin API run it, and the tests run it after every step.
 
 use std::collections::BTreeMap;
 
 use serde::Serialize;
 
-use super::{Holder, LicenseError, LicenseType, Licenses, Recycling};
+use super::{Holder, LicenseError, LicenseType, Licenses, Recycling, UserCounts};
 use crate::keys;
 use crate::store::{query_all, Index, Item, Query, StoreError, Table};
 
@@ -48,7 +48,7 @@ impl Licenses {
 
     /// Recounts the subscription's seats and queues from its users.
     pub async fn check(&self, subscription: &str) -> Result<Check, LicenseError> {
-        let (_, snapshot) = self.existing_snapshot(subscription).await?;
+        let (found, snapshot) = self.existing_snapshot(subscription).await?;
         let mut problems = Vec::new();
         let mut holders = Vec::new();
         for item in partition(&*self.table, keys::subscription_users(subscription)).await? {
@@ -108,6 +108,19 @@ impl Licenses {
                 }
             }
             pools.push(count);
+        }
+        if found.counts_users {
+            let kept = self.user_counts(&found).await?;
+            let mut counted = UserCounts::default();
+            for holder in &holders {
+                counted.add(UserCounts::of(Some(holder)), 1);
+            }
+            if kept != counted {
+                problems.push(format!(
+                    "the user counts say {} enabled and {} disabled; {} and {} users are",
+                    kept.enabled, kept.disabled, counted.enabled, counted.disabled
+                ));
+            }
         }
         for holder in &holders {
             if holder.target != holder.license && !holder.is_waiting() {

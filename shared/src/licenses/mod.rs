@@ -14,6 +14,7 @@ mod listing;
 mod pool;
 mod seating;
 mod subscription;
+mod user_counts;
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::sync::Arc;
@@ -25,6 +26,7 @@ pub use listing::{UserFilter, UserPage, MAX_SCANNED, MAX_USERS_PAGE};
 pub use pool::Pool;
 pub use seating::{Reason, Seating, Snapshot};
 pub use subscription::{Recycling, Subscription};
+pub use user_counts::UserCounts;
 
 use crate::audit::Cause;
 use crate::clock::now;
@@ -35,8 +37,8 @@ use crate::transaction::{Failure, Transaction};
 /// Most actions seating one user adds to a transaction: its item, an audit entry, leaving one
 /// queue and joining another.
 pub const ACTIONS_PER_USER: usize = 4;
-/// Most actions a plan adds besides its users': one update per pool.
-pub const ACTIONS_PER_PLAN: usize = LicenseType::POOLED.len();
+/// Most actions a plan adds besides its users': one update per pool, and one of the user counts.
+pub const ACTIONS_PER_PLAN: usize = LicenseType::POOLED.len() + 1;
 
 /// Users served from a queue per transaction: each costs three actions (its item, its queue
 /// entry, an audit entry), plus one per pool.
@@ -116,7 +118,8 @@ impl Licenses {
         if name.is_empty() || name.chars().count() > MAX_SUBSCRIPTION_NAME_CHARS {
             return Err(LicenseError::InvalidName);
         }
-        let subscription = Subscription { id: id.to_owned(), name: name.to_owned(), recycling, created: now() };
+        let subscription =
+            Subscription { id: id.to_owned(), name: name.to_owned(), recycling, created: now(), counts_users: true };
         let mut write = Transaction::new();
         let item = subscription.to_item();
         write.push(Part::Subscription, Action::Put { item, condition: Some(Condition::NotExists) });

@@ -12,7 +12,7 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use super::{Holder, LicenseType, Pool, Recycling, Subscription};
+use super::{Holder, LicenseType, Pool, Recycling, Subscription, UserCounts};
 use crate::audit::{Cause, Entry};
 use crate::clock::now;
 use crate::keys;
@@ -76,11 +76,20 @@ pub struct Seating {
     pub(super) touched: BTreeSet<LicenseType>,
     /// The users as they are once the plan commits.
     pub holders: Vec<Holder>,
+    /// How the subscription's users by state move.
+    counts: UserCounts,
 }
 
 impl Seating {
     pub fn new(snapshot: Snapshot) -> Seating {
-        Seating { snapshot, moves: BTreeMap::new(), actions: Vec::new(), touched: BTreeSet::new(), holders: Vec::new() }
+        Seating {
+            snapshot,
+            moves: BTreeMap::new(),
+            actions: Vec::new(),
+            touched: BTreeSet::new(),
+            holders: Vec::new(),
+            counts: UserCounts::default(),
+        }
     }
 
     pub fn subscription(&self) -> &str {
@@ -204,6 +213,8 @@ impl Seating {
             self.actions.push(Action::Put { item: entry.to_item(subscription), condition: None });
         }
         self.actions.push(Action::Put { item: after.to_item(subscription), condition: Some(condition) });
+        self.counts.add(UserCounts::of(before), -1);
+        self.counts.add(UserCounts::of(Some(&after)), 1);
         self.holders.push(after);
     }
 
@@ -215,11 +226,14 @@ impl Seating {
         }
     }
 
-    /// The plan's actions: the users', queue entries and audit entries, then one update per
-    /// pool whose counts move, conditional on the seats it takes being free (and, for a
-    /// newcomer, on nobody waiting).
+    /// The plan's actions: the users', queue entries and audit entries, the users' counts by
+    /// state if they move, then one update per pool whose counts move, conditional on the
+    /// seats it takes being free (and, for a newcomer, on nobody waiting).
     pub fn actions(&self) -> Vec<Action> {
         let mut actions = self.actions.clone();
+        if self.snapshot.found.as_ref().is_some_and(|s| s.counts_users) {
+            actions.extend(self.counts.update(&self.snapshot.subscription));
+        }
         for (license, moved) in &self.moves {
             if moved.used == 0 && moved.waiting == 0 {
                 continue;

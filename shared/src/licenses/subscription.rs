@@ -46,6 +46,9 @@ pub struct Subscription {
     pub name: String,
     pub recycling: Recycling,
     pub created: String,
+    /// Whether it keeps its users' counts ([`super::UserCounts`]): every subscription made
+    /// since they exist.
+    pub counts_users: bool,
 }
 
 impl Subscription {
@@ -54,6 +57,7 @@ impl Subscription {
             .with("name", self.name.as_str())
             .with("recycling", self.recycling.as_str())
             .with("created", self.created.as_str())
+            .with("user_counts", if self.counts_users { "sharded" } else { "none" })
             .with(GSI1_PK, keys::SUBSCRIPTIONS_INDEX)
             .with(GSI1_SK, self.id.as_str())
     }
@@ -64,6 +68,7 @@ impl Subscription {
             name: item.str("name")?.to_owned(),
             recycling: item.str("recycling")?.parse().ok()?,
             created: item.str("created")?.to_owned(),
+            counts_users: item.str("user_counts") == Some("sharded"),
         })
     }
 }

@@ -137,14 +137,10 @@ pub async fn create(app: &App, call: Call) -> Result<Reply, ManageError> {
 pub async fn home(app: &App, call: Call) -> Result<Reply, ManageError> {
     let sub = call.param("sub");
     let (subscription, snapshot) = app.licenses.existing_snapshot(sub).await?;
-    let mut users = UserCounts::default();
-    for holder in app.licenses.holders(sub).await? {
-        match holder.enabled {
-            true => users.enabled += 1,
-            false => users.disabled += 1,
-        }
-        users.waiting += i64::from(holder.is_waiting());
-    }
+    let counts = app.licenses.user_counts(&subscription).await?;
+    // A user waits for one type at most: the pools' waiting counts add up to the waiting users.
+    let waiting = snapshot.pools().iter().map(|p| p.waiting).sum();
+    let users = UserCounts { enabled: counts.enabled, disabled: counts.disabled, waiting };
     let configurations = app
         .tenants
         .configurations(sub)
