@@ -133,14 +133,17 @@ pub fn pool(subscription: &str, license: &str) -> Key {
     Key::new(subscription_partition(subscription), format!("POOL#{license}"))
 }
 
-/// How many items a subscription's user counts are spread over, so that concurrent user
-/// changes rarely write the same one (DynamoDB refuses concurrent transactions on an item).
-pub const USER_COUNT_SHARDS: usize = 16;
-
-/// One shard (`0..USER_COUNT_SHARDS`) of a subscription's user counts: `SUB#<sub>` /
-/// `COUNT#<nn>`, whose `enabled` and `disabled`, summed over the shards, are its users by state.
+/// One shard (`0..COUNTER_SHARDS`) of a subscription's user counts: `SUB#<sub>` /
+/// `COUNT#<nn>`, whose `enabled` and `disabled`, summed over the shards, are its users by
+/// state. A change adds to any one shard (the licenses service picks one at random per
+/// plan, so a plan of many users costs one update).
 pub fn user_count_shard(subscription: &str, shard: usize) -> Key {
     Key::new(subscription_partition(subscription), format!("COUNT#{shard:02}"))
+}
+
+/// Every shard of a subscription's user counts.
+pub fn user_count_shards(subscription: &str) -> Vec<Key> {
+    (0..COUNTER_SHARDS).map(|shard| user_count_shard(subscription, shard)).collect()
 }
 
 /// The index partition listing every subscription (for the operator).

@@ -1,5 +1,5 @@
 //! A subscription's users by state, kept as counters so the home summary reads
-//! [`keys::USER_COUNT_SHARDS`] items instead of every user. The counts are spread over that
+//! [`keys::COUNTER_SHARDS`] items instead of every user. The counts are spread over that
 //! many items, each plan adding its change to one picked at random, since DynamoDB refuses
 //! concurrent transactions on one item and every user create changes the counts. Seating
 //! moves them in the transaction of the user change itself ([`super::Seating`]), so they are
@@ -42,7 +42,7 @@ impl UserCounts {
         if *self == UserCounts::default() {
             return None;
         }
-        let shard = rand::random_range(0..keys::USER_COUNT_SHARDS);
+        let shard = rand::random_range(0..keys::COUNTER_SHARDS);
         Some(Action::Update {
             key: keys::user_count_shard(subscription, shard),
             updates: vec![Update::Add("enabled".into(), self.enabled), Update::Add("disabled".into(), self.disabled)],
@@ -57,9 +57,7 @@ impl Licenses {
     pub async fn user_counts(&self, subscription: &Subscription) -> Result<UserCounts, StoreError> {
         let mut counts = UserCounts::default();
         if subscription.counts_users {
-            let shards: Vec<_> =
-                (0..keys::USER_COUNT_SHARDS).map(|shard| keys::user_count_shard(&subscription.id, shard)).collect();
-            for item in self.table.batch_get(&shards).await? {
+            for item in self.table.batch_get(&keys::user_count_shards(&subscription.id)).await? {
                 counts.enabled += item.i64("enabled").unwrap_or(0);
                 counts.disabled += item.i64("disabled").unwrap_or(0);
             }
@@ -117,7 +115,7 @@ mod tests {
         assert!(!read.counts_users);
         let counts = licenses.user_counts(&read).await.unwrap();
         assert_eq!(counts.enabled + counts.disabled, 1, "counted from the users");
-        let shards: Vec<_> = (0..keys::USER_COUNT_SHARDS).map(|s| keys::user_count_shard(&made.id, s)).collect();
+        let shards = keys::user_count_shards(&made.id);
         assert!(table.batch_get(&shards).await.unwrap().is_empty(), "no counters started half-way");
         assert!(licenses.check(&made.id).await.unwrap().ok);
     }
