@@ -15,7 +15,7 @@ use crate::settings::{JwksSource, ManageIssuer};
 /// How long a failed JWKS fetch is remembered before a request tries again.
 pub const RETRY_AFTER: Duration = Duration::from_secs(30);
 /// How long one JWKS fetch may take (the function's own timeout is 15 s).
-const FETCH_TIMEOUT: Duration = Duration::from_secs(5);
+pub(crate) const FETCH_TIMEOUT: Duration = Duration::from_secs(5);
 
 /// Why a request's token could not be checked, or was refused.
 #[derive(Debug, thiserror::Error)]
@@ -129,8 +129,8 @@ impl AdminTokens {
     }
 }
 
-/// The JWKS document at `url`.
-async fn fetch(url: &str) -> Result<String, String> {
+/// The document at `url` (a JWKS, a discovery document).
+pub(crate) async fn fetch(url: &str) -> Result<String, String> {
     let client = reqwest::Client::builder()
         .timeout(FETCH_TIMEOUT)
         .build()

@@ -33,6 +33,7 @@ pub mod job_queue;
 pub mod jobs;
 pub mod keys;
 pub mod licenses;
+pub mod oidc;
 pub mod public_url;
 pub mod scim;
 pub mod secrets;
