@@ -58,10 +58,11 @@ pub async fn ensure_table(client: &aws_sdk_dynamodb::Client, table: &str) -> Res
 }
 
 /// The admin token verifier of `local-api`: its development issuer, whose key is kept in
-/// `data_dir` (made on first use), the one `local-api token` signs with.
+/// `data_dir` (made on first use), the one `local-api token` signs with, and which turns the
+/// console's sign-in links into sessions.
 pub fn dev_admin_tokens(data_dir: &std::path::Path) -> Result<(DevIssuer, AdminTokens), String> {
     let issuer = DevIssuer::load_or_create(data_dir)?;
-    let tokens = AdminTokens::with_verifier(issuer.verifier()?);
+    let tokens = AdminTokens::development(issuer.clone())?;
     Ok((issuer, tokens))
 }
 

@@ -14,7 +14,8 @@
 //! - Ports and their engines: [`store`] (the Table), [`secrets`] (where verifiers live).
 //! - Leaves: [`auth`] (SCIM credentials), [`admin_tokens`] (the admin API's bearer tokens) and
 //!   [`admin_issuer`] (where a process gets its token verifier), [`casefold`] (case-insensitive matching), [`clock`], [`settings`], [`public_url`] (the base of every URL an
-//!   answer carries: configured, never the `Host`).
+//!   answer carries: configured, never the `Host`), [`sign_in_links`] (the console's one-time
+//!   sign-in links, for a process with a development issuer).
 //!
 //! No module imports one that imports it (`tests/layers.rs` checks).
 
@@ -34,6 +35,7 @@ pub mod public_url;
 pub mod scim;
 pub mod secrets;
 pub mod settings;
+pub mod sign_in_links;
 pub mod store;
 pub mod tenants;
 #[cfg(any(test, feature = "testing"))]
