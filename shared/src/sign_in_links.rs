@@ -65,9 +65,8 @@ impl SignInLinks {
         let mut bytes = [0u8; 32];
         rand::rng().fill_bytes(&mut bytes);
         let code = base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(bytes);
-        let mut item = Item::new(keys::sign_in_code(&verifier(&code)))
-            .with("role", grant.role.as_str())
-            .with("expires", expires);
+        let mut item =
+            Item::new(keys::sign_in_code(&verifier(&code))).with("role", grant.role.as_str()).with("expires", expires);
         if let Some(subscription) = &grant.subscription {
             item = item.with("subscription", subscription.as_str());
         }

@@ -28,6 +28,8 @@
 //!   never a 5xx, always a well-formed answer.
 //! - `manage.rs`: the admin API: the configuration flow against SCIM, its errors, and the role
 //!   matrix (every route of its OpenAPI document × every role and bad token).
+//! - `console.rs`: the web console's server side: its files and security headers, sign-in
+//!   links and the session cookie (CSRF guard, sign-out), the users list's user name filter.
 //! - `common/mod.rs`: the client and assertions they share.
 //!
 //! This crate is test support only: no function depends on it. `benches/` holds benchmarks,

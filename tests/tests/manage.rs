@@ -323,6 +323,17 @@ const OPERATOR: Who = Who::Roles(&["operator"]);
 /// for each call, of the kind the path names (a configuration, user, group or job).
 const EXPECTED: &[Expect] = &[
     Expect { method: "GET", path: "/manage/v1/openapi.json", who: Who::Anyone, ok: 200, body: None },
+    Expect { method: "GET", path: "/manage/v1/session", who: EVERY_ADMIN, ok: 200, body: None },
+    // Signing out needs no session (it clears the cookie, whatever it held).
+    Expect { method: "DELETE", path: "/manage/v1/session", who: Who::Anyone, ok: 204, body: None },
+    // A code no link carries signs nobody in, whoever sends it.
+    Expect {
+        method: "POST",
+        path: "/manage/v1/session/link",
+        who: Who::Anyone,
+        ok: 401,
+        body: Some(|name| json!({"code": name})),
+    },
     Expect {
         method: "POST",
         path: "/manage/v1/subscriptions",

@@ -113,11 +113,8 @@ fn start(app: &App, call: &Call, grant: &Grant) -> Result<Reply, ManageError> {
         tracing::error!(error = %e, "cannot mint a session token");
         <ManageError as crate::edge::ApiError>::internal()
     })?;
-    let view = SessionView {
-        sub: DevIssuer::subject(grant.role),
-        role: grant.role,
-        subscription: grant.subscription.clone(),
-    };
+    let view =
+        SessionView { sub: DevIssuer::subject(grant.role), role: grant.role, subscription: grant.subscription.clone() };
     Ok(Reply::json(200, &view)?.with_header(http::header::SET_COOKIE, cookie(call, Some(&token))))
 }
 
