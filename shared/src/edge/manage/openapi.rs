@@ -13,6 +13,7 @@ use super::configurations::{
     UpdateConfiguration,
 };
 use super::groups::{GroupView, JobStarted, JobView, SetGroupLicense};
+use super::session::{RedeemLink, SessionView};
 use super::subscriptions::{
     CreateSubscription, Home, HomeConfiguration, PoolView, SetPurchase, SubscriptionView, UpdateSubscription,
     UserCounts,
@@ -60,7 +61,9 @@ pub const SCHEME: &str = "adminToken";
         GroupView,
         SetGroupLicense,
         JobStarted,
-        JobView
+        JobView,
+        SessionView,
+        RedeemLink
     ))
 )]
 struct Document;
