@@ -3,13 +3,15 @@
 
 import { get, query, ROOT } from "../api.js";
 import { h, licenseName, table, when } from "../dom.js";
+import { configurationNames } from "./users.js";
 
 /** What an entry changed, in words: the license held, the target, waiting, the override. */
 export function describe(entry) {
   const before = entry.before || {};
   const after = entry.after || {};
   const parts = [];
-  const changed = (name) => JSON.stringify(before[name]) !== JSON.stringify(after[name]);
+  // A field a state lacks (a new user has no state before) counts as null.
+  const changed = (name) => JSON.stringify(before[name] ?? null) !== JSON.stringify(after[name] ?? null);
   if (changed("license")) parts.push(`license ${licenseName(before.license)} → ${licenseName(after.license)}`);
   if (changed("target_license")) parts.push(`target ${licenseName(before.target_license)} → ${licenseName(after.target_license)}`);
   if (changed("override")) parts.push(`override ${before.override ? licenseName(before.override) : "none"} → ${after.override ? licenseName(after.override) : "none"}`);
@@ -19,10 +21,18 @@ export function describe(entry) {
   return parts.length ? parts.join("; ") : "no license change";
 }
 
+/** Who made a change: a configuration (by its name) or an admin (by the token's subject). */
+export function actor(id, names) {
+  return names.has(id) ? `configuration ${names.get(id)}` : id;
+}
+
 export async function render(ctx) {
   const user = ctx.query.get("user") || "";
   const cursor = ctx.query.get("cursor") || "";
-  const page = await get(`/subscriptions/${ctx.sub}/audit${query({ user, cursor, limit: 50 })}`);
+  const [page, names] = await Promise.all([
+    get(`/subscriptions/${ctx.sub}/audit${query({ user, cursor, limit: 50 })}`),
+    configurationNames(ctx.sub),
+  ]);
   const form = h(
     "form",
     {
@@ -42,7 +52,7 @@ export async function render(ctx) {
     when(e.time),
     h("a", { href: `${ROOT}/users/${encodeURIComponent(e.user)}` }, e.user),
     e.cause,
-    e.actor,
+    actor(e.actor, names),
     describe(e),
   ]);
   return h(

@@ -117,7 +117,7 @@ function actions(c, base, shown, refresh) {
   };
   const rotate = h("button", {
     type: "button",
-    "aria-label": `Rotate the secret of ${c.name}`,
+    "aria-label": `Rotate secret of ${c.name}`,
     onclick: run(async () => {
       const rotated = (await call("POST", `${one}/secret`)).body;
       reveal(shown, `New client secret of ${c.name}`, [copyField("Client secret", rotated.client_secret, "rotated-client-secret")]);

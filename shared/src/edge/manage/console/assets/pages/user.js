@@ -5,7 +5,7 @@
 import { call, get, ROOT } from "../api.js";
 import { h, licenseName, licenseSelect, live, showError, table, when } from "../dom.js";
 import { configurationNames, licenseCell } from "./users.js";
-import { describe } from "./audit.js";
+import { actor, describe } from "./audit.js";
 
 export async function render(ctx) {
   const id = ctx.params.id;
@@ -76,7 +76,7 @@ export async function render(ctx) {
     h("section", { "aria-labelledby": "history-heading" },
       h("h2", { id: "history-heading" }, "License history"),
       table("License history, newest first", ["Time", "Cause", "By", "Change"],
-        history.items.map((e) => [when(e.time), e.cause, e.actor, describe(e)]), "No change recorded."),
+        history.items.map((e) => [when(e.time), e.cause, actor(e.actor, names), describe(e)]), "No change recorded."),
       h("p", {}, h("a", { href: `${ROOT}/audit?user=${encodeURIComponent(id)}` }, "This user in the audit trail"))),
   );
 }
