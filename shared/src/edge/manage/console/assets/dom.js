@@ -39,7 +39,8 @@ export function table(caption, headers, rows, empty = "None yet.") {
       {},
       h("caption", {}, caption),
       h("thead", {}, h("tr", {}, headers.map((name) => h("th", { scope: "col" }, name)))),
-      h("tbody", {}, rows.map((cells) => h("tr", {}, cells.map((cell) => h("td", {}, cell))))),
+      // Each cell names its column too: narrow screens show the rows as cards (style.css).
+      h("tbody", {}, rows.map((cells) => h("tr", {}, cells.map((cell, i) => h("td", { "data-label": headers[i] }, cell))))),
     ),
   );
 }
