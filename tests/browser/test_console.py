@@ -174,6 +174,23 @@ def test_a_subscription_admin_walks_the_product_guide(console, service):
     assert scim.get(f"{tenant_url}/Users", timeout=30).status_code == 401
     assert requests.get(f"{tenant_url}/Users", auth=(client_id, rotated), timeout=30).status_code == 200
 
+    # Disable: its SCIM requests are refused at once; enable: they work again.
+    okta = page.locator("#configuration-list tbody tr", has_text="Okta")
+    page.get_by_role("button", name="Disable Okta").click()
+    expect(okta.locator("td").nth(2)).to_have_text("disabled")
+    assert requests.get(f"{tenant_url}/Users", auth=(client_id, rotated), timeout=30).status_code == 401
+    page.get_by_role("button", name="Enable Okta").click()
+    expect(okta.locator("td").nth(2)).to_have_text("enabled")
+    assert requests.get(f"{tenant_url}/Users", auth=(client_id, rotated), timeout=30).status_code == 200
+
+    # Delete, after a confirmation that says what happens to its users.
+    page.get_by_role("button", name="Delete Default", exact=True).click()
+    expect(page.get_by_role("alert")).to_contain_text("Its users stay in the subscription, disabled")
+    console.check_accessibility("a delete to confirm")
+    page.get_by_role("button", name="Yes, delete Default").click()
+    expect(page.locator("#configuration-list tbody tr")).to_have_count(1)
+    expect(page.locator("#configuration-list tbody")).not_to_contain_text("Default")
+
     console.assert_clean()
 
 

@@ -140,7 +140,7 @@ function actions(c, base, shown, refresh) {
         confirm,
         h("p", { role: "alert" },
           `Delete ${c.name}? Its tenant URL and client secret stop working at once. Its users stay in the subscription, disabled and no longer provisioned, and release their seats.`),
-        h("button", { type: "button", class: "danger", onclick: run(async () => { await call("DELETE", one); fill(shown); await refresh(); }) }, `Delete ${c.name}`),
+        h("button", { type: "button", class: "danger", onclick: run(async () => { await call("DELETE", one); fill(shown); await refresh(); }) }, `Yes, delete ${c.name}`),
         h("button", { type: "button", onclick: () => fill(confirm) }, "Cancel"),
       ),
   }, "Delete");
