@@ -261,6 +261,14 @@ async fn serve(addr: SocketAddr, public_url: Option<&str>, store: &StoreArgs) ->
     }
     println!();
     println!("Authenticate with Basic (client ID : client secret) or 'Authorization: Bearer <client secret>'.");
+    let link = local::sign_in_link(&app, &public_url, Role::SubscriptionAdmin, Some(local::LOCAL_SUBSCRIPTION)).await?;
+    println!();
+    println!("Web console:     {link}");
+    println!(
+        "                 (signs in the subscription admin of {:?}: works once, within 15 minutes; \
+         `local-api signin-link` makes others)",
+        local::LOCAL_SUBSCRIPTION
+    );
     println!();
     println!("Admin API:       {public_url}{BASE} (its OpenAPI document: {BASE}/openapi.json)");
     println!(
@@ -271,14 +279,6 @@ async fn serve(addr: SocketAddr, public_url: Option<&str>, store: &StoreArgs) ->
     );
     println!(
         "  e.g. curl -H \"Authorization: Bearer $TOKEN\" {public_url}{BASE}/subscriptions/{}/configurations",
-        local::LOCAL_SUBSCRIPTION
-    );
-    let link = local::sign_in_link(&app, &public_url, Role::SubscriptionAdmin, Some(local::LOCAL_SUBSCRIPTION)).await?;
-    println!();
-    println!("Web console:     {link}");
-    println!(
-        "                 (signs in the subscription admin of {:?}: works once, within 15 minutes; \
-         `local-api signin-link` makes others)",
         local::LOCAL_SUBSCRIPTION
     );
     local::serve(listener, app).await.map_err(|e| format!("server stopped: {e}"))
