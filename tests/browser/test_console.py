@@ -251,3 +251,51 @@ def test_signed_out_spent_links_and_signing_out_show_the_sign_in_page(console, b
     assert "#code" not in page.url
     console.check_accessibility("a spent link")
     console.assert_clean()
+
+
+def test_a_large_group_change_runs_as_a_job_whose_progress_shows_until_done(console, service):
+    """A group of more members than one request moves (1,000) gets its license type through a
+    background job: the page follows it to the end. Its users also make Users page."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    page = console.page
+    admin = service.token("subscription-admin", SUB)
+    made = service.admin("POST", f"/subscriptions/{SUB}/configurations", admin,
+                         {"name": "Entra", "default_license": "none"})
+    scim = requests.Session()
+    scim.auth = (made["client_id"], made["client_secret"])
+    adapter = requests.adapters.HTTPAdapter(pool_maxsize=8)
+    scim.mount("http://", adapter)
+
+    def create(i):
+        return scim_post(scim, f"{made['tenant_url']}/Users",
+                         {"schemas": [USER_SCHEMA], "userName": f"member{i:04}@example.com"})["id"]
+
+    with ThreadPoolExecutor(max_workers=4) as pool:
+        ids = list(pool.map(create, range(1001)))
+    scim_post(scim, f"{made['tenant_url']}/Groups", {
+        "schemas": [GROUP_SCHEMA], "displayName": "Everyone", "members": [{"value": i} for i in ids]})
+
+    console.open(service.sign_in_link("subscription-admin"))
+    console.visit("/provisioning/groups")
+    row = user_row(page, "Everyone")
+    expect(row.locator("td").nth(2)).to_have_text("1001")
+    page.get_by_label("License type of Everyone", exact=True).select_option("concurrent")
+    page.get_by_role("button", name="Save the license type of Everyone").click()
+    expect(row.get_by_role("status")).to_have_text("Done: 1001 of 1001 members updated.", timeout=60_000)
+    expect(row.locator("progress")).to_have_attribute("value", "1001")
+    console.check_accessibility("a job done")
+
+    # Users, a page at a time (50): the next page goes on where the first ended.
+    names = lambda: set(page.locator("main tbody tr td:first-child").all_inner_texts())  # noqa: E731
+    console.visit("/users?user_name=member")
+    expect(page.locator("main tbody tr")).to_have_count(50)
+    expect(page.locator("main tbody tr").first).to_contain_text("Concurrent")
+    first = names()
+    page.get_by_role("link", name="Next page").click()
+    expect(page.get_by_role("link", name="First page")).to_be_visible()
+    expect(page.locator("main tbody tr")).to_have_count(50)
+    second = names()
+    assert len(first) == len(second) == 50 and not first & second, (first, second)
+    assert all(n.startswith("member") for n in first | second)
+    console.assert_clean()
