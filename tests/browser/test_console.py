@@ -215,6 +215,7 @@ def test_the_operator_sets_purchased_seats_on_home(console, service):
     page = console.page
     console.open(service.sign_in_link("operator"))
     assert console.heading() == "Choose a subscription"
+    console.check_accessibility("choosing a subscription")
     page.get_by_label("Subscription id").fill(SUB)
     page.get_by_role("button", name="Open").click()
     console.wait_drawn()
