@@ -9,6 +9,10 @@ import { configurationNames } from "./users.js";
 export function describe(entry) {
   const before = entry.before || {};
   const after = entry.after || {};
+  if (Object.keys(before).length === 0) {
+    const waits = after.waiting ? `, waiting for ${licenseName(after.target_license)}` : "";
+    return `new user: holds ${licenseName(after.license)}${waits}`;
+  }
   const parts = [];
   // A field a state lacks (a new user has no state before) counts as null.
   const changed = (name) => JSON.stringify(before[name] ?? null) !== JSON.stringify(after[name] ?? null);

@@ -2,8 +2,7 @@
 // per license type, and the configurations with their last activity. The operator also sets
 // the purchased seats here.
 
-import { call, get } from "../api.js";
-import { ROOT } from "../api.js";
+import { call, get, ROOT } from "../api.js";
 import { h, licenseName, live, showError, showStatus, table, when } from "../dom.js";
 
 /** The license types with seats, in the order Home shows them. */
