@@ -9,8 +9,11 @@ for its CSP, requests off the origin and axe-core violations, and screenshotted
 
 import json
 import re
+from concurrent.futures import ThreadPoolExecutor
+from urllib.parse import urlsplit
 
 import requests
+from conftest import launch
 from playwright.sync_api import expect
 
 SUB = "local"
@@ -257,8 +260,6 @@ def test_signed_out_spent_links_and_signing_out_show_the_sign_in_page(console, b
 def test_a_large_group_change_runs_as_a_job_whose_progress_shows_until_done(console, service):
     """A group of more members than one request moves (1,000) gets its license type through a
     background job: the page follows it to the end. Its users also make Users page."""
-    from concurrent.futures import ThreadPoolExecutor
-
     page = console.page
     admin = service.token("subscription-admin", SUB)
     made = service.admin("POST", f"/subscriptions/{SUB}/configurations", admin,
@@ -300,3 +301,18 @@ def test_a_large_group_change_runs_as_a_job_whose_progress_shows_until_done(cons
     assert len(first) == len(second) == 50 and not first & second, (first, second)
     assert all(n.startswith("member") for n in first | second)
     console.assert_clean()
+
+
+def test_over_plain_http_elsewhere_than_localhost_the_secure_cookie_is_refused_and_the_page_says_so(playwright, service):
+    """The session cookie is Secure: a browser that reaches the console over http by another
+    name than localhost keeps no session, and the page says why instead of failing silently."""
+    port = urlsplit(service.base).port
+    link = service.sign_in_link("subscription-admin").replace(service.base, f"http://console.test:{port}")
+    browser = launch(playwright, "--host-resolver-rules=MAP console.test 127.0.0.1")
+    try:
+        page = browser.new_page()
+        page.goto(link)
+        expect(page.locator("main h1")).to_have_text("Sign in")
+        expect(page.get_by_role("alert")).to_contain_text("did not keep the session cookie")
+    finally:
+        browser.close()

@@ -179,10 +179,22 @@ async function redeemLink() {
   if (!code) return;
   history.replaceState(null, "", `${ROOT}/`);
   try {
-    session = (await call("POST", "/session/link", { code })).body;
+    await call("POST", "/session/link", { code });
+  } catch (e) {
+    showSignIn(e.message);
+    return "refused";
+  }
+  try {
+    // The session is the cookie: a browser keeps a Secure cookie only over https or on
+    // localhost, so check that this one did.
+    session = await get("/session");
   } catch (e) {
     session = null;
-    showSignIn(e.message);
+    showSignIn(
+      e instanceof ApiError && e.status === 401
+        ? "The link worked, but this browser did not keep the session cookie: open the console over https, or on localhost or 127.0.0.1."
+        : e.message,
+    );
     return "refused";
   }
 }
