@@ -316,3 +316,36 @@ def test_over_plain_http_elsewhere_than_localhost_the_secure_cookie_is_refused_a
         expect(page.get_by_role("alert")).to_contain_text("did not keep the session cookie")
     finally:
         browser.close()
+
+
+def test_the_console_works_from_the_keyboard(console, service):
+    page = console.page
+    console.open(service.sign_in_link("subscription-admin"))
+    console.visit("/provisioning/configurations")
+    # A page, once drawn, has the focus on its heading: the next Tab is into its content.
+    assert page.evaluate("document.activeElement.tagName") == "H1"
+    # The skip link (the first element of the page) shows when focused and leads to the content.
+    assert page.evaluate("document.querySelector('a, button, input, select').className") == "skip"
+    page.locator(".skip").focus()
+    expect(page.locator(".skip")).to_be_in_viewport()
+    page.keyboard.press("Enter")
+    assert page.evaluate("document.activeElement.id") == "main"
+
+    # Create configuration > Other SCIM provider > name > license type > Create, by keys alone.
+    page.get_by_role("button", name="Create configuration").focus()
+    page.keyboard.press("Enter")
+    page.keyboard.press("Tab")
+    expect(page.locator(":focus")).to_have_text("Other SCIM provider")
+    page.keyboard.press("Enter")
+    page.get_by_label("Configuration name").focus()
+    page.keyboard.type("Keyboard")
+    page.keyboard.press("Tab")
+    expect(page.locator(":focus")).to_have_attribute("id", "configuration-license")
+    page.keyboard.press("Tab")
+    expect(page.locator(":focus")).to_have_text("Create")
+    page.keyboard.press("Enter")
+    expect(page.get_by_text("Configuration Keyboard created")).to_be_visible()
+    # The once-only values take the focus, so a screen reader reads them next.
+    assert page.evaluate("document.activeElement.id") == "secret-shown"
+    expect(page.locator("#configuration-list tbody")).to_contain_text("Keyboard")
+    console.assert_clean()
