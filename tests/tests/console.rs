@@ -7,6 +7,7 @@
 //!   spent one is a 401 saying so, a deployment without a development issuer says it makes
 //!   none; the session cookie's attributes; the cookie authenticates like a bearer token; a
 //!   write made with it needs the CSRF header; signing out clears it;
+//! - a malformed redemption is a 400 naming what is wrong;
 //! - the users list's user name filter (how a name starts, in any case).
 
 mod common;
@@ -190,6 +191,23 @@ async fn an_expired_link_says_so_and_racing_redemptions_sign_in_once() {
     }
     statuses.sort();
     assert_eq!(statuses, [200, 401, 401, 401, 401, 401, 401, 401]);
+}
+
+#[tokio::test]
+async fn a_malformed_redemption_is_a_400_naming_what_is_wrong() {
+    let svc = started().await;
+    let url = format!("{}/session/link", svc.manage_url());
+    for (body, names) in
+        [("{}", "code"), (r#"{"code": 7}"#, "code"), (r#"{"code": "x", "role": "operator"}"#, "role"), ("nope", "JSON")]
+    {
+        let resp =
+            client().post(&url).header("Content-Type", "application/json").body(body).send().await.expect("answer");
+        assert_eq!(resp.status(), 400, "{body}");
+        assert!(resp.headers().get("set-cookie").is_none(), "{body}");
+        let error: Value = resp.json().await.expect("JSON");
+        assert_eq!(error["error"], "invalid", "{body}");
+        assert!(error["message"].as_str().unwrap_or_default().contains(names), "{body}: {error}");
+    }
 }
 
 #[tokio::test]
