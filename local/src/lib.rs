@@ -58,11 +58,29 @@ pub async fn ensure_table(client: &aws_sdk_dynamodb::Client, table: &str) -> Res
 }
 
 /// The admin token verifier of `local-api`: its development issuer, whose key is kept in
-/// `data_dir` (made on first use), the one `local-api token` signs with.
+/// `data_dir` (made on first use), the one `local-api token` signs with, and which turns the
+/// console's sign-in links into sessions.
 pub fn dev_admin_tokens(data_dir: &std::path::Path) -> Result<(DevIssuer, AdminTokens), String> {
     let issuer = DevIssuer::load_or_create(data_dir)?;
-    let tokens = AdminTokens::with_verifier(issuer.verifier()?);
+    let tokens = AdminTokens::development(issuer.clone())?;
     Ok((issuer, tokens))
+}
+
+/// A one-time sign-in link to the console at `public_url` for `role` (in `subscription`), valid
+/// for [`shared::sign_in_links::LINK_LIFETIME`]. The code is in the fragment, which browsers
+/// never send to a server: the console's script redeems it and takes it out of the address.
+pub async fn sign_in_link(
+    app: &App,
+    public_url: &PublicUrl,
+    role: shared::admin_tokens::Role,
+    subscription: Option<&str>,
+) -> Result<String, String> {
+    if role != shared::admin_tokens::Role::Operator && subscription.is_none_or(str::is_empty) {
+        return Err(format!("a {} signs in to one subscription: give --subscription", role.as_str()));
+    }
+    let grant = shared::sign_in_links::Grant { role, subscription: subscription.map(str::to_owned) };
+    let code = app.sign_in_links.issue(&grant).await.map_err(|e| format!("cannot make a sign-in link: {e}"))?;
+    Ok(format!("{public_url}{}/signin#code={code}", shared::edge::manage::console::ROOT))
 }
 
 /// Where `settings` keep the data, for banners.

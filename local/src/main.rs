@@ -66,6 +66,21 @@ enum Command {
         #[arg(long, default_value = ".data")]
         data_dir: PathBuf,
     },
+    /// Print a one-time sign-in link to the web console (/manage/): it works once, within 15
+    /// minutes, in the browser that opens it first (whether or not a server runs now; it is
+    /// kept in the store).
+    SigninLink {
+        /// operator, subscription-admin or access-admin.
+        #[arg(long)]
+        role: Role,
+        /// The subscription an admin role acts in (subscription-admin and access-admin need one).
+        #[arg(long, default_value = local::LOCAL_SUBSCRIPTION)]
+        subscription: String,
+        #[command(flatten)]
+        out: Output,
+        #[command(flatten)]
+        store: StoreArgs,
+    },
     /// Recount a subscription's seats and waiting users from its user items and compare them
     /// with its pools and queues; prints the findings as JSON and fails if there are any.
     Check {
@@ -209,6 +224,7 @@ async fn main() -> ExitCode {
             .and_then(|issuer| issuer.mint(role, subscription.as_deref(), std::time::Duration::from_secs(ttl)))
             .map(|token| println!("{token}")),
         Command::Check { subscription, store } => check(&subscription, &store).await,
+        Command::SigninLink { role, subscription, out, store } => signin_link(role, &subscription, &out, &store).await,
         Command::Jwks { data_dir } => DevIssuer::load_or_create(&data_dir).map(|issuer| println!("{}", issuer.jwks())),
         Command::Configuration {
             command: ConfigurationCommand::Create { name, subscription, default_license, out, store },
@@ -256,6 +272,14 @@ async fn serve(addr: SocketAddr, public_url: Option<&str>, store: &StoreArgs) ->
     }
     println!();
     println!("Authenticate with Basic (client ID : client secret) or 'Authorization: Bearer <client secret>'.");
+    let link = local::sign_in_link(&app, &public_url, Role::SubscriptionAdmin, Some(local::LOCAL_SUBSCRIPTION)).await?;
+    println!();
+    println!("Web console:     {link}");
+    println!(
+        "                 (signs in the subscription admin of {:?}: works once, within 15 minutes; \
+         `local-api signin-link` makes others)",
+        local::LOCAL_SUBSCRIPTION
+    );
     println!();
     println!("Admin API:       {public_url}{BASE} (its OpenAPI document: {BASE}/openapi.json)");
     println!(
@@ -300,6 +324,19 @@ async fn rotate(tenant: &str, out: &Output, store: &StoreArgs) -> Result<(), Str
     let (app, settings) = store.open(out.base_url()).await?;
     let rotated = app.tenants.rotate_secret(tenant).await.map_err(|e| format!("cannot rotate the secret: {e}"))?;
     print_credentials(&rotated, out, &settings);
+    Ok(())
+}
+
+async fn signin_link(role: Role, subscription: &str, out: &Output, store: &StoreArgs) -> Result<(), String> {
+    let (app, settings) = store.open(out.base_url()).await?;
+    let public_url = local::public_url(settings.public_url.as_ref(), DEFAULT_ADDR);
+    let subscription = (role != Role::Operator).then_some(subscription);
+    let link = local::sign_in_link(&app, &public_url, role, subscription).await?;
+    if out.json {
+        println!("{}", serde_json::json!({"link": link}));
+    } else {
+        println!("{link}");
+    }
     Ok(())
 }
 

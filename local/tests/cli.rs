@@ -1,7 +1,8 @@
 //! The `local-api` binary as a newcomer uses it: first start prints working credentials, the
 //! data survives a restart, `configuration create --json` and `rotate-secret` work beside a
 //! running server, the request log is JSON that never holds a secret, the admin token `serve`
-//! prints works against its admin API, and `--store dynamodb` serves from a moto server
+//! prints works against its admin API, so does its console sign-in link (once; `signin-link`
+//! makes more), and `--store dynamodb` serves from a moto server
 //! (`SCIM_TEST_DYNAMODB_ENDPOINT`, which the test command sets).
 
 use std::io::{BufRead, BufReader, Read};
@@ -15,8 +16,8 @@ const BIN: &str = env!("CARGO_BIN_EXE_local-api");
 
 struct Server {
     child: Child,
-    /// What the server printed on stdout up to its credentials (or its tenant list) and its
-    /// admin API's token.
+    /// What the server printed on stdout up to its credentials (or its tenant list), its
+    /// admin API's token and its console's sign-in link.
     banner: Vec<String>,
     base_url: String,
 }
@@ -38,6 +39,7 @@ impl Server {
             if let Some(rest) = line.strip_prefix("local-api listening on ") {
                 base_url = rest.split_whitespace().next().unwrap_or_default().to_owned();
             }
+            // The banner ends with the admin API's example: nothing is printed after it.
             let done = line.trim_start().starts_with("e.g. curl");
             banner.push(line);
             if done {
@@ -100,6 +102,55 @@ async fn the_printed_admin_token_creates_a_configuration_whose_credentials_work(
     assert_eq!(unsigned.status(), 401);
     let log = server.stop();
     assert!(!log.contains(&token) && !log.contains(secret), "a credential reached the log");
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+/// `POST /manage/v1/session/link` with the code of `link`: the status and the session's JSON.
+async fn redeem(base_url: &str, link: &str) -> (u16, Value) {
+    let (_, code) = link.split_once("#code=").expect("a code in the link's fragment");
+    let http = reqwest::Client::builder().no_proxy().build().unwrap();
+    let resp =
+        http.post(format!("{base_url}/manage/v1/session/link")).json(&json!({"code": code})).send().await.unwrap();
+    let status = resp.status().as_u16();
+    if status == 200 {
+        let cookie = resp.headers()["set-cookie"].to_str().unwrap().to_owned();
+        assert!(cookie.starts_with("manage_session=") && cookie.contains("HttpOnly"), "{cookie}");
+    }
+    (status, resp.json().await.unwrap_or(Value::Null))
+}
+
+#[tokio::test]
+async fn the_printed_sign_in_link_works_once_and_signin_link_makes_more() {
+    let dir = data_dir("signin");
+    let server = Server::start(&dir);
+    let link = server.field("Web console:");
+    assert!(link.starts_with(&format!("{}/manage/signin#code=", server.base_url)), "{link}");
+    let (status, session) = redeem(&server.base_url, &link).await;
+    assert_eq!(status, 200);
+    assert_eq!(
+        session,
+        json!({"sub": "local-subscription-admin", "role": "subscription-admin", "subscription": "local"})
+    );
+    assert_eq!(redeem(&server.base_url, &link).await.0, 401, "a link works once");
+
+    let mut codes = vec![link.clone()];
+    for (role, subscription) in [("access-admin", json!("local")), ("operator", Value::Null)] {
+        let out = Command::new(BIN)
+            .args(["signin-link", "--role", role, "--base-url", &server.base_url, "--data-dir"])
+            .arg(&dir)
+            .output()
+            .expect("run signin-link");
+        assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+        let more = String::from_utf8(out.stdout).unwrap().trim().to_owned();
+        let (status, session) = redeem(&server.base_url, &more).await;
+        assert_eq!((status, &session["role"], &session["subscription"]), (200, &json!(role), &subscription), "{more}");
+        codes.push(more);
+    }
+    let log = server.stop();
+    for link in codes {
+        let code = link.split_once("#code=").unwrap().1;
+        assert!(!log.contains(code), "a sign-in code reached the log");
+    }
     let _ = std::fs::remove_dir_all(&dir);
 }
 

@@ -83,6 +83,10 @@ fn every_scim_path_and_method_reaches_the_same_function_as_on_api_gateway() {
         "/manage/v1/subscriptions/local/configurations".to_owned(),
         format!("/manage/v1/subscriptions/local/configurations/{id}/secret"),
         "/manage".to_owned(),
+        "/manage/".to_owned(),
+        "/manage/assets/app.js".to_owned(),
+        "/manage/users/42".to_owned(),
+        "/managed".to_owned(),
     ];
     let expected = [
         ("/Users", Some(Function::Users)),
@@ -93,7 +97,11 @@ fn every_scim_path_and_method_reaches_the_same_function_as_on_api_gateway() {
         ("/openapi.json", Some(Function::Manage)),
         ("/configurations", Some(Function::Manage)),
         ("/secret", Some(Function::Manage)),
-        ("/manage", None),
+        ("/manage", Some(Function::Manage)),
+        ("/manage/", Some(Function::Manage)),
+        ("/app.js", Some(Function::Manage)),
+        ("/users/42", Some(Function::Manage)),
+        ("/managed", None),
     ];
     for path in &paths {
         for method in ["GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS"] {

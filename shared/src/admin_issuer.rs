@@ -2,6 +2,11 @@
 //! settings (the issuer's JWKS inline, or fetched from its URL once per cold start), a verifier
 //! handed over whole (`local-api`'s development issuer, the tests'), or none at all.
 //!
+//! A process whose tokens the development issuer signs (`local-api`, the tests) also keeps
+//! that issuer ([`AdminTokens::dev_issuer`]), so the console can turn a redeemed sign-in link
+//! into a session token; a deployment on a real OIDC issuer has none and makes no sessions
+//! of its own.
+//!
 //! Without one, every admin request is a 401 that says what to set, and the SCIM side works as
 //! ever. A JWKS URL that cannot be fetched at cold start does not stop the process either: its
 //! admin requests are 503 until a fetch works, tried again at most once per [`RETRY_AFTER`].
@@ -9,7 +14,7 @@
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use crate::admin_tokens::{Principal, TokenError, TokenVerifier};
+use crate::admin_tokens::{DevIssuer, Principal, TokenError, TokenVerifier};
 use crate::settings::{JwksSource, ManageIssuer};
 
 /// How long a failed JWKS fetch is remembered before a request tries again.
@@ -49,17 +54,30 @@ enum Source {
 /// The admin token verifier of a process. Built once, shared by every request.
 pub struct AdminTokens {
     source: Source,
+    /// The issuer that signs this process's tokens, when it is the development one.
+    dev_issuer: Option<DevIssuer>,
 }
 
 impl AdminTokens {
     /// No issuer: every admin request is refused with what to set.
     pub fn unconfigured() -> AdminTokens {
-        AdminTokens { source: Source::None }
+        AdminTokens { source: Source::None, dev_issuer: None }
     }
 
     /// Tokens checked by `verifier` (local-api's development issuer, tests).
     pub fn with_verifier(verifier: TokenVerifier) -> AdminTokens {
-        AdminTokens { source: Source::Ready(Arc::new(verifier)) }
+        AdminTokens { source: Source::Ready(Arc::new(verifier)), dev_issuer: None }
+    }
+
+    /// Tokens of the development issuer `issuer`, which this process may also mint with
+    /// (`local-api`'s sign-in links).
+    pub fn development(issuer: DevIssuer) -> Result<AdminTokens, String> {
+        Ok(AdminTokens { dev_issuer: Some(issuer.clone()), ..AdminTokens::with_verifier(issuer.verifier()?) })
+    }
+
+    /// The development issuer this process's tokens are signed by, if they are.
+    pub fn dev_issuer(&self) -> Option<&DevIssuer> {
+        self.dev_issuer.as_ref()
     }
 
     /// The verifier `MANAGE_*` describe. An inline JWKS that is no usable key set is a
@@ -81,6 +99,7 @@ impl AdminTokens {
                         url: url.clone(),
                         state: tokio::sync::Mutex::new(Fetched { verifier: None, failed: None }),
                     },
+                    dev_issuer: None,
                 };
                 if let Err(e) = tokens.verifier().await {
                     tracing::error!(error = %e, "cannot fetch the admin token issuer's keys");

@@ -173,6 +173,7 @@ fn principal(claims: Claims) -> Result<Principal, TokenError> {
 
 /// The issuer of the tokens `local-api` makes for itself: an Ed25519 key kept in its data
 /// directory, made on first use. Never used on AWS, where a real OIDC issuer signs.
+#[derive(Clone)]
 pub struct DevIssuer {
     key: SigningKey,
 }
@@ -207,6 +208,11 @@ impl DevIssuer {
         }
     }
 
+    /// The `sub` of the tokens this issuer mints for `role`.
+    pub fn subject(role: Role) -> String {
+        format!("local-{}", role.as_str())
+    }
+
     /// A token for `role` (in `subscription`, which the admin roles need), valid for `ttl`.
     pub fn mint(&self, role: Role, subscription: Option<&str>, ttl: Duration) -> Result<String, String> {
         if role != Role::Operator && subscription.is_none_or(str::is_empty) {
@@ -215,7 +221,7 @@ impl DevIssuer {
         let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap_or_default();
         let claims = Minted {
             claims: Claims {
-                sub: format!("local-{}", role.as_str()),
+                sub: Self::subject(role),
                 role: role.as_str().to_owned(),
                 subscription: subscription.map(str::to_owned),
             },

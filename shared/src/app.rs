@@ -14,6 +14,7 @@ use crate::licenses::Licenses;
 use crate::public_url::PublicUrl;
 use crate::secrets::{SecretStore, SecretsManagerSecrets, TableSecrets};
 use crate::settings::{Settings, Store};
+use crate::sign_in_links::SignInLinks;
 use crate::store::dynamodb::DynamoTable;
 use crate::store::sqlite::SqliteTable;
 use crate::store::Table;
@@ -36,6 +37,8 @@ pub struct App {
     /// The admin API's token verifier ([`Settings::manage`]; for `local-api`, its development
     /// issuer); unconfigured, every admin request is a 401 saying what to set.
     pub admin_tokens: AdminTokens,
+    /// The web console's one-time sign-in links (redeemable where a development issuer signs).
+    pub sign_in_links: SignInLinks,
 }
 
 impl App {
@@ -45,6 +48,7 @@ impl App {
             licenses: Licenses::new(table.clone()),
             audit: Audit::new(table.clone()),
             jobs: Jobs::new(table.clone()),
+            sign_in_links: SignInLinks::new(table.clone()),
             directory: Directory::new(table),
             public_url: None,
             admin_tokens: AdminTokens::unconfigured(),

@@ -200,3 +200,9 @@ pub fn jobs_subscription(pk: &str) -> Option<&str> {
 /// The index partition listing every job still running, in every subscription: what a worker
 /// reads to find work.
 pub const RUNNING_JOBS: &str = "JOBS#RUNNING";
+
+/// A one-time sign-in code of the console ([`crate::sign_in_links`]), by the SHA-256 of the
+/// code (the code itself is never stored): `SIGNIN#<hash>` / `SIGNIN`.
+pub fn sign_in_code(hash: &str) -> Key {
+    Key::new(format!("SIGNIN#{hash}"), "SIGNIN")
+}

@@ -16,7 +16,8 @@
 //!   [`job_queue`] (SQS).
 //! - Leaves: [`auth`] (SCIM credentials), [`admin_tokens`] (the admin API's bearer tokens) and
 //!   [`admin_issuer`] (where a process gets its token verifier), [`casefold`] (case-insensitive matching), [`clock`], [`settings`], [`public_url`] (the base of every URL an
-//!   answer carries: configured, never the `Host`).
+//!   answer carries: configured, never the `Host`), [`sign_in_links`] (the console's one-time
+//!   sign-in links, for a process with a development issuer).
 //!
 //! No module imports one that imports it (`tests/layers.rs` checks).
 
@@ -38,6 +39,7 @@ pub mod public_url;
 pub mod scim;
 pub mod secrets;
 pub mod settings;
+pub mod sign_in_links;
 pub mod store;
 pub mod tenants;
 #[cfg(any(test, feature = "testing"))]

@@ -30,6 +30,8 @@
 //!   matrix (every route of its OpenAPI document × every role and bad token).
 //! - `job_queue.rs`: background jobs on AWS: the SQS jobs queue (moto's) and the worker
 //!   function's handler, a worker that dies mid-job and the sweep included.
+//! - `console.rs`: the web console's server side: its files and security headers, sign-in
+//!   links and the session cookie (CSRF guard, sign-out), the users list's user name filter.
 //! - `common/mod.rs`: the client and assertions they share.
 //!
 //! This crate is test support only: no function depends on it. `benches/` holds benchmarks,

@@ -8,7 +8,7 @@
 //!   its own subscription, another one and an unknown one, and for every kind of bad token,
 //!   against the expectations written below (not read from the service's own route table),
 //!   with nothing changed by a refused request;
-//! - the log: no token, secret or `Authorization` value in it.
+//! - the log: no token, secret, sign-in code, session cookie or `Authorization` value in it.
 
 mod common;
 
@@ -360,6 +360,17 @@ const OPERATOR: Who = Who::Roles(&["operator"]);
 /// for each call, of the kind the path names (a configuration, user, group or job).
 const EXPECTED: &[Expect] = &[
     Expect { method: "GET", path: "/manage/v1/openapi.json", who: Who::Anyone, ok: 200, body: None },
+    Expect { method: "GET", path: "/manage/v1/session", who: EVERY_ADMIN, ok: 200, body: None },
+    // Signing out needs no session (it clears the cookie, whatever it held).
+    Expect { method: "DELETE", path: "/manage/v1/session", who: Who::Anyone, ok: 204, body: None },
+    // A code no link carries signs nobody in, whoever sends it.
+    Expect {
+        method: "POST",
+        path: "/manage/v1/session/link",
+        who: Who::Anyone,
+        ok: 401,
+        body: Some(|name| json!({"code": name})),
+    },
     Expect {
         method: "POST",
         path: "/manage/v1/subscriptions",
@@ -730,6 +741,24 @@ async fn no_token_secret_or_authorization_reaches_the_log() {
         }
     }
     operator.delete(&one).await.expect(204);
+
+    // The console's session: a sign-in code redeemed, its cookie used for a read and a write.
+    let grant = shared::sign_in_links::Grant { role: Role::SubscriptionAdmin, subscription: Some(OWN.into()) };
+    let code = svc.app().sign_in_links.issue(&grant).await.expect("a sign-in code");
+    shown.push(code.clone());
+    let redeemed = Admin::new(&svc, None).post("/manage/v1/session/link", &json!({"code": code})).await.expect(200);
+    let cookie = redeemed.header("set-cookie").expect("a session cookie");
+    let session = cookie.split(';').next().expect("name=value").to_owned();
+    shown.push(session.trim_start_matches("manage_session=").to_owned());
+    let http = reqwest::Client::builder().no_proxy().build().expect("a client");
+    let home = http.get(format!("{}/manage/v1/subscriptions/{OWN}", svc.base_url)).header("Cookie", &session);
+    assert_eq!(home.send().await.expect("an answer").status(), 200);
+    let write = http
+        .put(format!("{}/manage/v1/subscriptions/{OWN}/users/{}/license", svc.base_url, "nobody"))
+        .header("Cookie", &session)
+        .header("X-Requested-By", "console")
+        .json(&json!({"license": "none"}));
+    assert_eq!(write.send().await.expect("an answer").status(), 404);
 
     let log = String::from_utf8(captured.0.lock().unwrap().clone()).expect("UTF-8 log");
     assert!(log.matches("\"message\":\"request\"").count() >= 10, "the requests were logged:\n{log}");

@@ -65,6 +65,10 @@ pub const ROUTES: &[Route] = &[
     // 404 or 405 for anything else under its base.
     Route { method: "ANY", path: "/manage/v1", function: Function::Manage },
     Route { method: "ANY", path: "/manage/v1/{proxy+}", function: Function::Manage },
+    // The web console, served by the same function: every other path under /manage (the more
+    // specific /manage/v1 routes win).
+    Route { method: "ANY", path: "/manage", function: Function::Manage },
+    Route { method: "ANY", path: "/manage/{proxy+}", function: Function::Manage },
 ];
 
 /// How specifically a route matched a path: API Gateway prefers, segment by segment from the
@@ -176,7 +180,10 @@ mod tests {
         assert_eq!(f("/manage/v1"), Some(Manage));
         assert_eq!(f("/manage/v1/openapi.json"), Some(Manage));
         assert_eq!(f("/manage/v1/subscriptions/s/configurations/c/secret"), Some(Manage));
-        assert_eq!(f("/manage/v2/openapi.json"), None);
+        assert_eq!(f("/manage/v2/openapi.json"), Some(Manage), "the console's");
+        assert_eq!(f("/manage"), Some(Manage));
+        assert_eq!(f("/manage/users/42"), Some(Manage));
+        assert_eq!(f("/managed"), None);
     }
 
     #[test]

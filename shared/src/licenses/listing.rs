@@ -1,5 +1,5 @@
 //! Listing a subscription's users for its admins: filtered by state, license, waiting and
-//! source configuration, in id order (creation order: ids are time-ordered), a page at a time
+//! source configuration and the start of the user name (case-insensitive), in id order (creation order: ids are time-ordered), a page at a time
 //! behind an opaque cursor. A page reads at most [`MAX_SCANNED`] users, so a filter that
 //! matches few users answers with fewer (or none) and a cursor to go on from.
 
@@ -21,6 +21,8 @@ pub struct UserFilter {
     pub waiting: Option<bool>,
     /// The source configuration's tenant id.
     pub configuration: Option<String>,
+    /// How the user name starts, case-folded ([`crate::casefold::fold`]).
+    pub user_name_prefix: Option<String>,
 }
 
 impl UserFilter {
@@ -29,6 +31,13 @@ impl UserFilter {
             && self.license.is_none_or(|l| l == holder.license)
             && self.waiting.is_none_or(|w| w == holder.is_waiting())
             && self.configuration.as_ref().is_none_or(|c| holder.configuration.as_ref() == Some(c))
+            && self.user_name_prefix.as_ref().is_none_or(|p| crate::casefold::fold(&holder.user_name).starts_with(p))
+    }
+
+    /// This filter, keeping the users whose name starts with `prefix` (in any case).
+    pub fn with_user_name_prefix(self, prefix: Option<&str>) -> UserFilter {
+        let user_name_prefix = prefix.filter(|p| !p.is_empty()).map(crate::casefold::fold);
+        UserFilter { user_name_prefix, ..self }
     }
 }
 

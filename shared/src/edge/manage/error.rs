@@ -60,6 +60,11 @@ impl ManageError {
         }
     }
 
+    /// 401 for a sign-in that did not work (a spent or expired link): `message` says why.
+    pub fn signed_out(message: impl Into<String>) -> ManageError {
+        ManageError::new(401, "unauthorized", message)
+    }
+
     /// 401 when no issuer is configured: the message says what to set.
     pub fn unconfigured(message: impl Into<String>) -> ManageError {
         ManageError::new(401, "unauthorized", message)

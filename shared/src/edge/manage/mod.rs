@@ -9,14 +9,20 @@
 //! exist), and only then calls the handler. The OpenAPI document ([`openapi`]) is made from
 //! the same table, so a route and its security requirement are written once.
 //!
+//! The web console ([`console`]) is served by the same function under `/manage/`: every path
+//! there that is not under [`BASE`]. It is built on this API alone; its session is a token in
+//! a cookie, which [`serve`] takes as it takes a bearer token ([`session`]).
+//!
 //! Every error is `{"error", "message"}` JSON ([`ManageError`]); body limit, panic guard,
 //! request id and the log line come from [`super::serve`]. No token reaches a log line: the log
 //! names the route template and the configuration, and a refused token's reason.
 
 mod configurations;
+pub mod console;
 mod error;
 mod groups;
 mod openapi;
+pub mod session;
 mod subscriptions;
 mod users;
 
@@ -93,6 +99,27 @@ pub const ROUTES: &[ManageRoute] = &[
         access: Access::Public,
         handler: |app, call| Box::pin(openapi::get(app, call)),
         doc: doc::<openapi::__path_get>,
+    },
+    ManageRoute {
+        method: "GET",
+        path: "/manage/v1/session",
+        access: EVERY_ADMIN,
+        handler: |app, call| Box::pin(session::get(app, call)),
+        doc: doc::<session::__path_get>,
+    },
+    ManageRoute {
+        method: "DELETE",
+        path: "/manage/v1/session",
+        access: Access::Public,
+        handler: |app, call| Box::pin(session::delete(app, call)),
+        doc: doc::<session::__path_delete>,
+    },
+    ManageRoute {
+        method: "POST",
+        path: "/manage/v1/session/link",
+        access: Access::Public,
+        handler: |app, call| Box::pin(session::redeem_link(app, call)),
+        doc: doc::<session::__path_redeem_link>,
     },
     ManageRoute {
         method: "POST",
@@ -253,6 +280,8 @@ pub struct Call {
     /// The base of the URLs the answer carries (the SCIM edge's rule: configured, else API
     /// Gateway's domain name and stage).
     pub base: PublicUrl,
+    /// The path before [`BASE`]: API Gateway's stage (`/prod`), or nothing.
+    stage: String,
 }
 
 impl Call {
@@ -274,6 +303,11 @@ impl Call {
         T::Err: std::fmt::Display,
     {
         self.query(name).map(|v| v.parse::<T>().map_err(|e| ManageError::invalid(format!("{name}: {e}")))).transpose()
+    }
+
+    /// The path of the console (and of its session cookie) as the caller reaches it.
+    pub fn console_path(&self) -> String {
+        format!("{}{}", self.stage, console::ROOT)
     }
 
     /// Who is calling, for the audit trail: the token's `sub`.
@@ -302,6 +336,7 @@ impl Call {
 pub struct Reply {
     status: u16,
     body: Option<String>,
+    headers: Vec<(http::HeaderName, String)>,
 }
 
 impl Reply {
@@ -311,16 +346,30 @@ impl Reply {
             tracing::error!(error = %e, "an answer could not be written as JSON");
             <ManageError as super::ApiError>::internal()
         })?;
-        Ok(Reply { status, body: Some(text) })
+        Ok(Reply { status, body: Some(text), headers: Vec::new() })
     }
 
     /// 204.
     pub fn no_content() -> Reply {
-        Reply { status: 204, body: None }
+        Reply { status: 204, body: None, headers: Vec::new() }
+    }
+
+    /// 308 to `location`.
+    pub fn redirect(location: &str) -> Reply {
+        Reply { status: 308, body: None, headers: vec![(http::header::LOCATION, location.to_owned())] }
+    }
+
+    /// This answer with the header `name: value` too.
+    pub fn with_header(mut self, name: http::HeaderName, value: String) -> Reply {
+        self.headers.push((name, value));
+        self
     }
 
     fn into_response(self) -> Response<Body> {
-        let builder = Response::builder().status(self.status);
+        let mut builder = Response::builder().status(self.status);
+        for (name, value) in self.headers {
+            builder = builder.header(name, value);
+        }
         let response = match self.body {
             Some(text) => builder.header(http::header::CONTENT_TYPE, "application/json").body(Body::Text(text)),
             None => builder.body(Body::Empty),
@@ -332,6 +381,9 @@ impl Reply {
 /// Serves one request to the admin API.
 pub async fn serve(app: &App, req: Request) -> Response<Body> {
     let (stage, path) = split_stage(req.uri().path());
+    if !is_api(&path) {
+        return console::serve(req).await;
+    }
     let found = find(req.method().as_str(), &path);
     let labels = match &found {
         Found::Route(route, params) => Labels {
@@ -355,8 +407,11 @@ pub async fn serve(app: &App, req: Request) -> Response<Body> {
                 )))
             }
         };
-        let authorization = req.headers().get(http::header::AUTHORIZATION).and_then(|v| v.to_str().ok());
-        let principal = authorize(app, route, &params, authorization).await?;
+        let (authorization, by_cookie) = session::credentials(req.headers());
+        let principal = authorize(app, route, &params, authorization.as_deref()).await?;
+        if by_cookie && principal.is_some() {
+            session::csrf_guard(req.method(), req.headers())?;
+        }
         let base = PublicUrl::for_request(app.public_url.as_ref(), &req, &stage);
         let query = req.uri().query().map(super::scim::parse_query).unwrap_or_default();
         let body = match req.into_body() {
@@ -364,7 +419,7 @@ pub async fn serve(app: &App, req: Request) -> Response<Body> {
             Body::Binary(bytes) => bytes,
             _ => Vec::new(),
         };
-        let call = Call { params, query, body, principal, base };
+        let call = Call { params, query, body, principal, base, stage };
         Ok((route.handler)(app, call).await?.into_response())
     })
     .await
@@ -401,6 +456,11 @@ fn split_stage(path: &str) -> (String, String) {
         Some(at) => (path[..at].to_owned(), path[at..].to_owned()),
         None => (String::new(), path.to_owned()),
     }
+}
+
+/// Whether a path (its stage split off) is the admin API's: [`BASE`] or under it.
+fn is_api(path: &str) -> bool {
+    path.strip_prefix(BASE).is_some_and(|rest| rest.is_empty() || rest.starts_with('/'))
 }
 
 /// Whether a path variable can name something: ids are 1 to 64 of `A-Z a-z 0-9 - _`.

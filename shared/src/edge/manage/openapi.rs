@@ -13,6 +13,7 @@ use super::configurations::{
     UpdateConfiguration,
 };
 use super::groups::{GroupView, JobStarted, JobView, SetGroupLicense};
+use super::session::{RedeemLink, SessionView};
 use super::subscriptions::{
     CreateSubscription, Home, HomeConfiguration, PoolView, SetPurchase, SubscriptionView, UpdateSubscription,
     UserCounts,
@@ -60,7 +61,9 @@ pub const SCHEME: &str = "adminToken";
         GroupView,
         SetGroupLicense,
         JobStarted,
-        JobView
+        JobView,
+        SessionView,
+        RedeemLink
     ))
 )]
 struct Document;
@@ -73,7 +76,8 @@ pub fn document() -> utoipa::openapi::OpenApi {
     scheme.description = Some(
         "A JWT of the configured issuer (MANAGE_ISSUER, MANAGE_AUDIENCE) whose `role` claim is operator, \
          subscription-admin or access-admin; the admin roles carry a `subscription` claim and act only in it. \
-         A requirement's list names the roles that may call the operation."
+         A requirement's list names the roles that may call the operation. The web console sends the same \
+         token in its session cookie (manage_session) instead, and its writes carry X-Requested-By: console."
             .to_owned(),
     );
     document.components.get_or_insert_with(Default::default).add_security_scheme(SCHEME, SecurityScheme::Http(scheme));

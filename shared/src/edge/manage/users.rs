@@ -1,5 +1,5 @@
-//! The admin API's subscription users: the list (filtered by state, license, waiting and
-//! configuration, a page at a time), one user with its groups, a user an admin creates (no
+//! The admin API's subscription users: the list (filtered by state, license, waiting,
+//! configuration and the start of the user name, a page at a time), one user with its groups, a user an admin creates (no
 //! configuration provisions it; a SCIM create of its userName takes it over), the override of a
 //! user's license, and the audit trail.
 
@@ -126,6 +126,7 @@ fn limit(call: &Call, max: usize) -> Result<usize, ManageError> {
         ("license" = Option<String>, Query, description = "The license type held"),
         ("waiting" = Option<bool>, Query, description = "true: only users waiting for a license"),
         ("configuration" = Option<String>, Query, description = "The id of the configuration that provisions them"),
+        ("user_name" = Option<String>, Query, description = "How their user name starts (case-insensitive)"),
         ("cursor" = Option<String>, Query, description = "next_cursor of the previous page"),
         ("limit" = Option<usize>, Query, description = "1 to 500 (default 100)"),
     ),
@@ -146,7 +147,9 @@ pub async fn list(app: &App, call: Call) -> Result<Reply, ManageError> {
         license: call.query_as("license")?,
         waiting: call.query_as("waiting")?,
         configuration: call.query("configuration").map(str::to_owned),
-    };
+        user_name_prefix: None,
+    }
+    .with_user_name_prefix(call.query("user_name"));
     let limit = limit(&call, crate::licenses::MAX_USERS_PAGE)?;
     let page = app.licenses.list_users(call.param("sub"), &filter, call.query("cursor"), limit).await?;
     Reply::json(200, &UserList { items: page.users.into_iter().map(UserView::from).collect(), next_cursor: page.next })

@@ -1,0 +1,120 @@
+// Building the page: h() makes elements from data (text is always text, never markup), and
+// the few pieces every page shares: headings, tables, error and status messages, copy fields.
+
+/** An element: h("a", {href: "/x", class: "y"}, "text", child, …). `on<event>` attributes are listeners. */
+export function h(tag, attrs = {}, ...children) {
+  const el = document.createElement(tag);
+  for (const [name, value] of Object.entries(attrs || {})) {
+    if (value === undefined || value === null || value === false) continue;
+    if (name.startsWith("on") && typeof value === "function") el.addEventListener(name.slice(2), value);
+    else if (value === true) el.setAttribute(name, "");
+    else el.setAttribute(name, String(value));
+  }
+  append(el, children);
+  return el;
+}
+
+function append(el, children) {
+  for (const child of children.flat(Infinity)) {
+    if (child === undefined || child === null || child === false) continue;
+    el.append(child instanceof Node ? child : document.createTextNode(String(child)));
+  }
+}
+
+/** Replaces the children of `el`. */
+export function fill(el, ...children) {
+  el.replaceChildren();
+  append(el, children);
+  return el;
+}
+
+/** A table with a caption, column headers and rows (arrays of cells). */
+export function table(caption, headers, rows, empty = "None yet.") {
+  if (rows.length === 0) return h("p", { class: "empty" }, empty);
+  return h(
+    "div",
+    { class: "table-wrap" },
+    h(
+      "table",
+      {},
+      h("caption", {}, caption),
+      h("thead", {}, h("tr", {}, headers.map((name) => h("th", { scope: "col" }, name)))),
+      // Each cell names its column too: narrow screens show the rows as cards (style.css).
+      h("tbody", {}, rows.map((cells) => h("tr", {}, cells.map((cell, i) => h("td", { "data-label": headers[i] }, cell))))),
+    ),
+  );
+}
+
+/** A message region that screen readers announce when it changes. */
+export function live(kind = "status") {
+  return h("p", { class: `message ${kind}`, role: kind === "error" ? "alert" : "status", "aria-live": "polite" });
+}
+
+/** Shows `error`'s message (the API's) in `region`, or clears it. */
+export function showError(region, error) {
+  region.className = "message error";
+  region.textContent = error ? error.message : "";
+}
+
+export function showStatus(region, text) {
+  region.className = "message status";
+  region.textContent = text;
+}
+
+/** A read-only value with a button that copies it to the clipboard. */
+export function copyField(label, value, id) {
+  const said = live();
+  const button = h(
+    "button",
+    {
+      type: "button",
+      class: "copy",
+      "aria-label": `Copy ${label.toLowerCase()}`,
+      onclick: async () => {
+        try {
+          await navigator.clipboard.writeText(value);
+          said.textContent = `${label} copied.`;
+        } catch (e) {
+          said.textContent = `Could not copy: select the text and copy it.`;
+        }
+      },
+    },
+    "Copy",
+  );
+  return h(
+    "div",
+    { class: "copy-field" },
+    h("label", { for: id }, label),
+    h("div", { class: "copy-row" }, h("input", { id, type: "text", readonly: true, value }), button),
+    said,
+  );
+}
+
+/** The license types, and how the console names them. */
+export const LICENSES = [
+  ["named", "Named"],
+  ["concurrent", "Concurrent"],
+  ["read-only", "Read-only"],
+  ["none", "No license"],
+];
+
+export function licenseName(value) {
+  const found = LICENSES.find(([v]) => v === value);
+  return found ? found[1] : value || "—";
+}
+
+/** A <select> of license types. */
+export function licenseSelect(id, selected, attrs = {}) {
+  return h(
+    "select",
+    { id, ...attrs },
+    LICENSES.map(([value, name]) => h("option", { value, selected: value === selected }, name)),
+  );
+}
+
+/** A time as the reader's locale writes it, or "never". */
+export function when(time) {
+  if (!time) return "never";
+  const date = new Date(time);
+  return h("time", { datetime: time }, date.toLocaleString());
+}
