@@ -2,7 +2,9 @@
 //! SCIM, on the durable embedded store (a SQLite file): 10,000 user creates, 100 groups of 100
 //! members, then a license type set on a 10,000-member group (a background job). Prints
 //! requests/s, p50/p99 latency and store calls per operation, and the job's members/s and
-//! store calls per member.
+//! store calls per member. Between the two, with thousands of users waiting, it times the
+//! admin API reads the console's pages make (home, users pages and filters, user name
+//! search, groups, audit), one at a time.
 //!
 //! ```text
 //! cargo bench -p tests --bench provisioning                 # 10,000 users, 6,000 read-only seats
@@ -178,6 +180,44 @@ async fn main() {
     let (latencies, _, elapsed) = run(&http, &auth, adds, 204).await;
     let after = table.calls();
     report("add 100 members (one PATCH)", latencies, elapsed, (after.0 - before.0, after.1 - before.1));
+
+    // The console's reads, as a page makes them: one at a time.
+    let token = svc.admin_token(Role::SubscriptionAdmin, Some(local::LOCAL_SUBSCRIPTION));
+    let sub = format!("{}/subscriptions/{}", svc.manage_url(), local::LOCAL_SUBSCRIPTION);
+    println!(
+        "
+The console's reads, {users} users, one request at a time (20 each):
+"
+    );
+    println!("| console read | requests | requests/s | p50 ms | p99 ms | store reads / op | transactions / op |");
+    println!("|---|---|---|---|---|---|---|");
+    let first_page = http.get(format!("{sub}/users?limit=50")).bearer_auth(&token).send().await.expect("an answer");
+    let first_page: Value = first_page.json().await.expect("JSON");
+    let cursor = first_page["next_cursor"].as_str().expect("more than a page").to_owned();
+    let reads = [
+        ("home summary", format!("{sub}")),
+        ("users, first page of 50", format!("{sub}/users?limit=50")),
+        ("users, next page of 50 (cursor)", format!("{sub}/users?limit=50&cursor={cursor}")),
+        ("users waiting, page of 50", format!("{sub}/users?waiting=true&limit=50")),
+        ("users holding read-only, page of 50", format!("{sub}/users?license=read-only&limit=50")),
+        ("user name search (a prefix of one user)", format!("{sub}/users?user_name=u{}%40&limit=50", users - 1)),
+        ("groups", format!("{sub}/groups")),
+        ("audit, newest 50", format!("{sub}/audit?limit=50")),
+    ];
+    for (name, url) in reads {
+        let before = table.calls();
+        let started = Instant::now();
+        let mut latencies = Vec::new();
+        for _ in 0..20 {
+            let sent = Instant::now();
+            let answer = http.get(&url).bearer_auth(&token).send().await.expect("an answer");
+            assert_eq!(answer.status().as_u16(), 200, "{name}");
+            answer.bytes().await.expect("a body");
+            latencies.push(sent.elapsed());
+        }
+        let after = table.calls();
+        report(name, latencies, started.elapsed(), (after.0 - before.0, after.1 - before.1));
+    }
 
     // One group of every user, then a license type for it: a background job.
     let everyone = run(
