@@ -440,7 +440,7 @@ fn token_prints_a_verifiable_admin_token() {
     let jwks = Command::new(BIN).args(["jwks", "--data-dir"]).arg(&dir).output().unwrap();
     let jwks = String::from_utf8(jwks.stdout).unwrap();
     let outside =
-        shared::admin_tokens::TokenVerifier::new(DevIssuer::ISSUER, DevIssuer::AUDIENCE, jwks.trim()).unwrap();
+        shared::admin_tokens::TokenVerifier::new(DevIssuer::ISSUER, &[DevIssuer::AUDIENCE], jwks.trim()).unwrap();
     assert_eq!(outside.verify(Some(&format!("Bearer {}", printed.trim()))).unwrap().role(), Role::Operator);
 
     for (args, says) in
