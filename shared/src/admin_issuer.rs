@@ -57,11 +57,17 @@ enum Source {
     Url { issuer: String, audiences: Vec<String>, url: String, state: tokio::sync::Mutex<Fetched> },
 }
 
-/// The console as the issuer's OIDC client: its discovery, once it worked, or the last failure.
+/// The console as the issuer's OIDC client.
 struct Oidc {
     issuer: String,
     client_id: String,
-    state: tokio::sync::Mutex<(Option<Arc<OidcClient>>, Option<(Instant, String)>)>,
+    state: tokio::sync::Mutex<Discovered>,
+}
+
+/// The issuer's discovery: the client once it worked, or the last failure.
+struct Discovered {
+    client: Option<Arc<OidcClient>>,
+    failed: Option<(Instant, String)>,
 }
 
 /// The admin token verifier of a process, and how it makes console sessions. Built once,
@@ -114,7 +120,7 @@ impl AdminTokens {
         let oidc = settings.console_client_id.as_ref().map(|client_id| Oidc {
             issuer: settings.issuer.clone(),
             client_id: client_id.clone(),
-            state: tokio::sync::Mutex::new((None, None)),
+            state: tokio::sync::Mutex::new(Discovered { client: None, failed: None }),
         });
         match &settings.keys {
             JwksSource::Inline(jwks) => {
@@ -147,10 +153,10 @@ impl AdminTokens {
     pub async fn oidc_client(&self) -> Result<Arc<OidcClient>, AdminAuthError> {
         let oidc = self.oidc.as_ref().ok_or(AdminAuthError::Unconfigured)?;
         let mut state = oidc.state.lock().await;
-        if let Some(client) = &state.0 {
+        if let Some(client) = &state.client {
             return Ok(client.clone());
         }
-        if let Some((at, reason)) = &state.1 {
+        if let Some((at, reason)) = &state.failed {
             if at.elapsed() < RETRY_AFTER {
                 return Err(AdminAuthError::Unavailable(reason.clone()));
             }
@@ -158,12 +164,12 @@ impl AdminTokens {
         match OidcClient::discover(&oidc.issuer, &oidc.client_id).await {
             Ok(client) => {
                 let client = Arc::new(client);
-                *state = (Some(client.clone()), None);
+                *state = Discovered { client: Some(client.clone()), failed: None };
                 Ok(client)
             }
             Err(e) => {
                 let reason = format!("MANAGE_ISSUER: {e} (tried again within {} s)", RETRY_AFTER.as_secs());
-                state.1 = Some((Instant::now(), reason.clone()));
+                state.failed = Some((Instant::now(), reason.clone()));
                 Err(AdminAuthError::Unavailable(reason))
             }
         }
