@@ -126,7 +126,8 @@ async fn finish(app: &App, req: &Request, stage: &str) -> Result<(String, u64), 
     let token = client
         .exchange(code, &redirect_uri(app, req, stage), &pending)
         .await
-        .map_err(|e| (Failure::Refused, format!("the code exchange failed: {e}")))?;
+        // (The token endpoint's error answer is logged; should it echo the code, not that.)
+        .map_err(|e| (Failure::Refused, format!("the code exchange failed: {}", e.replace(code, "<code>"))))?;
     let checked = app.admin_tokens.verify_id_token(&token, &pending.nonce).await.map_err(|e| match e {
         AdminAuthError::Token(e) => (Failure::Refused, format!("the ID token: {e}")),
         other => (unavailable(&other), other.to_string()),
