@@ -324,6 +324,10 @@ async fn serve(addr: SocketAddr, public_url: Option<&str>, store: &StoreArgs) ->
             println!();
             println!("Admin API:       {public_url}{BASE} (its OpenAPI document: {BASE}/openapi.json)");
             println!("                 (bearer tokens of {} for audience {:?})", manage.issuer, manage.audience);
+            println!(
+                "  e.g. curl -H \"Authorization: Bearer $TOKEN\" {public_url}{BASE}/subscriptions/{}/configurations",
+                local::LOCAL_SUBSCRIPTION
+            );
         }
         // (The development issuer is made whenever MANAGE_* are unset.)
         (None, None) => {}
