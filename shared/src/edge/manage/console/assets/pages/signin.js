@@ -26,6 +26,9 @@ export function render(message, methods) {
     h("h1", {}, "Sign in"),
     message ? h("p", { class: "message error", role: "alert" }, message) : null,
     oidc ? h("p", {}, h("a", { class: "button", href: `${ROOT}/signin/oidc`, "data-external": "" }, "Sign in with your identity provider")) : null,
+    !oidc && !links
+      ? h("p", {}, "This deployment offers no sign-in to the console yet: its operator registers the console with the identity provider and sets the stack parameter ManageConsoleClientId.")
+      : null,
     links ? h("p", {}, "Open the sign-in link you were given. Each link works once, for 15 minutes.") : null,
     links
       ? h(
