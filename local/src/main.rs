@@ -6,6 +6,7 @@ use std::process::ExitCode;
 use std::sync::Arc;
 
 use clap::{Args, Parser, Subcommand};
+use shared::admin_issuer::AdminTokens;
 use shared::admin_tokens::{DevIssuer, Role};
 use shared::edge::manage::BASE;
 use shared::edge::routes::{Function, ROUTES};
@@ -33,7 +34,9 @@ struct Cli {
 #[derive(Subcommand)]
 enum Command {
     /// Serve every function on the routes API Gateway uses, the admin API among them (its
-    /// tokens signed by the development key in the data directory).
+    /// tokens signed by the development key in the data directory, whose sign-in links open
+    /// the console; or, when MANAGE_ISSUER and the other MANAGE_* are set, those of that issuer,
+    /// through which the console signs in with MANAGE_CONSOLE_CLIENT_ID).
     Serve {
         #[arg(long, default_value_t = DEFAULT_ADDR)]
         addr: SocketAddr,
@@ -247,10 +250,17 @@ async fn serve(addr: SocketAddr, public_url: Option<&str>, store: &StoreArgs) ->
     let listener = tokio::net::TcpListener::bind(addr).await.map_err(|e| format!("cannot listen on {addr}: {e}"))?;
     let addr = listener.local_addr().map_err(|e| e.to_string())?;
     let public_url = local::public_url(settings.public_url.as_ref(), addr);
-    let (issuer, admin_tokens) = local::dev_admin_tokens(&store.data_dir)?;
+    // The admin API's issuer: the one MANAGE_* name, when they are set (as on AWS); else the
+    // development issuer, which also makes the console's sign-in links.
+    let (issuer, admin_tokens) = match &settings.manage {
+        Some(manage) => (None, AdminTokens::from_settings(Some(manage)).await?),
+        None => {
+            let (issuer, tokens) = local::dev_admin_tokens(&store.data_dir)?;
+            (Some(issuer), tokens)
+        }
+    };
     let app = Arc::new(app.with_public_url(public_url.clone()).with_admin_tokens(admin_tokens));
     local::ensure_local_subscription(&app).await?;
-    let admin_token = issuer.mint(Role::SubscriptionAdmin, Some(local::LOCAL_SUBSCRIPTION), SERVE_TOKEN_TTL)?;
     let existing = app.tenants.configurations(local::LOCAL_SUBSCRIPTION).await.map_err(|e| e.to_string())?;
     println!("local-api listening on http://{addr} ({})", local::describe(&settings));
     if public_url != PublicUrl::listening_at(addr) {
@@ -272,26 +282,56 @@ async fn serve(addr: SocketAddr, public_url: Option<&str>, store: &StoreArgs) ->
     }
     println!();
     println!("Authenticate with Basic (client ID : client secret) or 'Authorization: Bearer <client secret>'.");
-    let link = local::sign_in_link(&app, &public_url, Role::SubscriptionAdmin, Some(local::LOCAL_SUBSCRIPTION)).await?;
-    println!();
-    println!("Web console:     {link}");
-    println!(
-        "                 (signs in the subscription admin of {:?}: works once, within 15 minutes; \
-         `local-api signin-link` makes others)",
-        local::LOCAL_SUBSCRIPTION
-    );
-    println!();
-    println!("Admin API:       {public_url}{BASE} (its OpenAPI document: {BASE}/openapi.json)");
-    println!(
-        "Admin token:     {admin_token}\n                 (subscription-admin of subscription {:?}, valid {} h; \
-         `local-api token` makes others)",
-        local::LOCAL_SUBSCRIPTION,
-        SERVE_TOKEN_TTL.as_secs() / 3600
-    );
-    println!(
-        "  e.g. curl -H \"Authorization: Bearer $TOKEN\" {public_url}{BASE}/subscriptions/{}/configurations",
-        local::LOCAL_SUBSCRIPTION
-    );
+    match (&issuer, &settings.manage) {
+        (Some(issuer), _) => {
+            let link = local::sign_in_link(&app, &public_url, Role::SubscriptionAdmin, Some(local::LOCAL_SUBSCRIPTION))
+                .await?;
+            println!();
+            println!("Web console:     {link}");
+            println!(
+                "                 (signs in the subscription admin of {:?}: works once, within 15 minutes; \
+                 `local-api signin-link` makes others)",
+                local::LOCAL_SUBSCRIPTION
+            );
+            println!();
+            println!("Admin API:       {public_url}{BASE} (its OpenAPI document: {BASE}/openapi.json)");
+            let admin_token = issuer.mint(Role::SubscriptionAdmin, Some(local::LOCAL_SUBSCRIPTION), SERVE_TOKEN_TTL)?;
+            println!(
+                "Admin token:     {admin_token}\n                 (subscription-admin of subscription {:?}, valid {} h; \
+                 `local-api token` makes others)",
+                local::LOCAL_SUBSCRIPTION,
+                SERVE_TOKEN_TTL.as_secs() / 3600
+            );
+            println!(
+                "  e.g. curl -H \"Authorization: Bearer $TOKEN\" {public_url}{BASE}/subscriptions/{}/configurations",
+                local::LOCAL_SUBSCRIPTION
+            );
+        }
+        (None, Some(manage)) => {
+            println!();
+            println!("Web console:     {public_url}{}/", shared::edge::manage::console::ROOT);
+            match &manage.console_client_id {
+                Some(client_id) => println!(
+                    "                 (signs in through the identity provider {} as its client {client_id:?}; \
+                     MANAGE_* are set, so this server makes no sign-in links)",
+                    manage.issuer
+                ),
+                None => println!(
+                    "                 (no sign-in: MANAGE_* are set without MANAGE_CONSOLE_CLIENT_ID, so the \
+                     console has no identity provider sign-in and this server makes no sign-in links)"
+                ),
+            }
+            println!();
+            println!("Admin API:       {public_url}{BASE} (its OpenAPI document: {BASE}/openapi.json)");
+            println!("                 (bearer tokens of {} for audience {:?})", manage.issuer, manage.audience);
+            println!(
+                "  e.g. curl -H \"Authorization: Bearer $TOKEN\" {public_url}{BASE}/subscriptions/{}/configurations",
+                local::LOCAL_SUBSCRIPTION
+            );
+        }
+        // (The development issuer is made whenever MANAGE_* are unset.)
+        (None, None) => {}
+    }
     local::serve(listener, app).await.map_err(|e| format!("server stopped: {e}"))
 }
 

@@ -2,7 +2,8 @@
 //! data survives a restart, `configuration create --json` and `rotate-secret` work beside a
 //! running server, the request log is JSON that never holds a secret, the admin token `serve`
 //! prints works against its admin API, so does its console sign-in link (once; `signin-link`
-//! makes more), and `--store dynamodb` serves from a moto server
+//! makes more), with `MANAGE_*` set it takes that issuer's tokens and makes no links (the
+//! console signs in through the issuer), and `--store dynamodb` serves from a moto server
 //! (`SCIM_TEST_DYNAMODB_ENDPOINT`, which the test command sets).
 
 use std::io::{BufRead, BufReader, Read};
@@ -103,6 +104,55 @@ async fn the_printed_admin_token_creates_a_configuration_whose_credentials_work(
     let log = server.stop();
     assert!(!log.contains(&token) && !log.contains(secret), "a credential reached the log");
     let _ = std::fs::remove_dir_all(&dir);
+}
+
+/// What `local-api ARGS` prints, trimmed.
+fn cli(args: &[&str]) -> String {
+    let out = Command::new(BIN).args(args).output().expect("run local-api");
+    assert!(out.status.success(), "local-api {args:?}: {}", String::from_utf8_lossy(&out.stderr));
+    String::from_utf8(out.stdout).expect("UTF-8").trim().to_owned()
+}
+
+#[tokio::test]
+async fn with_manage_settings_serve_takes_that_issuers_tokens_and_makes_no_sign_in_links() {
+    let dir = data_dir("manage-issuer");
+    let keys = data_dir("manage-issuer-keys");
+    let keys_arg = keys.to_str().expect("a UTF-8 path");
+    // Another issuer: a development key of another directory, given inline.
+    let jwks = cli(&["jwks", "--data-dir", keys_arg]);
+    let mut command = Command::new(BIN);
+    command
+        .args(["serve", "--addr", "127.0.0.1:0", "--data-dir"])
+        .arg(&dir)
+        .env("MANAGE_ISSUER", "local-api")
+        .env("MANAGE_AUDIENCE", "manage")
+        .env("MANAGE_JWKS", &jwks)
+        .env("MANAGE_CONSOLE_CLIENT_ID", "console");
+    let server = Server::spawn(command);
+    let base = server.base_url.clone();
+    assert_eq!(server.field("Web console:"), format!("{base}/manage/"));
+    let banner = server.banner.join("\n");
+    assert!(banner.contains("signs in through the identity provider local-api"), "{banner}");
+    assert!(!banner.contains("#code=") && !banner.contains("Admin token:"), "{banner}");
+
+    let http = reqwest::Client::builder().no_proxy().build().unwrap();
+    let methods: Value =
+        http.get(format!("{base}/manage/v1/session/methods")).send().await.unwrap().json().await.unwrap();
+    assert_eq!(methods, json!({"oidc": true, "links": false}));
+    let home = |token: String| {
+        http.get(format!("{base}/manage/v1/subscriptions/local"))
+            .header("Authorization", format!("Bearer {token}"))
+            .send()
+    };
+    let theirs = cli(&["token", "--role", "operator", "--data-dir", keys_arg]);
+    assert_eq!(home(theirs).await.unwrap().status(), 200, "the configured issuer's token");
+    let own = cli(&["token", "--role", "operator", "--data-dir", dir.to_str().expect("a UTF-8 path")]);
+    assert_eq!(home(own).await.unwrap().status(), 401, "not its own development key's");
+    let link = http.post(format!("{base}/manage/v1/session/link")).json(&json!({"code": "x"})).send().await.unwrap();
+    assert_eq!(link.status(), 404, "no sign-in links");
+    server.stop();
+    let _ = std::fs::remove_dir_all(&dir);
+    let _ = std::fs::remove_dir_all(&keys);
 }
 
 /// `POST /manage/v1/session/link` with the code of `link`: the status and the session's JSON.
@@ -440,7 +490,7 @@ fn token_prints_a_verifiable_admin_token() {
     let jwks = Command::new(BIN).args(["jwks", "--data-dir"]).arg(&dir).output().unwrap();
     let jwks = String::from_utf8(jwks.stdout).unwrap();
     let outside =
-        shared::admin_tokens::TokenVerifier::new(DevIssuer::ISSUER, DevIssuer::AUDIENCE, jwks.trim()).unwrap();
+        shared::admin_tokens::TokenVerifier::new(DevIssuer::ISSUER, &[DevIssuer::AUDIENCE], jwks.trim()).unwrap();
     assert_eq!(outside.verify(Some(&format!("Bearer {}", printed.trim()))).unwrap().role(), Role::Operator);
 
     for (args, says) in

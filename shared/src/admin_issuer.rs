@@ -2,10 +2,14 @@
 //! settings (the issuer's JWKS inline, or fetched from its URL once per cold start), a verifier
 //! handed over whole (`local-api`'s development issuer, the tests'), or none at all.
 //!
-//! A process whose tokens the development issuer signs (`local-api`, the tests) also keeps
-//! that issuer ([`AdminTokens::dev_issuer`]), so the console can turn a redeemed sign-in link
-//! into a session token; a deployment on a real OIDC issuer has none and makes no sessions
-//! of its own.
+//! It also knows how this process makes the console's sessions: a process whose tokens the
+//! development issuer signs (`local-api`, the tests) keeps that issuer
+//! ([`AdminTokens::dev_issuer`]), so the console can turn a redeemed sign-in link into a
+//! session token; a deployment on a real OIDC issuer with `MANAGE_CONSOLE_CLIENT_ID` signs the
+//! console in through that issuer ([`AdminTokens::oidc_client`], discovered on the first
+//! sign-in and again after a failure, so an issuer that does not answer never stops a cold
+//! start), and the ID tokens it gets, whose `aud` is the console's client id, are admin
+//! tokens too.
 //!
 //! Without one, every admin request is a 401 that says what to set, and the SCIM side works as
 //! ever. A JWKS URL that cannot be fetched at cold start does not stop the process either: its
@@ -14,7 +18,8 @@
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use crate::admin_tokens::{DevIssuer, Principal, TokenError, TokenVerifier};
+use crate::admin_tokens::{DevIssuer, IdToken, Principal, TokenError, TokenVerifier};
+use crate::oidc::OidcClient;
 use crate::settings::{JwksSource, ManageIssuer};
 
 /// How long a failed JWKS fetch is remembered before a request tries again.
@@ -25,7 +30,8 @@ pub(crate) const FETCH_TIMEOUT: Duration = Duration::from_secs(5);
 /// Why a request's token could not be checked, or was refused.
 #[derive(Debug, thiserror::Error)]
 pub enum AdminAuthError {
-    /// No issuer is configured: nothing can be verified.
+    /// No issuer is configured: nothing can be verified (or, for [`AdminTokens::oidc_client`],
+    /// the console has no client id at the issuer).
     #[error(
         "the admin API has no token issuer configured: set MANAGE_ISSUER, MANAGE_AUDIENCE and \
          MANAGE_JWKS or MANAGE_JWKS_URL (local-api uses its development issuer)"
@@ -48,25 +54,41 @@ struct Fetched {
 enum Source {
     None,
     Ready(Arc<TokenVerifier>),
-    Url { issuer: String, audience: String, url: String, state: tokio::sync::Mutex<Fetched> },
+    Url { issuer: String, audiences: Vec<String>, url: String, state: tokio::sync::Mutex<Fetched> },
 }
 
-/// The admin token verifier of a process. Built once, shared by every request.
+/// The console as the issuer's OIDC client.
+struct Oidc {
+    issuer: String,
+    client_id: String,
+    state: tokio::sync::Mutex<Discovered>,
+}
+
+/// The issuer's discovery: the client once it worked, or the last failure.
+struct Discovered {
+    client: Option<Arc<OidcClient>>,
+    failed: Option<(Instant, String)>,
+}
+
+/// The admin token verifier of a process, and how it makes console sessions. Built once,
+/// shared by every request.
 pub struct AdminTokens {
     source: Source,
     /// The issuer that signs this process's tokens, when it is the development one.
     dev_issuer: Option<DevIssuer>,
+    /// The console's sign-in through the issuer, when `MANAGE_CONSOLE_CLIENT_ID` is set.
+    oidc: Option<Oidc>,
 }
 
 impl AdminTokens {
     /// No issuer: every admin request is refused with what to set.
     pub fn unconfigured() -> AdminTokens {
-        AdminTokens { source: Source::None, dev_issuer: None }
+        AdminTokens { source: Source::None, dev_issuer: None, oidc: None }
     }
 
     /// Tokens checked by `verifier` (local-api's development issuer, tests).
     pub fn with_verifier(verifier: TokenVerifier) -> AdminTokens {
-        AdminTokens { source: Source::Ready(Arc::new(verifier)), dev_issuer: None }
+        AdminTokens { source: Source::Ready(Arc::new(verifier)), dev_issuer: None, oidc: None }
     }
 
     /// Tokens of the development issuer `issuer`, which this process may also mint with
@@ -80,26 +102,43 @@ impl AdminTokens {
         self.dev_issuer.as_ref()
     }
 
+    /// Whether the console signs in through the issuer (OIDC).
+    pub fn has_oidc(&self) -> bool {
+        self.oidc.is_some()
+    }
+
     /// The verifier `MANAGE_*` describe. An inline JWKS that is no usable key set is a
     /// start-up error naming `MANAGE_JWKS`; a URL is fetched now, and a failure is logged and
-    /// tried again on a later request.
+    /// tried again on a later request. With `MANAGE_CONSOLE_CLIENT_ID`, tokens for the console
+    /// are accepted too and the console signs in through the issuer (discovered on first use).
     pub async fn from_settings(settings: Option<&ManageIssuer>) -> Result<AdminTokens, String> {
         let Some(settings) = settings else {
             return Ok(AdminTokens::unconfigured());
         };
+        let mut audiences = vec![settings.audience.clone()];
+        audiences.extend(settings.console_client_id.iter().cloned());
+        let oidc = settings.console_client_id.as_ref().map(|client_id| Oidc {
+            issuer: settings.issuer.clone(),
+            client_id: client_id.clone(),
+            state: tokio::sync::Mutex::new(Discovered { client: None, failed: None }),
+        });
         match &settings.keys {
-            JwksSource::Inline(jwks) => TokenVerifier::new(&settings.issuer, &settings.audience, jwks)
-                .map(AdminTokens::with_verifier)
-                .map_err(|e| format!("MANAGE_JWKS: {e}")),
+            JwksSource::Inline(jwks) => {
+                let audiences: Vec<&str> = audiences.iter().map(String::as_str).collect();
+                let verifier =
+                    TokenVerifier::new(&settings.issuer, &audiences, jwks).map_err(|e| format!("MANAGE_JWKS: {e}"))?;
+                Ok(AdminTokens { oidc, ..AdminTokens::with_verifier(verifier) })
+            }
             JwksSource::Url(url) => {
                 let tokens = AdminTokens {
                     source: Source::Url {
                         issuer: settings.issuer.clone(),
-                        audience: settings.audience.clone(),
+                        audiences,
                         url: url.clone(),
                         state: tokio::sync::Mutex::new(Fetched { verifier: None, failed: None }),
                     },
                     dev_issuer: None,
+                    oidc,
                 };
                 if let Err(e) = tokens.verifier().await {
                     tracing::error!(error = %e, "cannot fetch the admin token issuer's keys");
@@ -107,6 +146,39 @@ impl AdminTokens {
                 Ok(tokens)
             }
         }
+    }
+
+    /// The console as the issuer's OIDC client: discovered on first use, kept once that
+    /// worked; a failure is remembered for [`RETRY_AFTER`], then tried again.
+    pub async fn oidc_client(&self) -> Result<Arc<OidcClient>, AdminAuthError> {
+        let oidc = self.oidc.as_ref().ok_or(AdminAuthError::Unconfigured)?;
+        let mut state = oidc.state.lock().await;
+        if let Some(client) = &state.client {
+            return Ok(client.clone());
+        }
+        if let Some((at, reason)) = &state.failed {
+            if at.elapsed() < RETRY_AFTER {
+                return Err(AdminAuthError::Unavailable(reason.clone()));
+            }
+        }
+        match OidcClient::discover(&oidc.issuer, &oidc.client_id).await {
+            Ok(client) => {
+                let client = Arc::new(client);
+                *state = Discovered { client: Some(client.clone()), failed: None };
+                Ok(client)
+            }
+            Err(e) => {
+                let reason = format!("MANAGE_ISSUER: {e} (tried again within {} s)", RETRY_AFTER.as_secs());
+                state.failed = Some((Instant::now(), reason.clone()));
+                Err(AdminAuthError::Unavailable(reason))
+            }
+        }
+    }
+
+    /// The ID token of a console sign-in whose nonce is `nonce`, checked
+    /// ([`TokenVerifier::verify_id_token`]).
+    pub async fn verify_id_token(&self, token: &str, nonce: &str) -> Result<IdToken, AdminAuthError> {
+        Ok(self.verifier().await?.verify_id_token(token, nonce)?)
     }
 
     /// The principal of an `Authorization: Bearer <JWT>` header.
@@ -118,7 +190,7 @@ impl AdminTokens {
         match &self.source {
             Source::None => Err(AdminAuthError::Unconfigured),
             Source::Ready(verifier) => Ok(verifier.clone()),
-            Source::Url { issuer, audience, url, state } => {
+            Source::Url { issuer, audiences, url, state } => {
                 let mut state = state.lock().await;
                 if let Some(verifier) = &state.verifier {
                     return Ok(verifier.clone());
@@ -128,7 +200,8 @@ impl AdminTokens {
                         return Err(AdminAuthError::Unavailable(reason.clone()));
                     }
                 }
-                let fetched = fetch(url).await.and_then(|jwks| TokenVerifier::new(issuer, audience, &jwks));
+                let audiences: Vec<&str> = audiences.iter().map(String::as_str).collect();
+                let fetched = fetch(url).await.and_then(|jwks| TokenVerifier::new(issuer, &audiences, &jwks));
                 match fetched {
                     Ok(verifier) => {
                         let verifier = Arc::new(verifier);
@@ -177,7 +250,12 @@ mod tests {
     }
 
     fn settings(keys: JwksSource) -> ManageIssuer {
-        ManageIssuer { issuer: DevIssuer::ISSUER.into(), audience: DevIssuer::AUDIENCE.into(), keys }
+        ManageIssuer {
+            issuer: DevIssuer::ISSUER.into(),
+            audience: DevIssuer::AUDIENCE.into(),
+            keys,
+            console_client_id: None,
+        }
     }
 
     #[tokio::test]
@@ -200,6 +278,35 @@ mod tests {
 
         let e = AdminTokens::from_settings(Some(&settings(JwksSource::Inline("{}".into())))).await.err().unwrap();
         assert!(e.starts_with("MANAGE_JWKS: "), "{e}");
+    }
+
+    #[tokio::test]
+    async fn a_console_client_id_adds_an_audience_and_an_issuer_that_does_not_answer_is_unavailable() {
+        let (_dir, issuer) = issuer();
+        let closed = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let at = format!("http://{}", closed.local_addr().unwrap());
+        drop(closed);
+        let settings = ManageIssuer {
+            issuer: at.clone(),
+            console_client_id: Some("console".into()),
+            ..settings(JwksSource::Inline(issuer.jwks()))
+        };
+        let tokens = AdminTokens::from_settings(Some(&settings)).await.expect("no fetch at start-up");
+        assert!(tokens.has_oidc() && tokens.dev_issuer().is_none());
+        for _ in 0..2 {
+            match tokens.oidc_client().await {
+                Err(AdminAuthError::Unavailable(reason)) => assert!(reason.contains(&at), "{reason}"),
+                other => panic!("{other:?}"),
+            }
+        }
+        let exp = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_secs() + 600;
+        let claims = |aud: &str| serde_json::json!({"sub": "ann", "role": "operator", "iss": at, "aud": aud, "exp": exp, "nonce": "n"});
+        let console = issuer.sign(&claims("console")).unwrap();
+        assert_eq!(tokens.verify_id_token(&console, "n").await.unwrap().expires, exp);
+        assert!(tokens.verify(Some(&format!("Bearer {console}"))).await.is_ok());
+        assert!(tokens.verify_id_token(&console, "m").await.is_err());
+        assert!(tokens.verify_id_token(&issuer.sign(&claims("other")).unwrap(), "n").await.is_err());
+        assert!(matches!(AdminTokens::unconfigured().oidc_client().await, Err(AdminAuthError::Unconfigured)));
     }
 
     #[tokio::test]

@@ -99,6 +99,24 @@ struct Minted {
     exp: u64,
 }
 
+/// An ID token's claims (the console's OIDC sign-in): an admin token's, and the `nonce`
+/// that binds it to one sign-in, and when it expires (the session's end).
+#[derive(Deserialize)]
+struct IdClaims {
+    #[serde(flatten)]
+    claims: Claims,
+    #[serde(default)]
+    nonce: Option<String>,
+    exp: u64,
+}
+
+/// What a checked ID token gives the console: who signs in, and until when (Unix seconds).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct IdToken {
+    pub principal: Principal,
+    pub expires: u64,
+}
+
 /// One key of the issuer's JWKS, ready to check signatures.
 struct Key {
     kid: Option<String>,
@@ -112,10 +130,11 @@ pub struct TokenVerifier {
 }
 
 impl TokenVerifier {
-    /// A verifier for tokens of `issuer` meant for `audience`, signed by a key of `jwks` (a
-    /// JWKS document: `{"keys": [...]}`). Keys of kinds this service cannot use (encryption
-    /// keys, symmetric keys, unknown curves) are left out; none left is an error.
-    pub fn new(issuer: &str, audience: &str, jwks: &str) -> Result<TokenVerifier, String> {
+    /// A verifier for tokens of `issuer` meant for one of `audiences` (the admin API's, and the
+    /// console's client id when it signs in with OIDC), signed by a key of `jwks` (a JWKS
+    /// document: `{"keys": [...]}`). Keys of kinds this service cannot use (encryption keys,
+    /// symmetric keys, unknown curves) are left out; none left is an error.
+    pub fn new(issuer: &str, audiences: &[&str], jwks: &str) -> Result<TokenVerifier, String> {
         let set: JwkSet = serde_json::from_str(jwks).map_err(|e| format!("the JWKS is not a JWKS document: {e}"))?;
         let mut keys = Vec::new();
         for jwk in &set.keys {
@@ -129,7 +148,7 @@ impl TokenVerifier {
             let key = DecodingKey::from_jwk(jwk).map_err(|e| format!("a key of the JWKS cannot be used: {e}"))?;
             let mut validation = Validation::new(algorithm);
             validation.set_issuer(&[issuer]);
-            validation.set_audience(&[audience]);
+            validation.set_audience(audiences);
             validation.set_required_spec_claims(&["exp", "iss", "aud"]);
             keys.push(Key { kid: jwk.common.key_id.clone(), key, validation });
         }
@@ -147,13 +166,38 @@ impl TokenVerifier {
             .map(|(_, token)| token.trim())
             .filter(|token| !token.is_empty())
             .ok_or(TokenError::Missing)?;
+        principal(self.decode::<Claims>(token)?)
+    }
+
+    /// An ID token the issuer gave the console's sign-in: checked as any admin token (key,
+    /// `iss`, `aud`, `exp`, role and subscription), and its `nonce` must be `nonce`, the one
+    /// this sign-in sent (so a token made for another sign-in cannot be slipped in).
+    pub fn verify_id_token(&self, token: &str, nonce: &str) -> Result<IdToken, TokenError> {
+        let token = token.trim();
+        if token.is_empty() {
+            return Err(TokenError::Missing);
+        }
+        let claims = self.decode::<IdClaims>(token)?;
+        let matches = claims
+            .nonce
+            .as_deref()
+            .is_some_and(|found| bool::from(subtle::ConstantTimeEq::ct_eq(found.as_bytes(), nonce.as_bytes())));
+        if !matches {
+            let why = if claims.nonce.is_some() { "another sign-in's nonce" } else { "no nonce" };
+            return Err(TokenError::Refused(format!("the ID token carries {why}")));
+        }
+        Ok(IdToken { principal: principal(claims.claims)?, expires: claims.exp })
+    }
+
+    /// The claims of `token` if a key of the issuer signed it and the validation passes.
+    fn decode<T: serde::de::DeserializeOwned>(&self, token: &str) -> Result<T, TokenError> {
         let header = jsonwebtoken::decode_header(token).map_err(|e| TokenError::Refused(e.to_string()))?;
         // A token naming its key is checked with that key only; otherwise with each in turn.
         let candidates = self.keys.iter().filter(|k| header.kid.is_none() || k.kid == header.kid);
         let mut last = TokenError::Refused(format!("no key of the issuer has id {:?}", header.kid));
         for key in candidates {
-            match jsonwebtoken::decode::<Claims>(token, &key.key, &key.validation) {
-                Ok(data) => return principal(data.claims),
+            match jsonwebtoken::decode::<T>(token, &key.key, &key.validation) {
+                Ok(data) => return Ok(data.claims),
                 Err(e) => last = TokenError::Refused(e.to_string()),
             }
         }
@@ -256,7 +300,7 @@ impl DevIssuer {
 
     /// A verifier of this issuer's tokens.
     pub fn verifier(&self) -> Result<TokenVerifier, String> {
-        TokenVerifier::new(Self::ISSUER, Self::AUDIENCE, &self.jwks())
+        TokenVerifier::new(Self::ISSUER, &[Self::AUDIENCE], &self.jwks())
     }
 }
 
@@ -395,9 +439,43 @@ mod tests {
     }
 
     #[test]
+    fn an_id_token_needs_this_sign_ins_nonce_and_may_be_for_the_console() {
+        let (_dir, issuer) = issuer();
+        let verifier =
+            TokenVerifier::new(DevIssuer::ISSUER, &[DevIssuer::AUDIENCE, "console"], &issuer.jwks()).unwrap();
+        let exp = in_an_hour();
+        let token = |aud: &str, nonce: Option<&str>| {
+            let mut c = json!({"sub": "ann", "role": "access-admin", "subscription": "s1", "iss": "local-api", "aud": aud, "exp": exp});
+            if let Some(nonce) = nonce {
+                c["nonce"] = nonce.into();
+            }
+            signed(&issuer, c)
+        };
+        let good = verifier.verify_id_token(&token("console", Some("n1")), "n1").unwrap();
+        assert_eq!(good.expires, exp);
+        assert_eq!(
+            good.principal,
+            Principal::Admin { sub: "ann".into(), role: Role::AccessAdmin, subscription: "s1".into() }
+        );
+        assert!(verifier.verify_id_token(&token("manage", Some("n1")), "n1").is_ok(), "the API's audience too");
+        // The console's audience is an admin token's too.
+        assert!(verifier.verify(Some(&bearer(&token("console", None)))).is_ok());
+        for (what, t) in [
+            ("another nonce", token("console", Some("n2"))),
+            ("no nonce", token("console", None)),
+            ("another audience", token("scim", Some("n1"))),
+            ("empty", String::new()),
+        ] {
+            assert!(verifier.verify_id_token(&t, "n1").is_err(), "{what}");
+        }
+        let prefix = token("console", Some("n1x"));
+        assert!(verifier.verify_id_token(&prefix, "n1").is_err(), "a nonce that only starts the same");
+    }
+
+    #[test]
     fn a_jwks_without_usable_keys_is_refused() {
-        assert!(TokenVerifier::new("i", "a", "not json").is_err());
-        assert!(TokenVerifier::new("i", "a", r#"{"keys": []}"#).is_err());
-        assert!(TokenVerifier::new("i", "a", r#"{"keys": [{"kty": "oct", "k": "c2VjcmV0"}]}"#).is_err());
+        assert!(TokenVerifier::new("i", &["a"], "not json").is_err());
+        assert!(TokenVerifier::new("i", &["a"], r#"{"keys": []}"#).is_err());
+        assert!(TokenVerifier::new("i", &["a"], r#"{"keys": [{"kty": "oct", "k": "c2VjcmV0"}]}"#).is_err());
     }
 }

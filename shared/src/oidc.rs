@@ -7,7 +7,7 @@
 //! exchanges at the token endpoint (with the PKCE verifier, so a code caught on the way is
 //! useless to anyone else) for an ID token. That token, checked like any admin token and
 //! bound to the nonce, becomes the console's session. Where the endpoints are comes from the
-//! issuer's discovery document, read once per cold start.
+//! issuer's discovery document, read on the first sign-in (again after a failure).
 
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine;

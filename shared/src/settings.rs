@@ -14,6 +14,7 @@
 //! | `MANAGE_AUDIENCE` | the `aud` those tokens must carry | — (required with `MANAGE_ISSUER`) |
 //! | `MANAGE_JWKS` | the issuer's signing keys, a JWKS document inline (`{"keys": [...]}`) | — (this or `MANAGE_JWKS_URL`) |
 //! | `MANAGE_JWKS_URL` | where to fetch that JWKS, once per cold start (`https://`; `http://` only to a loopback host) | — (this or `MANAGE_JWKS`) |
+//! | `MANAGE_CONSOLE_CLIENT_ID` | the web console's client id at `MANAGE_ISSUER` (a public client): the console signs in with it (authorization code with PKCE), and ID tokens whose `aud` is it are admin tokens too | — (no OIDC sign-in; only with the other `MANAGE_*`) |
 //!
 //! URLs are never built from a request's `Host` or `X-Forwarded-Proto`, which any client sets
 //! ([`PublicUrl`]).
@@ -48,6 +49,9 @@ pub struct ManageIssuer {
     /// `MANAGE_AUDIENCE`: the `aud` they must carry.
     pub audience: String,
     pub keys: JwksSource,
+    /// `MANAGE_CONSOLE_CLIENT_ID`: the console's client id at the issuer, when the console
+    /// signs in through it (OIDC).
+    pub console_client_id: Option<String>,
 }
 
 /// Where the issuer's signing keys (a JWKS document) come from.
@@ -127,7 +131,13 @@ impl Settings {
 fn manage_issuer(var: &impl Fn(&str) -> Option<String>) -> Result<Option<ManageIssuer>, String> {
     let (issuer, audience) = (var("MANAGE_ISSUER"), var("MANAGE_AUDIENCE"));
     let (jwks, url) = (var("MANAGE_JWKS"), var("MANAGE_JWKS_URL"));
+    let console_client_id = var("MANAGE_CONSOLE_CLIENT_ID");
     if issuer.is_none() && audience.is_none() && jwks.is_none() && url.is_none() {
+        if console_client_id.is_some() {
+            return Err("MANAGE_CONSOLE_CLIENT_ID is the console's client id at the admin API's issuer: it needs \
+                        MANAGE_ISSUER, MANAGE_AUDIENCE and MANAGE_JWKS or MANAGE_JWKS_URL too"
+                .to_owned());
+        }
         return Ok(None);
     }
     let needs = "the admin API needs MANAGE_ISSUER, MANAGE_AUDIENCE and one of MANAGE_JWKS (the JWKS \
@@ -145,7 +155,7 @@ fn manage_issuer(var: &impl Fn(&str) -> Option<String>) -> Result<Option<ManageI
         (Some(_), Some(_)) => return Err(format!("{needs}: set MANAGE_JWKS or MANAGE_JWKS_URL, not both")),
         (None, None) => return Err(format!("{needs}: set MANAGE_JWKS or MANAGE_JWKS_URL")),
     };
-    Ok(Some(ManageIssuer { issuer, audience, keys }))
+    Ok(Some(ManageIssuer { issuer, audience, keys, console_client_id }))
 }
 
 /// `url` (the value of the variable `name`) if it is `https://` with a host, or `http://` to a
@@ -290,6 +300,12 @@ mod tests {
         assert!(e.contains("MANAGE_ISSUER and MANAGE_AUDIENCE"), "{e}");
         let e = settings(&[("MANAGE_ISSUER", "i"), ("MANAGE_JWKS", "{}")]).unwrap_err();
         assert!(e.contains("MANAGE_AUDIENCE"), "{e}");
+        assert_eq!(url.console_client_id, None);
+        let console =
+            with(&[("MANAGE_JWKS_URL", "https://login.example.com/jwks"), ("MANAGE_CONSOLE_CLIENT_ID", " console ")]);
+        assert_eq!(console.unwrap().manage.unwrap().console_client_id.as_deref(), Some("console"));
+        let e = settings(&[("MANAGE_CONSOLE_CLIENT_ID", "console")]).unwrap_err();
+        assert!(e.starts_with("MANAGE_CONSOLE_CLIENT_ID ") && e.contains("MANAGE_ISSUER"), "{e}");
         for bad in ["http://login.example.com/jwks", "ftp://x.example/j", "not a url", "/jwks"] {
             let e = with(&[("MANAGE_JWKS_URL", bad)]).unwrap_err();
             assert!(e.starts_with("MANAGE_JWKS_URL "), "{bad:?}: {e}");

@@ -94,21 +94,35 @@ class Console:
     """One browser context (one person's browser) on the console, recording every request its
     pages make and every script error."""
 
-    def __init__(self, browser, service):
+    def __init__(self, browser, service, issuer=None):
         self.service = service
         self.origin = "{0.scheme}://{0.netloc}".format(urlsplit(service.base))
+        # The one other origin the browser may go to: the identity provider the console signs
+        # in through (its pages, and the navigations to it), when there is one.
+        self.issuer = issuer
         self.context = browser.new_context(
             viewport={"width": 1280, "height": 900},
             permissions=["clipboard-read", "clipboard-write"],
         )
         self.requests = []
+        self.issuer_requests = []
         self.errors = []
-        self.context.on("request", lambda r: self.requests.append(r.url))
+        self.context.on("request", self._request)
         self.page = self.context.new_page()
         self.page.on("pageerror", lambda e: self.errors.append(f"script error: {e}"))
         self.page.on("console", self._console)
         self.axe = Path(env("AXE_JS")).read_text()
         self.shots = Path(env("SCREENSHOTS"))
+
+    def _request(self, request):
+        """Records a request. Off the origin, the identity provider's are kept apart (a
+        navigation to it, or what its own pages load), and only when the console has one."""
+        elsewhere = not request.url.startswith(self.origin + "/")
+        if elsewhere and self.issuer and (request.url.startswith(self.issuer + "/") or
+                                          request.frame.url.startswith(self.issuer + "/")):
+            self.issuer_requests.append(request.url)
+        else:
+            self.requests.append(request.url)
 
     def _console(self, message):
         if message.type == "error" and "Content Security Policy" in message.text:

@@ -8,6 +8,12 @@
 //!   none; the session cookie's attributes; the cookie authenticates like a bearer token; a
 //!   write made with it needs the CSRF header; signing out clears it;
 //! - a malformed redemption is a 400 naming what is wrong;
+//! - the sign-in through the OIDC issuer: which ways in a deployment offers, and every way it
+//!   fails short of the issuer's own answer (no or another sign-in's state, the issuer's
+//!   error, no code, an issuer that does not answer, no such sign-in configured) going back
+//!   to the sign-in page with its reason and no session (the whole sign-in, against a real
+//!   local OIDC provider, is the browser suite's; the ID token's checks, nonce included, are
+//!   `shared`'s unit tests);
 //! - the users list's user name filter (how a name starts, in any case).
 
 mod common;
@@ -254,4 +260,104 @@ async fn users_are_found_by_how_their_user_name_starts_in_any_case() {
     assert!(names("user_name=zed").await.is_empty());
     assert_eq!(names("user_name=a&limit=1").await, ["ada@example.com"]);
     assert_eq!(names("user_name=").await.len(), 4, "an empty prefix filters nothing");
+}
+
+/// A service whose console signs in through an OIDC issuer that does not answer (a closed
+/// loopback port): its tokens' keys are the development issuer's, given inline.
+async fn with_unreachable_oidc_issuer() -> (TestService, String) {
+    let closed = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("a port");
+    let issuer_url = format!("http://{}", closed.local_addr().expect("an address"));
+    drop(closed);
+    let keys = shared::testing::TempDir::new();
+    let jwks = shared::admin_tokens::DevIssuer::load_or_create(keys.path()).expect("a key").jwks();
+    let settings = shared::settings::ManageIssuer {
+        issuer: issuer_url.clone(),
+        audience: "manage".into(),
+        keys: shared::settings::JwksSource::Inline(jwks),
+        console_client_id: Some("console".into()),
+    };
+    let tokens = shared::admin_issuer::AdminTokens::from_settings(Some(&settings)).await.expect("no fetch at start");
+    let svc = TestService::start_keeping_admin_tokens(tests::test_app().await.with_admin_tokens(tokens)).await;
+    local::ensure_local_subscription(svc.app()).await.expect("the local subscription");
+    (svc, issuer_url)
+}
+
+/// `GET path` (under the service) with `cookie`: the status, `Location` and the `Set-Cookie` values.
+async fn visit(svc: &TestService, path: &str, cookie: Option<&str>) -> (u16, String, Vec<String>) {
+    let mut request = client().get(format!("{}{path}", svc.base_url));
+    if let Some(cookie) = cookie {
+        request = request.header(COOKIE, cookie);
+    }
+    let resp = request.send().await.expect("an answer");
+    assert_eq!(resp.headers()["content-security-policy"], CONTENT_SECURITY_POLICY, "{path}");
+    let location = resp.headers().get("location").map(|v| v.to_str().expect("ASCII").to_owned()).unwrap_or_default();
+    let cookies = resp.headers().get_all("set-cookie").iter().map(|v| v.to_str().expect("ASCII").to_owned()).collect();
+    (resp.status().as_u16(), location, cookies)
+}
+
+#[tokio::test]
+async fn the_sign_in_page_learns_which_ways_in_a_deployment_offers() {
+    let links = started().await;
+    let methods = client().get(format!("{}/session/methods", links.manage_url())).send().await.expect("an answer");
+    assert_eq!(methods.status(), 200);
+    assert_eq!(methods.json::<Value>().await.expect("JSON"), json!({"oidc": false, "links": true}));
+    let (oidc, _) = with_unreachable_oidc_issuer().await;
+    let methods = client().get(format!("{}/session/methods", oidc.manage_url())).send().await.expect("an answer");
+    assert_eq!(methods.json::<Value>().await.expect("JSON"), json!({"oidc": true, "links": false}));
+}
+
+#[tokio::test]
+async fn a_failed_oidc_sign_in_goes_back_to_the_sign_in_page_with_its_reason_and_no_session() {
+    // Without an OIDC client id: there is no such sign-in.
+    let links = started().await;
+    let (status, location, _) = visit(&links, "/manage/signin/oidc", None).await;
+    assert_eq!((status, location.as_str()), (303, "/manage/signin#error=unconfigured"));
+
+    let (svc, _) = with_unreachable_oidc_issuer().await;
+    // The issuer does not answer its discovery: no sign-in starts, and no pending cookie stays.
+    let (status, location, cookies) = visit(&svc, "/manage/signin/oidc", None).await;
+    assert_eq!((status, location.as_str()), (303, "/manage/signin#error=unavailable"));
+    assert!(cookies.iter().all(|c| c.starts_with("manage_oidc=;") && c.contains("Max-Age=0")), "{cookies:?}");
+
+    let pending = shared::oidc::Pending::new();
+    let cookie = format!("manage_oidc={}", pending.to_cookie());
+    let callback = |query: String| format!("/manage/signin/callback?{query}");
+    let cases = [
+        ("no pending sign-in", callback(format!("code=c&state={}", pending.state)), None, "state"),
+        (
+            "a malformed pending cookie",
+            callback(format!("code=c&state={}", pending.state)),
+            Some("manage_oidc=x.y".to_owned()),
+            "state",
+        ),
+        ("another sign-in's state", callback("code=c&state=other".into()), Some(cookie.clone()), "state"),
+        ("no state", callback("code=c".into()), Some(cookie.clone()), "state"),
+        (
+            "the issuer's error",
+            callback(format!("error=access_denied&state={}", pending.state)),
+            Some(cookie.clone()),
+            "denied",
+        ),
+        ("no code", callback(format!("state={}", pending.state)), Some(cookie.clone()), "refused"),
+        // The state matches, so the code would be exchanged: the issuer does not answer.
+        (
+            "an issuer that does not answer",
+            callback(format!("code=c&state={}", pending.state)),
+            Some(cookie.clone()),
+            "unavailable",
+        ),
+    ];
+    for (what, path, cookie, reason) in cases {
+        let (status, location, cookies) = visit(&svc, &path, cookie.as_deref()).await;
+        assert_eq!(status, 303, "{what}");
+        assert_eq!(location, format!("/manage/signin#error={reason}"), "{what}");
+        assert!(!cookies.iter().any(|c| c.starts_with("manage_session=")), "{what}: no session: {cookies:?}");
+        assert!(
+            cookies.iter().any(|c| c.starts_with("manage_oidc=;") && c.contains("Max-Age=0")),
+            "{what}: {cookies:?}"
+        );
+    }
+    // Only GET: the callback is a navigation.
+    let post = client().post(format!("{}/manage/signin/callback", svc.base_url)).send().await.expect("an answer");
+    assert_eq!(post.status(), 405);
 }

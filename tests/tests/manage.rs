@@ -363,6 +363,8 @@ const EXPECTED: &[Expect] = &[
     Expect { method: "GET", path: "/manage/v1/session", who: EVERY_ADMIN, ok: 200, body: None },
     // Signing out needs no session (it clears the cookie, whatever it held).
     Expect { method: "DELETE", path: "/manage/v1/session", who: Who::Anyone, ok: 204, body: None },
+    // The sign-in page asks how to sign in before anyone is.
+    Expect { method: "GET", path: "/manage/v1/session/methods", who: Who::Anyone, ok: 200, body: None },
     // A code no link carries signs nobody in, whoever sends it.
     Expect {
         method: "POST",

@@ -11,7 +11,8 @@
 //!
 //! The web console ([`console`]) is served by the same function under `/manage/`: every path
 //! there that is not under [`BASE`]. It is built on this API alone; its session is a token in
-//! a cookie, which [`serve`] takes as it takes a bearer token ([`session`]).
+//! a cookie, which [`serve`] takes as it takes a bearer token ([`session`]); on AWS it signs
+//! in through the OIDC issuer ([`signin`], two console paths).
 //!
 //! Every error is `{"error", "message"}` JSON ([`ManageError`]); body limit, panic guard,
 //! request id and the log line come from [`super::serve`]. No token reaches a log line: the log
@@ -23,6 +24,7 @@ mod error;
 mod groups;
 mod openapi;
 pub mod session;
+pub mod signin;
 mod subscriptions;
 mod users;
 
@@ -113,6 +115,13 @@ pub const ROUTES: &[ManageRoute] = &[
         access: Access::Public,
         handler: |app, call| Box::pin(session::delete(app, call)),
         doc: doc::<session::__path_delete>,
+    },
+    ManageRoute {
+        method: "GET",
+        path: "/manage/v1/session/methods",
+        access: Access::Public,
+        handler: |app, call| Box::pin(session::methods(app, call)),
+        doc: doc::<session::__path_methods>,
     },
     ManageRoute {
         method: "POST",
@@ -382,7 +391,7 @@ impl Reply {
 pub async fn serve(app: &App, req: Request) -> Response<Body> {
     let (stage, path) = split_stage(req.uri().path());
     if !is_api(&path) {
-        return console::serve(req).await;
+        return console::serve(app, req).await;
     }
     let found = find(req.method().as_str(), &path);
     let labels = match &found {

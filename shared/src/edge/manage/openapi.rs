@@ -13,7 +13,7 @@ use super::configurations::{
     UpdateConfiguration,
 };
 use super::groups::{GroupView, JobStarted, JobView, SetGroupLicense};
-use super::session::{RedeemLink, SessionView};
+use super::session::{RedeemLink, SessionView, SignInMethods};
 use super::subscriptions::{
     CreateSubscription, Home, HomeConfiguration, PoolView, SetPurchase, SubscriptionView, UpdateSubscription,
     UserCounts,
@@ -63,7 +63,8 @@ pub const SCHEME: &str = "adminToken";
         JobStarted,
         JobView,
         SessionView,
-        RedeemLink
+        RedeemLink,
+        SignInMethods
     ))
 )]
 struct Document;
@@ -77,7 +78,8 @@ pub fn document() -> utoipa::openapi::OpenApi {
         "A JWT of the configured issuer (MANAGE_ISSUER, MANAGE_AUDIENCE) whose `role` claim is operator, \
          subscription-admin or access-admin; the admin roles carry a `subscription` claim and act only in it. \
          A requirement's list names the roles that may call the operation. The web console sends the same \
-         token in its session cookie (manage_session) instead, and its writes carry X-Requested-By: console."
+         token in its session cookie (manage_session) instead, and its writes carry X-Requested-By: console; \
+         with MANAGE_CONSOLE_CLIENT_ID it is the issuer's ID token for that client (its aud), which is accepted too."
             .to_owned(),
     );
     document.components.get_or_insert_with(Default::default).add_security_scheme(SCHEME, SecurityScheme::Http(scheme));

@@ -7,10 +7,11 @@
 //! API's consent (a CORS preflight it never grants): with `SameSite=Strict` that keeps
 //! another site from writing through a signed-in browser.
 //!
-//! Signing in ends with [`start`]: a token for the grant, set as the cookie. Today the grant
-//! comes from a sign-in link ([`crate::sign_in_links`], redeemed by `POST …/session/link`);
-//! an OIDC sign-in (authorization code with PKCE) is to end the same way, with the issuer's
-//! token.
+//! Signing in ends with [`cookie`]: a token set as the session cookie. Locally the token is
+//! the development issuer's, for a sign-in link ([`crate::sign_in_links`], redeemed by
+//! `POST …/session/link`); on AWS it is the ID token of a sign-in through the OIDC issuer
+//! (authorization code with PKCE, [`super::signin`]). `GET …/session/methods` tells the
+//! sign-in page which of the two this deployment offers.
 
 use std::time::Duration;
 
@@ -95,14 +96,23 @@ pub fn csrf_guard(method: &http::Method, headers: &HeaderMap) -> Result<(), Mana
     }
 }
 
-/// The `Set-Cookie` value of a session of `token` (or, with none, of its end), on the
-/// console's path.
-fn cookie(call: &Call, token: Option<&str>) -> String {
+/// The `Set-Cookie` value of a session of `token` lasting `max_age` seconds (or, with none,
+/// of its end), on the console's path `console_path` (`<stage>/manage`).
+pub(crate) fn cookie(console_path: &str, token: Option<&str>, max_age: u64) -> String {
     let (value, max_age) = match token {
-        Some(token) => (token, SESSION_TTL.as_secs()),
+        Some(token) => (token, max_age),
         None => ("", 0),
     };
-    format!("{COOKIE}={value}; Path={}; Max-Age={max_age}; Secure; HttpOnly; SameSite=Strict", call.console_path())
+    format!("{COOKIE}={value}; Path={console_path}; Max-Age={max_age}; Secure; HttpOnly; SameSite=Strict")
+}
+
+/// How the console signs in here: `GET …/session/methods`.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct SignInMethods {
+    /// Through the OIDC issuer (`GET /manage/signin/oidc` starts it).
+    pub oidc: bool,
+    /// With one-time sign-in links (`local-api`).
+    pub links: bool,
 }
 
 /// Starts a session for `grant`: a token of the development issuer, set as the cookie.
@@ -115,7 +125,8 @@ fn start(app: &App, call: &Call, grant: &Grant) -> Result<Reply, ManageError> {
     })?;
     let view =
         SessionView { sub: DevIssuer::subject(grant.role), role: grant.role, subscription: grant.subscription.clone() };
-    Ok(Reply::json(200, &view)?.with_header(http::header::SET_COOKIE, cookie(call, Some(&token))))
+    let cookie = cookie(&call.console_path(), Some(&token), SESSION_TTL.as_secs());
+    Ok(Reply::json(200, &view)?.with_header(http::header::SET_COOKIE, cookie))
 }
 
 fn no_links() -> ManageError {
@@ -169,7 +180,19 @@ pub async fn redeem_link(app: &App, call: Call) -> Result<Reply, ManageError> {
     responses((status = 204, description = "Signed out: the session cookie is cleared"))
 )]
 pub async fn delete(_app: &App, call: Call) -> Result<Reply, ManageError> {
-    Ok(Reply::no_content().with_header(http::header::SET_COOKIE, cookie(&call, None)))
+    Ok(Reply::no_content().with_header(http::header::SET_COOKIE, cookie(&call.console_path(), None, 0)))
+}
+
+/// How the console signs in on this deployment (no session needed: the sign-in page asks).
+#[utoipa::path(
+    get,
+    path = "/manage/v1/session/methods",
+    operation_id = "get_sign_in_methods",
+    responses((status = 200, description = "The ways to sign in that this deployment offers", body = SignInMethods))
+)]
+pub async fn methods(app: &App, _call: Call) -> Result<Reply, ManageError> {
+    let methods = SignInMethods { oidc: app.admin_tokens.has_oidc(), links: app.admin_tokens.dev_issuer().is_some() };
+    Reply::json(200, &methods)
 }
 
 #[cfg(test)]

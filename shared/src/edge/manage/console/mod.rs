@@ -3,8 +3,9 @@
 //! file of `assets/` built into the binary, so it needs nothing from elsewhere and works
 //! offline.
 //!
-//! `/manage/assets/<file>` is one of [`ASSETS`] (or a 404); any other path under `/manage/`
-//! is the app's shell, whose script reads the path and draws the page (`/manage/users`,
+//! `/manage/assets/<file>` is one of [`ASSETS`] (or a 404); `/manage/signin/oidc` and
+//! `/manage/signin/callback` are the sign-in through the OIDC issuer ([`super::signin`]); any
+//! other path under `/manage/` is the app's shell, whose script reads the path and draws the page (`/manage/users`,
 //! `/manage/users/<id>`, …); `/manage` itself redirects to `/manage/`. Every answer carries
 //! [`CONTENT_SECURITY_POLICY`] and the other headers of [`secure`]: the app runs only its own
 //! scripts and styles, talks only to its own origin and cannot be framed.
@@ -13,6 +14,7 @@ use http::header::{HeaderName, HeaderValue};
 use lambda_http::{Body, Request, Response};
 
 use super::{ManageError, Reply};
+use crate::app::App;
 use crate::edge::Labels;
 
 /// Where the console is, after API Gateway's stage.
@@ -59,7 +61,7 @@ pub const ASSETS: &[Asset] = &[
 const SHELL: &str = include_str!("assets/index.html");
 
 /// Serves one request for a console path (any path under [`ROOT`] but the admin API's).
-pub async fn serve(req: Request) -> Response<Body> {
+pub async fn serve(app: &App, req: Request) -> Response<Body> {
     let labels = Labels { route: "/manage/{proxy+}", tenant: String::new() };
     let mut response = crate::edge::serve::<ManageError, _>(req, labels, async |req: Request| {
         if !matches!(*req.method(), http::Method::GET | http::Method::HEAD) {
@@ -69,6 +71,9 @@ pub async fn serve(req: Request) -> Response<Body> {
         let root = format!("{stage}{ROOT}");
         if rest.is_empty() {
             return Ok(Reply::redirect(&format!("{root}/")).into_response());
+        }
+        if let Some(answer) = super::signin::route(app, &req, stage, rest).await {
+            return Ok(answer);
         }
         if let Some(name) = rest.strip_prefix("/assets/") {
             let asset = ASSETS
@@ -123,9 +128,13 @@ fn split(path: &str) -> (&str, &str) {
 mod tests {
     use super::*;
 
+    fn app() -> App {
+        App::embedded(std::sync::Arc::new(crate::store::sqlite::SqliteTable::in_memory()))
+    }
+
     fn get(path: &str) -> Response<Body> {
         let req = http::Request::builder().uri(path).body(Body::Empty).unwrap();
-        futures::executor::block_on(serve(req))
+        futures::executor::block_on(serve(&app(), req))
     }
 
     fn text(response: &Response<Body>) -> &str {
@@ -156,7 +165,7 @@ mod tests {
             assert_eq!(response.headers()["referrer-policy"], "no-referrer");
         }
         let post = http::Request::builder().method("POST").uri("/manage/").body(Body::Empty).unwrap();
-        assert_eq!(futures::executor::block_on(serve(post)).status(), 405);
+        assert_eq!(futures::executor::block_on(serve(&app(), post)).status(), 405);
     }
 
     #[test]

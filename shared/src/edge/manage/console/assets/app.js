@@ -134,7 +134,7 @@ async function draw() {
         fill(main, h("h1", {}, "The console cannot start"), h("p", { class: "message error", role: "alert" }, e.message));
         return;
       }
-      showSignIn();
+      await showSignIn();
       return;
     }
   }
@@ -152,7 +152,7 @@ async function draw() {
   } catch (e) {
     if (e instanceof ApiError && e.status === 401) {
       session = null;
-      showSignIn("Your session has ended: sign in again.");
+      await showSignIn("Your session has ended: sign in again.");
       return;
     }
     content = h("section", {}, h("h1", {}, "Something went wrong"), h("p", { class: "message error", role: "alert" }, e.message));
@@ -166,11 +166,26 @@ async function draw() {
   }
 }
 
-function showSignIn(message) {
+async function showSignIn(message) {
+  let methods = null;
+  try {
+    methods = await get("/session/methods");
+  } catch (e) {
+    methods = null;
+  }
   fill(nav);
   fill(who);
-  fill(main, signin.render(message));
+  fill(main, signin.render(message, methods));
   document.title = "Sign in · Provisioning console";
+}
+
+/** A failed identity-provider sign-in (`…/signin#error=<code>`): its reason, and the address
+ * left for the console's. */
+function signInFailure() {
+  const code = new URLSearchParams(location.hash.slice(1)).get("error");
+  if (!code) return null;
+  history.replaceState(null, "", `${ROOT}/`);
+  return signin.FAILURES[code] || "The sign-in failed: sign in again.";
 }
 
 /** A sign-in link (`…/manage/signin#code=…`): redeems its code, then leaves its address. */
@@ -181,7 +196,7 @@ async function redeemLink() {
   try {
     await call("POST", "/session/link", { code });
   } catch (e) {
-    showSignIn(e.message);
+    await showSignIn(e.message);
     return "refused";
   }
   try {
@@ -190,7 +205,7 @@ async function redeemLink() {
     session = await get("/session");
   } catch (e) {
     session = null;
-    showSignIn(
+    await showSignIn(
       e instanceof ApiError && e.status === 401
         ? "The link worked, but this browser did not keep the session cookie: open the console over https, or on localhost or 127.0.0.1."
         : e.message,
@@ -204,6 +219,8 @@ document.addEventListener("click", (e) => {
   if (!a || e.defaultPrevented || e.button !== 0 || e.metaKey || e.ctrlKey || e.shiftKey || e.altKey) return;
   const url = new URL(a.href, location.href);
   if (url.origin !== location.origin || !url.pathname.startsWith(`${ROOT}/`) || url.pathname.startsWith(`${ROOT}/v1`)) return;
+  // A link the server answers itself (the identity provider's sign-in) is a real navigation.
+  if (a.hasAttribute("data-external")) return;
   // A link within the page (the skip link) is the browser's to follow.
   if (url.hash && url.pathname === location.pathname && url.search === location.search) return;
   e.preventDefault();
@@ -212,4 +229,6 @@ document.addEventListener("click", (e) => {
 });
 window.addEventListener("popstate", draw);
 
-if ((await redeemLink()) !== "refused") draw();
+const failure = signInFailure();
+if (failure) await showSignIn(failure);
+else if ((await redeemLink()) !== "refused") draw();
