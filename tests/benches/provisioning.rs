@@ -195,7 +195,7 @@ The console's reads, {users} users, one request at a time (20 each):
     let first_page: Value = first_page.json().await.expect("JSON");
     let cursor = first_page["next_cursor"].as_str().expect("more than a page").to_owned();
     let reads = [
-        ("home summary", format!("{sub}")),
+        ("home summary", sub.to_string()),
         ("users, first page of 50", format!("{sub}/users?limit=50")),
         ("users, next page of 50 (cursor)", format!("{sub}/users?limit=50&cursor={cursor}")),
         ("users waiting, page of 50", format!("{sub}/users?waiting=true&limit=50")),
