@@ -19,6 +19,7 @@ use crate::store::dynamodb::DynamoTable;
 use crate::store::sqlite::SqliteTable;
 use crate::store::Table;
 use crate::tenants::Tenants;
+use crate::vaults::Vaults;
 
 /// Name of the embedded store's SQLite file in its data directory.
 pub const EMBEDDED_FILE: &str = "scim.sqlite3";
@@ -30,6 +31,7 @@ pub struct App {
     pub audit: Audit,
     pub jobs: Jobs,
     pub directory: Directory,
+    pub vaults: Vaults,
     /// Where clients reach this process, when configured ([`Settings::public_url`]; for
     /// `local-api`, its address or `--public-url`); without it the edge takes API Gateway's
     /// domain name ([`PublicUrl::for_request`]).
@@ -49,6 +51,7 @@ impl App {
             audit: Audit::new(table.clone()),
             jobs: Jobs::new(table.clone()),
             sign_in_links: SignInLinks::new(table.clone()),
+            vaults: Vaults::new(table.clone()),
             directory: Directory::new(table),
             public_url: None,
             admin_tokens: AdminTokens::unconfigured(),

@@ -187,6 +187,40 @@ pub fn subscription_groups(subscription: &str) -> String {
     format!("SUB#{subscription}#GROUPS")
 }
 
+/// The partition of a subscription's vaults (sort key: `V#<id>`).
+pub fn vaults(subscription: &str) -> String {
+    format!("SUB#{subscription}#VAULTS")
+}
+
+pub const VAULT_PREFIX: &str = "V#";
+
+/// A vault of a subscription: `SUB#<sub>#VAULTS` / `V#<id>`.
+pub fn vault(subscription: &str, id: &str) -> Key {
+    Key::new(vaults(subscription), format!("{VAULT_PREFIX}{id}"))
+}
+
+/// Uniqueness sentinel of a vault's name within a subscription, case-folded.
+pub fn vault_name(subscription: &str, name: &str) -> Key {
+    Key::new(format!("SUB#{subscription}#VAULTNAME#{}", fold(name)), "VAULTNAME")
+}
+
+/// The partition of one vault's user groups (sort key: `VG#<id>`).
+pub fn vault_groups(subscription: &str, vault: &str) -> String {
+    format!("SUB#{subscription}#V#{vault}#GROUPS")
+}
+
+pub const VAULT_GROUP_PREFIX: &str = "VG#";
+
+/// A user group of a vault: `SUB#<sub>#V#<vault>#GROUPS` / `VG#<id>`.
+pub fn vault_group(subscription: &str, vault: &str, id: &str) -> Key {
+    Key::new(vault_groups(subscription, vault), format!("{VAULT_GROUP_PREFIX}{id}"))
+}
+
+/// Uniqueness sentinel of a vault group's name within its vault, case-folded.
+pub fn vault_group_name(subscription: &str, vault: &str, name: &str) -> Key {
+    Key::new(format!("SUB#{subscription}#V#{vault}#VGNAME#{}", fold(name)), "VGNAME")
+}
+
 /// The partition of a subscription's background jobs (sort key: the job id).
 pub fn jobs(subscription: &str) -> String {
     format!("SUB#{subscription}#JOBS")

@@ -34,6 +34,7 @@ pub mod job_queue;
 pub mod jobs;
 pub mod keys;
 pub mod licenses;
+pub mod names;
 pub mod oidc;
 pub mod public_url;
 pub mod scim;
@@ -45,4 +46,5 @@ pub mod tenants;
 #[cfg(any(test, feature = "testing"))]
 pub mod testing;
 pub mod transaction;
+pub mod vaults;
 pub mod worker;

@@ -357,7 +357,8 @@ const OPERATOR: Who = Who::Roles(&["operator"]);
 
 /// Every route of the admin API and who may call it. A route the OpenAPI document lists and
 /// this table lacks fails the test: add its row here when adding the route. `{id}` is made
-/// for each call, of the kind the path names (a configuration, user, group or job).
+/// for each call, of the kind the path names (a configuration, user, group or job), and so
+/// are `{v}` (a vault) and `{g}` (a group of that vault).
 const EXPECTED: &[Expect] = &[
     Expect { method: "GET", path: "/manage/v1/openapi.json", who: Who::Anyone, ok: 200, body: None },
     Expect { method: "GET", path: "/manage/v1/session", who: EVERY_ADMIN, ok: 200, body: None },
@@ -472,6 +473,36 @@ const EXPECTED: &[Expect] = &[
         ok: 200,
         body: None,
     },
+    Expect { method: "GET", path: "/manage/v1/subscriptions/{sub}/vaults", who: EVERY_ADMIN, ok: 200, body: None },
+    Expect {
+        method: "POST",
+        path: "/manage/v1/subscriptions/{sub}/vaults",
+        who: CONFIGURATION_ADMINS,
+        ok: 201,
+        body: Some(|name| json!({"name": name})),
+    },
+    Expect { method: "GET", path: "/manage/v1/subscriptions/{sub}/vaults/{v}", who: EVERY_ADMIN, ok: 200, body: None },
+    Expect {
+        method: "GET",
+        path: "/manage/v1/subscriptions/{sub}/vaults/{v}/groups",
+        who: EVERY_ADMIN,
+        ok: 200,
+        body: None,
+    },
+    Expect {
+        method: "POST",
+        path: "/manage/v1/subscriptions/{sub}/vaults/{v}/groups",
+        who: EVERY_ADMIN,
+        ok: 201,
+        body: Some(|name| json!({"name": name})),
+    },
+    Expect {
+        method: "GET",
+        path: "/manage/v1/subscriptions/{sub}/vaults/{v}/groups/{g}",
+        who: EVERY_ADMIN,
+        ok: 200,
+        body: None,
+    },
 ];
 
 /// Who calls: a valid token of a role (admins of [`OWN`]), or a bad token.
@@ -565,6 +596,9 @@ async fn snapshot(svc: &TestService, subscriptions: &[&str]) -> Vec<String> {
         all.push(format!("{:?}", app.licenses.pools(sub).await.expect("pools")));
         all.push(format!("{:?}", app.licenses.holders(sub).await.expect("users")));
         all.push(format!("{:?}", app.directory.subscription_groups(sub).await.expect("groups")));
+        for vault in app.vaults.vaults(sub).await.expect("vaults") {
+            all.push(format!("{vault:?} {:?}", app.vaults.groups(sub, &vault.id).await.expect("vault groups")));
+        }
     }
     all
 }
@@ -573,6 +607,10 @@ async fn snapshot(svc: &TestService, subscriptions: &[&str]) -> Vec<String> {
 /// configuration made for it (whose secret a refused call must leave working).
 async fn make_id(svc: &TestService, path: &str, home: &str, name: &str) -> (String, Option<NewConfiguration>) {
     let app = svc.app();
+    if path.contains("/vaults/{v}") {
+        let vault = app.vaults.create_vault(home, name).await.expect("a vault");
+        return (vault.id, None);
+    }
     let license = "named".parse().expect("a license type");
     if path.contains("/configurations/{id}") {
         let made = app.tenants.create_configuration(home, name, license).await.expect("a configuration");
@@ -648,7 +686,17 @@ async fn every_route_of_the_openapi_document_answers_every_caller_as_expected() 
                 let name = format!("matrix {checked}");
                 let home = if target == Target::Unknown { OWN } else { sub };
                 let (id, made) = make_id(&svc, route.path, home, &name).await;
-                let path = route.path.replace("{sub}", sub).replace("{id}", &id).replace("{type}", "named");
+                let group = match route.path.contains("{g}") {
+                    true => svc.app().vaults.create_group(home, &id, &name).await.expect("a vault group").id,
+                    false => String::new(),
+                };
+                let path = route
+                    .path
+                    .replace("{sub}", sub)
+                    .replace("{id}", &id)
+                    .replace("{v}", &id)
+                    .replace("{g}", &group)
+                    .replace("{type}", "named");
                 let body = route.body.map(|body| body(&format!("{name} renamed")));
                 let method = Method::from_bytes(route.method.as_bytes()).expect("a method");
 
@@ -772,4 +820,59 @@ async fn no_token_secret_or_authorization_reaches_the_log() {
         assert!(!log.contains(needle), "a token or secret reached the log:\n{log}");
     }
     assert!(!log.to_ascii_lowercase().contains("bearer ey"), "an Authorization value reached the log");
+}
+
+// ---------------------------------------------------------------------------------------------
+// Vaults
+
+#[tokio::test]
+async fn vaults_and_their_groups_are_made_named_once_and_listed_oldest_first() {
+    let (svc, admin) = setup().await;
+    let vaults = format!("/manage/v1/subscriptions/{OWN}/vaults");
+    assert_eq!(admin.get(&vaults).await.expect(200).json()["items"], json!([]));
+
+    let sales = admin.post(&vaults, &json!({"name": "  Sales "})).await.expect(201).json();
+    assert_eq!(sales["name"], "Sales", "the name is stored trimmed");
+    let id = sales["id"].as_str().expect("an id").to_owned();
+    let message = expect_error(&admin.post(&vaults, &json!({"name": "SALES"})).await, 409, "conflict");
+    assert!(message.contains("Sales") || message.contains("SALES"), "{message}");
+    for bad in [json!({"name": " "}), json!({"name": "x".repeat(201)}), json!({}), json!({"name": "A", "x": 1})] {
+        expect_error(&admin.post(&vaults, &bad).await, 400, "invalid");
+    }
+    let hr = admin.post(&vaults, &json!({"name": "HR"})).await.expect(201).json();
+    let listed = admin.get(&vaults).await.expect(200).json();
+    assert_eq!(listed["items"], json!([sales, hr]), "every vault once, oldest first, nothing refused");
+    assert_eq!(admin.get(&format!("{vaults}/{id}")).await.expect(200).json(), sales);
+    expect_error(&admin.get(&format!("{vaults}/no-such-vault")).await, 404, "not_found");
+    expect_error(&admin.get(&format!("{vaults}/{}", "v".repeat(3000))).await, 404, "not_found");
+
+    let groups = format!("{vaults}/{id}/groups");
+    let managers = admin.post(&groups, &json!({"name": "Managers"})).await.expect(201).json();
+    assert_eq!(
+        (&managers["member_count"], &managers["link"], &managers["vault"]),
+        (&json!(0), &Value::Null, &json!(id))
+    );
+    expect_error(&admin.post(&groups, &json!({"name": "managers"})).await, 409, "conflict");
+    expect_error(&admin.post(&groups, &json!({"name": ""})).await, 400, "invalid");
+    // The same name in another vault is another group.
+    let hr_groups = format!("{vaults}/{}/groups", hr["id"].as_str().unwrap());
+    let hr_managers = admin.post(&hr_groups, &json!({"name": "Managers"})).await.expect(201).json();
+    assert_ne!(hr_managers["id"], managers["id"]);
+    let everyone = admin.post(&groups, &json!({"name": "Everyone"})).await.expect(201).json();
+    assert_eq!(admin.get(&groups).await.expect(200).json()["items"], json!([managers, everyone]));
+    let one = format!("{groups}/{}", managers["id"].as_str().unwrap());
+    assert_eq!(admin.get(&one).await.expect(200).json(), managers);
+    // A group is read through its own vault only.
+    expect_error(&admin.get(&format!("{hr_groups}/{}", managers["id"].as_str().unwrap())).await, 404, "not_found");
+
+    let nowhere = format!("{vaults}/no-such-vault/groups");
+    expect_error(&admin.post(&nowhere, &json!({"name": "Managers"})).await, 404, "not_found");
+    expect_error(&admin.get(&nowhere).await, 404, "not_found");
+    let app = svc.app();
+    assert_eq!(app.vaults.vaults(OWN).await.expect("vaults").len(), 2, "a refused group made no vault");
+
+    // An access admin manages vault groups but makes no vault.
+    let access = Admin::bearer(&svc, &svc.admin_token(Role::AccessAdmin, Some(OWN)));
+    expect_error(&access.post(&vaults, &json!({"name": "Legal"})).await, 403, "forbidden");
+    access.post(&groups, &json!({"name": "Readers"})).await.expect(201);
 }

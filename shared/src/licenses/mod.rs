@@ -31,6 +31,7 @@ pub use user_counts::UserCounts;
 use crate::audit::Cause;
 use crate::clock::now;
 use crate::keys;
+use crate::names::MAX_NAME_CHARS;
 use crate::store::{Action, Condition, Index, Query, StoreError, Table, Update};
 use crate::transaction::{Failure, Transaction};
 
@@ -52,15 +53,12 @@ pub const MAX_USER_NAME_BYTES: usize = 1024;
 /// Most seats of one type a subscription may buy.
 pub const MAX_PURCHASE: i64 = 10_000_000;
 
-/// Longest subscription name, in characters.
-pub const MAX_SUBSCRIPTION_NAME_CHARS: usize = 200;
-
 /// Errors of the licenses service.
 #[derive(Debug, thiserror::Error)]
 pub enum LicenseError {
     #[error("no subscription has the id {0:?}")]
     UnknownSubscription(String),
-    #[error("the subscription name must be 1 to {MAX_SUBSCRIPTION_NAME_CHARS} characters")]
+    #[error("the subscription name must be 1 to {MAX_NAME_CHARS} characters")]
     InvalidName,
     #[error("a subscription with the id {0:?} already exists")]
     SubscriptionExists(String),
@@ -114,10 +112,7 @@ impl Licenses {
         name: &str,
         recycling: Recycling,
     ) -> Result<Subscription, LicenseError> {
-        let name = name.trim();
-        if name.is_empty() || name.chars().count() > MAX_SUBSCRIPTION_NAME_CHARS {
-            return Err(LicenseError::InvalidName);
-        }
+        let name = crate::names::trimmed(name).ok_or(LicenseError::InvalidName)?;
         let subscription =
             Subscription { id: id.to_owned(), name: name.to_owned(), recycling, created: now(), counts_users: true };
         let mut write = Transaction::new();

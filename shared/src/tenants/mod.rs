@@ -20,13 +20,11 @@ use crate::casefold::fold;
 use crate::clock::now;
 use crate::keys;
 use crate::licenses::LicenseType;
+use crate::names::{self, MAX_NAME_CHARS};
 use crate::secrets::SecretStore;
 use crate::store::{query_all, Action, Condition, Index, Item, Query, StoreError, Table, Update, GSI1_SK};
 use crate::transaction::{Failure, Transaction};
 use cache::{CredentialCache, Credentials};
-
-/// Longest configuration name, in characters.
-pub const MAX_NAME_CHARS: usize = 200;
 
 /// How often a change that lost a race to another change of the same configuration is read
 /// and tried again before the store is reported busy.
@@ -69,11 +67,7 @@ enum Part {
 
 /// A configuration name as stored (trimmed), or [`TenantError::InvalidName`].
 fn valid_name(name: &str) -> Result<&str, TenantError> {
-    let name = name.trim();
-    if name.is_empty() || name.chars().count() > MAX_NAME_CHARS {
-        return Err(TenantError::InvalidName);
-    }
-    Ok(name)
+    names::trimmed(name).ok_or(TenantError::InvalidName)
 }
 
 /// The tenants service. One per process, shared by every request.

@@ -12,6 +12,7 @@ use crate::licenses::LicenseError;
 use crate::scim::ScimError;
 use crate::store::StoreError;
 use crate::tenants::TenantError;
+use crate::vaults::VaultError;
 
 /// The body of every error answer.
 #[derive(Debug, Clone, Serialize, ToSchema)]
@@ -204,6 +205,21 @@ impl From<LicenseError> for ManageError {
             }
             LicenseError::Contended => ManageError::unavailable(e.to_string()),
             LicenseError::Store(e) => e.into(),
+        }
+    }
+}
+
+impl From<VaultError> for ManageError {
+    fn from(e: VaultError) -> ManageError {
+        match e {
+            VaultError::UnknownVault(_) => {
+                ManageError::not_found(format!("{e}: list the subscription's vaults for their ids"))
+            }
+            VaultError::InvalidName => ManageError::invalid(format!("name: {e}")),
+            VaultError::VaultNameTaken(_) | VaultError::GroupNameTaken(_) => {
+                ManageError::conflict(format!("{e}: choose another name"))
+            }
+            VaultError::Store(e) => e.into(),
         }
     }
 }

@@ -27,6 +27,7 @@ pub mod session;
 pub mod signin;
 mod subscriptions;
 mod users;
+mod vaults;
 
 use futures::future::BoxFuture;
 use lambda_http::{Body, Request, Response};
@@ -55,11 +56,11 @@ pub enum Access {
     Roles(&'static [Role]),
 }
 
-/// The operator and a subscription's own admin: provisioning configurations.
+/// The operator and a subscription's own admin: provisioning configurations, and vaults.
 const SUBSCRIPTION_ADMINS: Access = Access::Roles(&[Role::Operator, Role::SubscriptionAdmin]);
 
-/// Everyone with a role in the subscription: its home, users, groups, pools, jobs, audit, and
-/// users' overrides and groups' license types.
+/// Everyone with a role in the subscription: its home, users, groups, pools, jobs, audit,
+/// vaults (to read) and vault groups, and users' overrides and groups' license types.
 const EVERY_ADMIN: Access = Access::Roles(&[Role::Operator, Role::SubscriptionAdmin, Role::AccessAdmin]);
 
 /// The operator alone: subscriptions, purchases, the check.
@@ -276,6 +277,48 @@ pub const ROUTES: &[ManageRoute] = &[
         access: SUBSCRIPTION_ADMINS,
         handler: |app, call| Box::pin(configurations::rotate_secret(app, call)),
         doc: doc::<configurations::__path_rotate_secret>,
+    },
+    ManageRoute {
+        method: "GET",
+        path: "/manage/v1/subscriptions/{sub}/vaults",
+        access: EVERY_ADMIN,
+        handler: |app, call| Box::pin(vaults::list(app, call)),
+        doc: doc::<vaults::__path_list>,
+    },
+    ManageRoute {
+        method: "POST",
+        path: "/manage/v1/subscriptions/{sub}/vaults",
+        access: SUBSCRIPTION_ADMINS,
+        handler: |app, call| Box::pin(vaults::create(app, call)),
+        doc: doc::<vaults::__path_create>,
+    },
+    ManageRoute {
+        method: "GET",
+        path: "/manage/v1/subscriptions/{sub}/vaults/{v}",
+        access: EVERY_ADMIN,
+        handler: |app, call| Box::pin(vaults::get(app, call)),
+        doc: doc::<vaults::__path_get>,
+    },
+    ManageRoute {
+        method: "GET",
+        path: "/manage/v1/subscriptions/{sub}/vaults/{v}/groups",
+        access: EVERY_ADMIN,
+        handler: |app, call| Box::pin(vaults::list_groups(app, call)),
+        doc: doc::<vaults::__path_list_groups>,
+    },
+    ManageRoute {
+        method: "POST",
+        path: "/manage/v1/subscriptions/{sub}/vaults/{v}/groups",
+        access: EVERY_ADMIN,
+        handler: |app, call| Box::pin(vaults::create_group(app, call)),
+        doc: doc::<vaults::__path_create_group>,
+    },
+    ManageRoute {
+        method: "GET",
+        path: "/manage/v1/subscriptions/{sub}/vaults/{v}/groups/{g}",
+        access: EVERY_ADMIN,
+        handler: |app, call| Box::pin(vaults::get_group(app, call)),
+        doc: doc::<vaults::__path_get_group>,
     },
 ];
 

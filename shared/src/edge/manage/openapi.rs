@@ -19,6 +19,7 @@ use super::subscriptions::{
     UserCounts,
 };
 use super::users::{AuditList, CreateUser, SetLicense, UserDetail, UserGroup, UserList, UserView};
+use super::vaults::{CreateNamed, VaultGroupList, VaultGroupView, VaultList, VaultView};
 use super::{Access, Call, ErrorBody, ManageError, Reply, ROUTES};
 use crate::app::App;
 
@@ -31,11 +32,16 @@ pub const SCHEME: &str = "adminToken";
     info(
         title = "SCIM provisioning: admin API",
         version = "1",
-        description = "Subscriptions, their seats, users, groups and provisioning configurations, for the \
+        description = "Subscriptions, their seats, users, groups, provisioning configurations and vaults, for the \
                        operator and the subscriptions' admins. Every error is {\"error\": code, \"message\": what to do}."
     ),
     components(schemas(
         ErrorBody,
+        CreateNamed,
+        VaultView,
+        VaultList,
+        VaultGroupView,
+        VaultGroupList,
         Status,
         CreateConfiguration,
         UpdateConfiguration,
