@@ -127,6 +127,10 @@ fn ne(name: &str, value: impl Into<AttrValue>) -> Condition {
     Condition::AttrNe(name.to_owned(), value.into())
 }
 
+fn absent(name: &str) -> Condition {
+    Condition::AttrAbsent(name.to_owned())
+}
+
 fn lt(name: &str, bound: i64) -> Condition {
     Condition::AttrLessThan(name.to_owned(), bound)
 }
@@ -387,6 +391,11 @@ pub async fn conditions_on_present_item(table: &dyn Table) {
         (ne("t", true), false),
         (ne("t", false), true),
         (ne("missing", "x"), true),
+        (absent("missing"), true),
+        (absent("s"), false),
+        (absent("n"), false),
+        (absent("t"), false),
+        (absent(GSI1_PK), false),
         (lt("n", 6), true),
         (lt("n", 5), false),
         (lt("n", 4), false),
@@ -434,6 +443,7 @@ pub async fn conditions_on_missing_item(table: &dyn Table) {
         (Condition::Exists, false),
         (eq("s", "x"), false),
         (ne("s", "x"), true),
+        (absent("s"), true),
         (lt("n", 100), false),
         (lt("n", i64::MAX), false),
         (lt_attr("lo", "hi"), false),
@@ -1351,6 +1361,7 @@ pub async fn set_updates(table: &dyn Table) {
     apply(table, vec![update(key.clone(), vec![delete_from_set("tags", &["b", "c"])])], what).await;
     let expected = Item::new(key.clone()).with("v", 1).with("other", ss(&["x"]));
     assert_eq!(get(table, &key, what).await, Some(expected), "{what}: a set emptied is removed");
+    assert!(holds(table, &key, &absent("tags"), what).await, "{what}: a set emptied is absent to a condition");
 
     let guarded = update_if(key.clone(), vec![add_to_set("tags", &["z"])], eq("v", 2));
     expect_condition_failed(table, vec![guarded], 0, "set_updates: a condition guards AddToSet").await;

@@ -16,6 +16,7 @@ pub(crate) fn holds(condition: &Condition, item: Option<&Item>) -> bool {
         Condition::AttrEq(name, value) => attr(name) == Some(value),
         // DynamoDB's `<>` is true for an absent attribute and for a value of another type.
         Condition::AttrNe(name, value) => attr(name) != Some(value),
+        Condition::AttrAbsent(name) => attr(name).is_none(),
         Condition::AttrLessThan(name, bound) => matches!(attr(name), Some(AttrValue::N(n)) if n < bound),
         Condition::AttrAtLeast(name, bound) => matches!(attr(name), Some(AttrValue::N(n)) if n >= bound),
         Condition::AttrLessThanAttr(a, b) => match (attr(a), attr(b)) {

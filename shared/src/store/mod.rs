@@ -163,6 +163,8 @@ pub enum Condition {
     AttrEq(String, AttrValue),
     /// The attribute is absent or differs from the value.
     AttrNe(String, AttrValue),
+    /// The item has no such attribute (or there is no item).
+    AttrAbsent(String),
     /// The attribute exists, is a number, and is less than the value.
     AttrLessThan(String, i64),
     /// Both attributes exist as numbers and the first is less than the second

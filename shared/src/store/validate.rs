@@ -124,6 +124,7 @@ fn validate_condition(condition: &Condition) -> Result<(), StoreError> {
         Condition::NotExists | Condition::Exists => Ok(()),
         Condition::AttrEq(name, _)
         | Condition::AttrNe(name, _)
+        | Condition::AttrAbsent(name)
         | Condition::AttrLessThan(name, _)
         | Condition::AttrAtLeast(name, _) => validate_attr_name(name),
         Condition::AttrLessThanAttr(a, b) => validate_attr_name(a).and_then(|()| validate_attr_name(b)),

@@ -68,6 +68,7 @@ pub(super) fn condition(condition: &Condition, p: &mut Placeholders) -> Option<S
             let name = p.name(name);
             Some(format!("(attribute_not_exists({name}) OR {name} <> {})", p.value(to_dynamo(value))))
         }
+        Condition::AttrAbsent(name) => Some(format!("attribute_not_exists({})", p.name(name))),
         // The port compares numbers only, so the types are spelled out: DynamoDB would order
         // two strings, and `<` / `>=` between a string and a number is false there but an
         // error on moto. (AND short-circuits on both, so the comparison only ever sees two
