@@ -19,13 +19,11 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use crate::admin_tokens::{DevIssuer, IdToken, Principal, TokenError, TokenVerifier};
-use crate::oidc::OidcClient;
+use crate::oidc::{fetch, OidcClient};
 use crate::settings::{JwksSource, ManageIssuer};
 
 /// How long a failed JWKS fetch is remembered before a request tries again.
 pub const RETRY_AFTER: Duration = Duration::from_secs(30);
-/// How long one JWKS fetch may take (the function's own timeout is 15 s).
-pub(crate) const FETCH_TIMEOUT: Duration = Duration::from_secs(5);
 
 /// Why a request's token could not be checked, or was refused.
 #[derive(Debug, thiserror::Error)]
@@ -219,20 +217,6 @@ impl AdminTokens {
             }
         }
     }
-}
-
-/// The document at `url` (a JWKS, a discovery document).
-pub(crate) async fn fetch(url: &str) -> Result<String, String> {
-    let client = reqwest::Client::builder()
-        .timeout(FETCH_TIMEOUT)
-        .build()
-        .map_err(|e| format!("cannot build an HTTP client: {e}"))?;
-    let response = client.get(url).send().await.map_err(|e| format!("no answer: {e}"))?;
-    let status = response.status();
-    if !status.is_success() {
-        return Err(format!("answered {status}"));
-    }
-    response.text().await.map_err(|e| format!("the answer could not be read: {e}"))
 }
 
 #[cfg(test)]

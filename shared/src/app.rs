@@ -29,7 +29,7 @@ pub struct App {
     pub tenants: Tenants,
     pub licenses: Licenses,
     pub audit: Audit,
-    pub jobs: Jobs,
+    pub jobs: Arc<Jobs>,
     pub directory: Directory,
     pub vaults: Vaults,
     /// Where clients reach this process, when configured ([`Settings::public_url`]; for
@@ -45,14 +45,15 @@ pub struct App {
 
 impl App {
     pub fn new(table: Arc<dyn Table>, secrets: Arc<dyn SecretStore>) -> App {
+        let jobs = Arc::new(Jobs::new(table.clone()));
         App {
             tenants: Tenants::new(table.clone(), secrets),
             licenses: Licenses::new(table.clone()),
             audit: Audit::new(table.clone()),
-            jobs: Jobs::new(table.clone()),
             sign_in_links: SignInLinks::new(table.clone()),
-            vaults: Vaults::new(table.clone()),
-            directory: Directory::new(table),
+            vaults: Vaults::new(table.clone(), jobs.clone()),
+            directory: Directory::new(table, jobs.clone()),
+            jobs,
             public_url: None,
             admin_tokens: AdminTokens::unconfigured(),
         }
@@ -65,7 +66,8 @@ impl App {
 
     /// This app, announcing the jobs it starts on `queue` (to the worker function) too.
     pub fn with_job_queue(self, queue: JobQueue) -> App {
-        App { jobs: self.jobs.with_queue(queue), ..self }
+        self.jobs.set_queue(queue);
+        self
     }
 
     /// This app, checking admin tokens with `tokens`.

@@ -31,6 +31,10 @@ pub enum JobKind {
     /// Carries the job's configuration to the users it provisions: its default license, or,
     /// once it is deleted, that nothing provisions them any more.
     ConfigurationUsers,
+    /// Makes a link's target group's members its source group's, then marks the link active.
+    LinkReplace { link: String },
+    /// Carries to a link's target the membership changes its source recorded for it.
+    LinkFollow { link: String },
 }
 
 /// A job of one tenant (configuration) of a subscription.
@@ -68,6 +72,8 @@ impl Job {
         item = match &self.kind {
             JobKind::GroupLicense { group } => item.with("kind", "group-license").with("group", group.as_str()),
             JobKind::ConfigurationUsers => item.with("kind", "configuration-users"),
+            JobKind::LinkReplace { link } => item.with("kind", "link-replace").with("link", link.as_str()),
+            JobKind::LinkFollow { link } => item.with("kind", "link-follow").with("link", link.as_str()),
         };
         if self.state == JobState::Running {
             item = item.with(GSI1_PK, keys::RUNNING_JOBS).with(GSI1_SK, self.id.as_str());
@@ -85,6 +91,8 @@ impl Job {
             tenant: item.str("tenant")?.to_owned(),
             kind: match item.str("kind")? {
                 "group-license" => JobKind::GroupLicense { group: item.str("group")?.to_owned() },
+                "link-replace" => JobKind::LinkReplace { link: item.str("link")?.to_owned() },
+                "link-follow" => JobKind::LinkFollow { link: item.str("link")?.to_owned() },
                 _ => JobKind::ConfigurationUsers,
             },
             actor: item.str("actor")?.to_owned(),
@@ -108,17 +116,20 @@ pub struct Jobs {
     /// Wakes this process's worker when a job starts here.
     started: tokio::sync::Notify,
     /// Where jobs are announced to the worker function (AWS), if anywhere beyond this process.
-    queue: Option<JobQueue>,
+    queue: std::sync::OnceLock<JobQueue>,
 }
 
 impl Jobs {
     pub fn new(table: Arc<dyn Table>) -> Jobs {
-        Jobs { table, started: tokio::sync::Notify::new(), queue: None }
+        Jobs { table, started: tokio::sync::Notify::new(), queue: std::sync::OnceLock::new() }
     }
 
-    /// These jobs, announced on `queue` too.
-    pub fn with_queue(self, queue: JobQueue) -> Jobs {
-        Jobs { queue: Some(queue), ..self }
+    /// Announces jobs on `queue` too from now on (set once, when the app is built; the
+    /// directory shares these jobs to start the links' work).
+    pub fn set_queue(&self, queue: JobQueue) {
+        if self.queue.set(queue).is_err() {
+            tracing::warn!("the jobs queue was set already; the first one stays");
+        }
     }
 
     /// Records a new running job of `kind` over about `total` users.
@@ -158,7 +169,7 @@ impl Jobs {
     /// Tells the workers that `job` has work left: this process's worker, and the queue's.
     pub async fn announce(&self, job: &Job) -> Result<(), String> {
         self.started.notify_one();
-        match &self.queue {
+        match self.queue.get() {
             Some(queue) => {
                 queue.announce(&JobMessage { subscription: job.subscription.clone(), job: job.id.clone() }).await
             }

@@ -89,6 +89,16 @@ pub fn groups_tenant(pk: &str) -> Option<&str> {
 
 pub const GROUP_PREFIX: &str = "G#";
 
+/// The attribute of a group item holding the ids of the links whose source the group is (a
+/// string set, absent when none): the directory's membership writes read it and condition on
+/// it, the vaults service changes it ([`crate::vaults`]).
+pub const GROUP_LINKS: &str = "links";
+
+/// A provisioned group's item: `T#<tenant>#GROUPS` / `G#<id>`.
+pub fn group(tenant: &str, id: &str) -> Key {
+    Key::new(groups_partition(tenant), format!("{GROUP_PREFIX}{id}"))
+}
+
 /// displayName sentinel of a group: case-folded.
 pub fn group_name(tenant: &str, display_name: &str) -> Key {
     Key::new(format!("T#{tenant}#GN#{}", fold(display_name)), "GN")
@@ -220,6 +230,56 @@ pub fn vault_group(subscription: &str, vault: &str, id: &str) -> Key {
 pub fn vault_group_name(subscription: &str, vault: &str, name: &str) -> Key {
     Key::new(format!("SUB#{subscription}#V#{vault}#VGNAME#{}", fold(name)), "VGNAME")
 }
+
+/// The partition of one vault group's members (sort key: `M#<user id>`, as a provisioned
+/// group's): one item per member.
+pub fn vault_members(subscription: &str, vault: &str, group: &str) -> String {
+    format!("SUB#{subscription}#V#{vault}#VG#{group}")
+}
+
+/// A member of a vault group: `SUB#<sub>#V#<vault>#VG#<group>` / `M#<user id>`.
+pub fn vault_member(subscription: &str, vault: &str, group: &str, user: &str) -> Key {
+    Key::new(vault_members(subscription, vault, group), format!("{MEMBER_PREFIX}{user}"))
+}
+
+/// The partition of one vault's users (sort key: `U#<user id>`).
+pub fn vault_users(subscription: &str, vault: &str) -> String {
+    format!("SUB#{subscription}#V#{vault}#USERS")
+}
+
+/// A user of a vault: `SUB#<sub>#V#<vault>#USERS` / `U#<user id>`, with how many of the
+/// vault's groups it is in.
+pub fn vault_user(subscription: &str, vault: &str, user: &str) -> Key {
+    Key::new(vault_users(subscription, vault), format!("{USER_PREFIX}{user}"))
+}
+
+/// The partition of a subscription's links (sort key: `L#<id>`).
+pub fn links(subscription: &str) -> String {
+    format!("SUB#{subscription}#LINKS")
+}
+
+pub const LINK_PREFIX: &str = "L#";
+
+/// A link from a provisioned group to a vault group: `SUB#<sub>#LINKS` / `L#<id>`.
+pub fn link(subscription: &str, id: &str) -> Key {
+    Key::new(links(subscription), format!("{LINK_PREFIX}{id}"))
+}
+
+/// The partition of what a linked provisioned group's links still have to follow: one item
+/// per membership write of the group (sort key: a UUIDv7), naming the users whose
+/// membership it changed and the links that have not carried that change yet.
+pub fn follow(subscription: &str, group: &str) -> String {
+    format!("SUB#{subscription}#FOLLOW#{group}")
+}
+
+/// The subscription of a follow partition's key (the inverse of [`follow`]).
+pub fn follow_subscription(pk: &str) -> Option<&str> {
+    pk.strip_prefix("SUB#")?.split_once("#FOLLOW#").map(|(subscription, _)| subscription)
+}
+
+/// The index partition of every follow entry not yet carried to all its links (sort key:
+/// the entry's id), in every subscription: where the sweep finds work that never started.
+pub const PENDING_FOLLOWS: &str = "FOLLOW#PENDING";
 
 /// The partition of a subscription's background jobs (sort key: the job id).
 pub fn jobs(subscription: &str) -> String {

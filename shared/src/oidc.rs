@@ -14,8 +14,6 @@ use base64::Engine;
 use serde::Deserialize;
 use sha2::{Digest, Sha256};
 
-use crate::admin_issuer::fetch;
-
 /// The console as a client of the issuer.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct OidcClient {
@@ -79,7 +77,7 @@ impl OidcClient {
     /// verifier of `pending`.
     pub async fn exchange(&self, code: &str, redirect_uri: &str, pending: &Pending) -> Result<String, String> {
         let client = reqwest::Client::builder()
-            .timeout(crate::admin_issuer::FETCH_TIMEOUT)
+            .timeout(FETCH_TIMEOUT)
             .build()
             .map_err(|e| format!("cannot build an HTTP client: {e}"))?;
         let form = [
@@ -155,6 +153,24 @@ impl Default for Pending {
     fn default() -> Pending {
         Pending::new()
     }
+}
+
+/// How long one call to the issuer (a JWKS, discovery, the code exchange) may take (the
+/// function's own timeout is 15 s).
+pub(crate) const FETCH_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(5);
+
+/// The document at `url` (a JWKS, a discovery document).
+pub(crate) async fn fetch(url: &str) -> Result<String, String> {
+    let client = reqwest::Client::builder()
+        .timeout(FETCH_TIMEOUT)
+        .build()
+        .map_err(|e| format!("cannot build an HTTP client: {e}"))?;
+    let response = client.get(url).send().await.map_err(|e| format!("no answer: {e}"))?;
+    let status = response.status();
+    if !status.is_success() {
+        return Err(format!("answered {status}"));
+    }
+    response.text().await.map_err(|e| format!("the answer could not be read: {e}"))
 }
 
 #[cfg(test)]

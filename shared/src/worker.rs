@@ -26,6 +26,10 @@ pub async fn run(app: Arc<App>) {
     if let Err(e) = app.licenses.serve_every_queue().await {
         tracing::warn!(error = %e, "cannot serve the waiting queues at start; the next seat change serves them");
     }
+    // Links' changes recorded before this process started have no worker but this one.
+    if let Err(e) = app.vaults.restart_follows(&crate::clock::now()).await {
+        tracing::warn!(error = %e, "cannot restart the links' pending work at start");
+    }
     loop {
         // Until none is left running (the index may show a job just started a moment late,
         // so an empty read right after a start is read once more).
@@ -70,6 +74,15 @@ pub async fn step(app: &App, job: &Job) -> Result<(), String> {
         }
         // The configuration went, and its groups with it: nothing is left to carry.
         (JobKind::GroupLicense { .. }, None) => (0, None),
+        (JobKind::LinkReplace { link }, _) => {
+            let page =
+                app.vaults.replace_page(&job.subscription, link, job.after()).await.map_err(|e| e.to_string())?;
+            (page.users, page.next)
+        }
+        (JobKind::LinkFollow { link }, _) => {
+            let page = app.vaults.follow_page(&job.subscription, link, job.after()).await.map_err(|e| e.to_string())?;
+            (page.users, page.next)
+        }
         (JobKind::ConfigurationUsers, configuration) => {
             let default = configuration.as_ref().map(|c| c.default_license);
             app.licenses
@@ -122,11 +135,13 @@ pub struct Swept {
 }
 
 /// The scheduled safety net on AWS: serves the waiting queues a crash may have left with
-/// free seats, and announces again every running job that has not moved for
+/// free seats, starts the links' work on membership changes recorded `stalled_after` ago and
+/// not carried yet, and announces again every running job that has not moved for
 /// `stalled_after` (its message was lost, or the queue gave up on it).
 pub async fn sweep(app: &App, stalled_after: Duration) -> Result<Swept, String> {
     app.licenses.serve_every_queue().await.map_err(|e| e.to_string())?;
     let stalled_before = crate::clock::format(std::time::SystemTime::now() - stalled_after);
+    app.vaults.restart_follows(&stalled_before).await.map_err(|e| e.to_string())?;
     let mut swept = Swept::default();
     for job in app.jobs.running().await.map_err(|e| e.to_string())? {
         if job.updated < stalled_before {

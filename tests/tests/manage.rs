@@ -357,8 +357,9 @@ const OPERATOR: Who = Who::Roles(&["operator"]);
 
 /// Every route of the admin API and who may call it. A route the OpenAPI document lists and
 /// this table lacks fails the test: add its row here when adding the route. `{id}` is made
-/// for each call, of the kind the path names (a configuration, user, group or job), and so
-/// are `{v}` (a vault) and `{g}` (a group of that vault).
+/// for each call, of the kind the path names (a configuration, user, group, job or link), and
+/// so are `{v}` (a vault), `{g}` (a group of that vault) and, in a body, `{src}` (a
+/// provisioned group).
 const EXPECTED: &[Expect] = &[
     Expect { method: "GET", path: "/manage/v1/openapi.json", who: Who::Anyone, ok: 200, body: None },
     Expect { method: "GET", path: "/manage/v1/session", who: EVERY_ADMIN, ok: 200, body: None },
@@ -503,6 +504,36 @@ const EXPECTED: &[Expect] = &[
         ok: 200,
         body: None,
     },
+    Expect {
+        method: "GET",
+        path: "/manage/v1/subscriptions/{sub}/vaults/{v}/groups/{g}/members",
+        who: EVERY_ADMIN,
+        ok: 200,
+        body: None,
+    },
+    Expect {
+        method: "GET",
+        path: "/manage/v1/subscriptions/{sub}/vaults/{v}/users",
+        who: EVERY_ADMIN,
+        ok: 200,
+        body: None,
+    },
+    Expect { method: "GET", path: "/manage/v1/subscriptions/{sub}/links", who: EVERY_ADMIN, ok: 200, body: None },
+    Expect {
+        method: "POST",
+        path: "/manage/v1/subscriptions/{sub}/links",
+        who: EVERY_ADMIN,
+        ok: 202,
+        body: Some(|_| json!({"source_group": "{src}", "vault": "{v}", "target_group": "{g}"})),
+    },
+    Expect { method: "GET", path: "/manage/v1/subscriptions/{sub}/links/{id}", who: EVERY_ADMIN, ok: 200, body: None },
+    Expect {
+        method: "DELETE",
+        path: "/manage/v1/subscriptions/{sub}/links/{id}",
+        who: EVERY_ADMIN,
+        ok: 200,
+        body: None,
+    },
 ];
 
 /// Who calls: a valid token of a role (admins of [`OWN`]), or a bad token.
@@ -596,6 +627,7 @@ async fn snapshot(svc: &TestService, subscriptions: &[&str]) -> Vec<String> {
         all.push(format!("{:?}", app.licenses.pools(sub).await.expect("pools")));
         all.push(format!("{:?}", app.licenses.holders(sub).await.expect("users")));
         all.push(format!("{:?}", app.directory.subscription_groups(sub).await.expect("groups")));
+        all.push(format!("{:?}", app.vaults.links(sub).await.expect("links")));
         for vault in app.vaults.vaults(sub).await.expect("vaults") {
             all.push(format!("{vault:?} {:?}", app.vaults.groups(sub, &vault.id).await.expect("vault groups")));
         }
@@ -603,29 +635,83 @@ async fn snapshot(svc: &TestService, subscriptions: &[&str]) -> Vec<String> {
     all
 }
 
-/// Makes, in subscription `home`, what `{id}` of `path` names; returns its id, and the
-/// configuration made for it (whose secret a refused call must leave working).
-async fn make_id(svc: &TestService, path: &str, home: &str, name: &str) -> (String, Option<NewConfiguration>) {
+/// Waits until no background job runs, for up to 30 s.
+async fn quiet(svc: &TestService) {
+    for _ in 0..600 {
+        if svc.app().jobs.running().await.expect("running jobs").is_empty() {
+            return;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    panic!("background jobs still run after 30 s");
+}
+
+/// What a call's path and body name, made for it.
+#[derive(Default)]
+struct Made {
+    /// Each placeholder of the path or body (`{id}`, `{v}`, `{g}`, `{src}`) and its value.
+    ids: Vec<(&'static str, String)>,
+    /// The configuration made for it, whose secret a refused call must leave working.
+    configuration: Option<NewConfiguration>,
+}
+
+impl Made {
+    fn fill(&self, template: &str) -> String {
+        self.ids.iter().fold(template.to_owned(), |text, (placeholder, id)| text.replace(placeholder, id))
+    }
+}
+
+/// A configuration of `home` with a provisioned group named `name`: (configuration, group id).
+async fn provisioned_group(svc: &TestService, home: &str, name: &str) -> (NewConfiguration, String) {
     let app = svc.app();
+    let license = "named".parse().expect("a license type");
+    let made = app.tenants.create_configuration(home, name, license).await.expect("a configuration");
+    let tenant = shared::directory::Tenant { configuration: made.configuration.clone(), url: String::new() };
+    let body = json!({"schemas": ["urn:ietf:params:scim:schemas:core:2.0:Group"], "displayName": name});
+    let group = app.directory.create_group(&tenant, &body).await.expect("a group");
+    (made, group.id)
+}
+
+/// Makes, in subscription `home`, what the placeholders of `path` (and of its body) name.
+async fn make(svc: &TestService, path: &str, home: &str, name: &str) -> Made {
+    let app = svc.app();
+    if path.contains("/links") {
+        let (configuration, source) = provisioned_group(svc, home, name).await;
+        let vault = app.vaults.create_vault(home, name).await.expect("a vault");
+        let target = app.vaults.create_group(home, &vault.id, name).await.expect("a vault group");
+        let mut made = Made { ids: vec![], configuration: Some(configuration) };
+        if path.contains("{id}") {
+            let tenant = made.configuration.as_ref().map(|c| c.configuration.tenant.clone()).unwrap_or_default();
+            let group = shared::vaults::Source { tenant, group: source.clone(), members: 0 };
+            let link = shared::vaults::Target::Existing(target.id.clone());
+            let link = app.vaults.create_link(home, &group, &vault.id, link, "test").await.expect("a link");
+            made.ids.push(("{id}", link.id));
+        }
+        made.ids.extend([("{src}", source), ("{v}", vault.id), ("{g}", target.id)]);
+        return made;
+    }
     if path.contains("/vaults/{v}") {
         let vault = app.vaults.create_vault(home, name).await.expect("a vault");
-        return (vault.id, None);
+        let mut made = Made::default();
+        if path.contains("{g}") {
+            let group = app.vaults.create_group(home, &vault.id, name).await.expect("a vault group");
+            made.ids.push(("{g}", group.id));
+        }
+        made.ids.push(("{v}", vault.id));
+        return made;
     }
     let license = "named".parse().expect("a license type");
     if path.contains("/configurations/{id}") {
         let made = app.tenants.create_configuration(home, name, license).await.expect("a configuration");
-        return (made.configuration.tenant.clone(), Some(made));
+        return Made { ids: vec![("{id}", made.configuration.tenant.clone())], configuration: Some(made) };
     }
     if path.contains("/users/{id}") {
         let user = app.licenses.create_user(home, name, None, None, "test").await.expect("a user");
-        return (user.id, None);
+        return Made { ids: vec![("{id}", user.id)], configuration: None };
     }
     if path.contains("/groups/{id}") {
-        let made = app.tenants.create_configuration(home, name, license).await.expect("a configuration");
-        let tenant = shared::directory::Tenant { configuration: made.configuration.clone(), url: String::new() };
-        let body = json!({"schemas": ["urn:ietf:params:scim:schemas:core:2.0:Group"], "displayName": name});
-        let group = app.directory.create_group(&tenant, &body).await.expect("a group");
-        return (group.id, Some(made));
+        let (configuration, group) = provisioned_group(svc, home, name).await;
+        return Made { ids: vec![("{id}", group)], configuration: Some(configuration) };
     }
     if path.contains("/jobs/{id}") {
         let job = app
@@ -633,9 +719,9 @@ async fn make_id(svc: &TestService, path: &str, home: &str, name: &str) -> (Stri
             .start(home, "no-such-tenant", JobKind::GroupLicense { group: "no-such-group".into() }, "test", 0)
             .await
             .expect("a job");
-        return (job.id, None);
+        return Made { ids: vec![("{id}", job.id)], configuration: None };
     }
-    (String::new(), None)
+    Made::default()
 }
 
 #[tokio::test]
@@ -685,21 +771,16 @@ async fn every_route_of_the_openapi_document_answers_every_caller_as_expected() 
                 // disables is no other's business.
                 let name = format!("matrix {checked}");
                 let home = if target == Target::Unknown { OWN } else { sub };
-                let (id, made) = make_id(&svc, route.path, home, &name).await;
-                let group = match route.path.contains("{g}") {
-                    true => svc.app().vaults.create_group(home, &id, &name).await.expect("a vault group").id,
-                    false => String::new(),
-                };
-                let path = route
-                    .path
-                    .replace("{sub}", sub)
-                    .replace("{id}", &id)
-                    .replace("{v}", &id)
-                    .replace("{g}", &group)
-                    .replace("{type}", "named");
-                let body = route.body.map(|body| body(&format!("{name} renamed")));
+                let made = make(&svc, route.path, home, &name).await;
+                let path = made.fill(&route.path.replace("{sub}", sub).replace("{type}", "named"));
+                let body = route.body.map(|body| {
+                    let body = body(&format!("{name} renamed")).to_string();
+                    serde_json::from_str::<Value>(&made.fill(&body)).expect("a body")
+                });
                 let method = Method::from_bytes(route.method.as_bytes()).expect("a method");
 
+                // Background work an earlier call started (a link's) is done before the snapshot.
+                quiet(&svc).await;
                 let before = snapshot(&svc, &[OWN, &other.id]).await;
                 let resp = client.send(method, &path, body.as_ref()).await;
                 let want = expected(route, caller, target);
@@ -720,7 +801,7 @@ async fn every_route_of_the_openapi_document_answers_every_caller_as_expected() 
                         before,
                         "{what}: a refused call changed something"
                     );
-                    if let Some(made) = &made {
+                    if let Some(made) = &made.configuration {
                         let secret = format!("Bearer {}", made.client_secret);
                         let still = svc.app().tenants.authenticate(&made.configuration.tenant, Some(&secret)).await;
                         assert!(still.is_ok(), "{what}: a refused call changed the configuration's secret or state");

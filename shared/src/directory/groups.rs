@@ -11,11 +11,13 @@ use super::members::{member_id, members_to_add, MemberToAdd, Presence};
 use super::render;
 use super::resources::GROUPS;
 use super::{parse_id, Directory, Precondition, Resource, Tenant, WRITE_ATTEMPTS};
+use crate::keys::GROUP_LINKS;
 use crate::scim::patch::{self, MemberChange};
 use crate::scim::resource::{take_members, validate};
 use crate::scim::schema::GROUP_TYPE;
 use crate::scim::ScimError;
 use crate::store::Item;
+use crate::vaults::Cause;
 
 impl Directory {
     pub async fn create_group(&self, tenant: &Tenant, body: &Value) -> Result<Resource, ScimError> {
@@ -30,6 +32,7 @@ impl Directory {
         }
         presence.new_group(tenant, id, &members);
         self.add_members(tenant, id, &members, &mut presence).await?;
+        // (A new group has no links yet: nothing to follow.)
         self.get_group(tenant, id, true).await
     }
 
@@ -65,7 +68,9 @@ impl Directory {
         let mut presence = self.read_presence(tenant, None, ids(&members), std::iter::empty()).await?;
         let item = self.update_resource(&GROUPS, tenant, id, precondition, |_| Ok(doc.clone())).await?;
         let id = GROUPS.id_of(&item);
-        self.replace_members(tenant, id, &members, &mut presence).await?;
+        let replaced = self.replace_members(tenant, id, &members, &mut presence).await;
+        self.follow(tenant, &presence).await;
+        replaced?;
         self.get_group(tenant, id, true).await
     }
 
@@ -98,23 +103,49 @@ impl Directory {
             self.read_presence(tenant, group_id.as_deref(), added.into_iter(), removed.into_iter()).await?;
         let item = self.update_resource(&GROUPS, tenant, id, precondition, |current| patched(current, &ops)).await?;
         let id = GROUPS.id_of(&item).to_owned();
-        for change in changes {
-            match change {
-                Change::Add(members) => self.add_members(tenant, &id, &members, &mut presence).await?,
-                Change::Remove(ids) => self.remove_members(tenant, &id, &ids, &mut presence).await?,
-                Change::RemoveAll => self.replace_members(tenant, &id, &[], &mut presence).await?,
-                Change::Replace(members) => self.replace_members(tenant, &id, &members, &mut presence).await?,
-            }
-        }
-        Ok(id)
+        let changed = self.change_members(tenant, &id, changes, &mut presence).await;
+        // What was written is followed, also when a later change failed.
+        self.follow(tenant, &presence).await;
+        changed.map(|()| id)
     }
 
-    /// DELETE: the members go first, then the group once no member was added meanwhile.
+    /// Applies a PATCH's membership changes in order.
+    async fn change_members(
+        &self,
+        tenant: &Tenant,
+        id: &str,
+        changes: Vec<Change>,
+        presence: &mut Presence,
+    ) -> Result<(), ScimError> {
+        for change in changes {
+            match change {
+                Change::Add(members) => self.add_members(tenant, id, &members, presence).await?,
+                Change::Remove(ids) => self.remove_members(tenant, id, &ids, presence).await?,
+                Change::RemoveAll => self.replace_members(tenant, id, &[], presence).await?,
+                Change::Replace(members) => self.replace_members(tenant, id, &members, presence).await?,
+            }
+        }
+        Ok(())
+    }
+
+    /// DELETE: its links go first (their targets keep their members), then the members, then
+    /// the group once no member was added meanwhile.
     pub async fn delete_group(&self, tenant: &Tenant, id: &str, precondition: &Precondition) -> Result<(), ScimError> {
         for _ in 0..WRITE_ATTEMPTS {
             let item = self.read_resource(&GROUPS, tenant, id).await?;
             precondition.check(render::version(&item)?)?;
-            self.replace_members(tenant, GROUPS.id_of(&item), &[], &mut Presence::default()).await?;
+            let group_id = GROUPS.id_of(&item);
+            if let Some(links) = item.set(GROUP_LINKS) {
+                let subscription = &tenant.configuration.subscription;
+                for link in links {
+                    crate::vaults::unlink(&*self.table, subscription, link, Cause::SourceDeleted).await?;
+                }
+            }
+            let mut presence = Presence::default();
+            let emptied = self.replace_members(tenant, group_id, &[], &mut presence).await;
+            // A link made meanwhile follows the members' leaving.
+            self.follow(tenant, &presence).await;
+            emptied?;
             // Removing the members changed the group's version: delete the group as it is now.
             let item = self.read_resource(&GROUPS, tenant, id).await?;
             if item.i64("members").unwrap_or(0) == 0 && self.delete_resource(&GROUPS, tenant, &item, None).await? {

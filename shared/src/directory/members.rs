@@ -16,14 +16,16 @@ use super::resources::{GROUPS, ITEM_HEADROOM, USERS};
 use super::{parse_id, Directory, Tenant, WRITE_ATTEMPTS};
 use crate::audit::Cause;
 use crate::clock::now;
-use crate::keys;
+use crate::jobs::JobKind;
+use crate::keys::{self, GROUP_LINKS};
 use crate::licenses::{self, LicenseType, Reason, Seating};
 use crate::scim::ScimError;
 use crate::store::{
-    query_all, Action, Condition, Index, Item, Key, Query, StoreError, Table, Update, MAX_ITEM_BYTES,
-    MAX_TRANSACT_ACTIONS,
+    query_all, Action, AttrValue, Condition, Index, Item, Key, Query, StoreError, Table, Update, GSI1_PK, GSI1_SK,
+    MAX_ITEM_BYTES, MAX_TRANSACT_ACTIONS,
 };
 use crate::transaction::{Failure, Transaction};
+use futures::future::BoxFuture;
 
 /// A member to add, with the `display` the client sent for it. `id` is canonical (see
 /// [`member_id`]).
@@ -40,9 +42,10 @@ const MEMBERS_PER_TRANSACTION: usize = 32;
 /// in the same transaction (its subscription user, an audit entry, its queue entries), plus
 /// the plan's own (one update per pool, and the user counts).
 const LICENSED_MEMBERS_PER_TRANSACTION: usize = 15;
-const _: () = assert!(MEMBERS_PER_TRANSACTION * 2 < MAX_TRANSACT_ACTIONS);
+// Each chunk also writes the group item and, for a linked group, one follow entry.
+const _: () = assert!(MEMBERS_PER_TRANSACTION * 2 + 2 <= MAX_TRANSACT_ACTIONS);
 const _: () = assert!(
-    LICENSED_MEMBERS_PER_TRANSACTION * (2 + licenses::ACTIONS_PER_USER) + 1 + licenses::ACTIONS_PER_PLAN
+    LICENSED_MEMBERS_PER_TRANSACTION * (2 + licenses::ACTIONS_PER_USER) + 2 + licenses::ACTIONS_PER_PLAN
         <= MAX_TRANSACT_ACTIONS
 );
 
@@ -68,6 +71,11 @@ pub(super) struct Presence {
     known: HashMap<Key, bool>,
     /// The license type each group written to gives its members, as read.
     group_licenses: HashMap<String, Option<LicenseType>>,
+    /// The links (ids) of each group written to, as read: its membership writes record
+    /// their changes for them ([`keys::follow`]).
+    group_links: HashMap<String, BTreeSet<String>>,
+    /// The links this request recorded changes for: their work starts when it ends.
+    pub(super) followed: BTreeSet<(String, String)>,
     /// The user items read that have no room for one more group in their `groups` set.
     full: HashSet<Key>,
 }
@@ -87,8 +95,7 @@ impl Presence {
         for item in table.batch_get(&unknown).await? {
             if keys::groups_tenant(&item.key.pk).is_some() {
                 // A group read with the members: the license type it gives, for the writes.
-                let license = item.str(GROUP_LICENSE).and_then(|l| l.parse::<LicenseType>().ok());
-                self.group_licenses.insert(GROUPS.id_of(&item).to_owned(), license);
+                self.learn_group(&item);
             }
             if item.size() + GROUP_ENTRY_BYTES + ITEM_HEADROOM > MAX_ITEM_BYTES {
                 self.full.insert(item.key.clone());
@@ -100,6 +107,14 @@ impl Presence {
             self.known.insert(key, present);
         }
         Ok(())
+    }
+
+    /// What a group item says of its members' writes: the license type it gives, its links.
+    fn learn_group(&mut self, item: &Item) {
+        let id = GROUPS.id_of(item).to_owned();
+        let license = item.str(GROUP_LICENSE).and_then(|l| l.parse::<LicenseType>().ok());
+        self.group_licenses.insert(id.clone(), license);
+        self.group_links.insert(id, item.set(GROUP_LINKS).cloned().unwrap_or_default());
     }
 
     /// Whether `key` is known to exist.
@@ -143,6 +158,8 @@ enum Part {
     User,
     /// The group item: its member count and version. Its condition is that it exists.
     Group,
+    /// The record of the chunk's changes for the group's links.
+    Follow,
 }
 
 /// The membership writes of one chunk. Each member joining or leaving is stated by
@@ -189,7 +206,13 @@ impl Plan {
 
 /// The update of a group item that accompanies `delta` members joining or leaving, planned
 /// for the license type the group gives (`license`).
-fn group_update(tenant: &Tenant, group_id: &str, delta: i64, license: Option<LicenseType>) -> Action {
+fn group_update(
+    tenant: &Tenant,
+    group_id: &str,
+    delta: i64,
+    license: Option<LicenseType>,
+    links: &BTreeSet<String>,
+) -> Action {
     Action::Update {
         key: GROUPS.key(tenant.id(), group_id),
         updates: vec![
@@ -198,8 +221,8 @@ fn group_update(tenant: &Tenant, group_id: &str, delta: i64, license: Option<Lic
             Update::Set("modified".into(), now().into()),
         ],
         // Never resurrect a group deleted meanwhile, nor seat members by a license type the
-        // group no longer gives.
-        condition: Some(Condition::And(vec![Condition::Exists, gives(license)])),
+        // group no longer gives, nor miss a link made meanwhile (it would miss this change).
+        condition: Some(Condition::And(vec![Condition::Exists, gives(license), has_links(links)])),
     }
 }
 
@@ -211,6 +234,30 @@ pub(super) fn gives(license: Option<LicenseType>) -> Condition {
             LicenseType::POOLED.iter().map(|t| Condition::AttrNe(GROUP_LICENSE.into(), t.as_str().into())).collect(),
         ),
     }
+}
+
+/// The condition that a group item's links are `links`.
+fn has_links(links: &BTreeSet<String>) -> Condition {
+    match links.is_empty() {
+        true => Condition::AttrAbsent(GROUP_LINKS.into()),
+        false => Condition::AttrEq(GROUP_LINKS.into(), AttrValue::Ss(links.clone())),
+    }
+}
+
+/// The follow entry of a chunk of a linked group: the users whose membership it changed,
+/// for each of `links` to carry to its target ([`crate::vaults`] consumes it). It is on the
+/// index of pending follow entries, where the sweep finds one whose work never started.
+fn follow_entry(tenant: &Tenant, group_id: &str, users: &[String], links: &BTreeSet<String>) -> Action {
+    let id = uuid::Uuid::now_v7().to_string();
+    let key = Key::new(keys::follow(&tenant.configuration.subscription, group_id), id.as_str());
+    let item = Item::new(key)
+        .with("tenant", tenant.id())
+        .with("created", now())
+        .with("users", AttrValue::Ss(users.iter().cloned().collect()))
+        .with("links", AttrValue::Ss(links.clone()))
+        .with(GSI1_PK, keys::PENDING_FOLLOWS)
+        .with(GSI1_SK, id.as_str());
+    Action::Put { item, condition: Some(Condition::NotExists) }
 }
 
 /// The attribute of a group item naming the license type it gives its members.
@@ -257,6 +304,22 @@ fn not_a_user(id: &str) -> ScimError {
 }
 
 impl Directory {
+    /// Starts the work of each link this request recorded membership changes for (once per
+    /// link). A start that fails leaves the record pending, where the sweep finds it. (Boxed:
+    /// every membership request awaits it, and the nesting of their futures has a limit.)
+    pub(super) fn follow<'a>(&'a self, tenant: &'a Tenant, presence: &'a Presence) -> BoxFuture<'a, ()> {
+        Box::pin(async move {
+            let links: BTreeSet<&str> = presence.followed.iter().map(|(_, link)| link.as_str()).collect();
+            for link in links {
+                let kind = JobKind::LinkFollow { link: link.to_owned() };
+                let subscription = &tenant.configuration.subscription;
+                if let Err(e) = self.jobs.start(subscription, tenant.id(), kind, tenant.id(), 0).await {
+                    tracing::warn!(link, error = %e, "cannot start a link's work now; the sweep starts it");
+                }
+            }
+        })
+    }
+
     /// Reads, in one pass, whether each user of `added` exists and whether the members of
     /// `added` and `removed` are in `group_id` (None: a group not created yet, which has no
     /// members); 400 unless every added id names a user of this tenant. Nothing is written.
@@ -368,9 +431,8 @@ impl Directory {
         }
         let group =
             self.table.get(&GROUPS.key(tenant.id(), group_id)).await?.ok_or_else(|| GROUPS.not_found(group_id))?;
-        let license = group.str(GROUP_LICENSE).and_then(|l| l.parse::<LicenseType>().ok());
-        presence.group_licenses.insert(group_id.to_owned(), license);
-        Ok(license)
+        presence.learn_group(&group);
+        Ok(presence.group_licenses.get(group_id).copied().flatten())
     }
 
     /// How many members one transaction of `group_id` writes.
@@ -411,26 +473,36 @@ impl Directory {
                 Some(license) => Some(self.seat_members(tenant, group_id, license, &planned).await?),
                 None => None,
             };
-            let Plan { mut write, delta, members, .. } = planned;
+            let Plan { mut write, delta, members, joined, left } = planned;
             if let Some(seating) = &seating {
                 seating.push_into(&mut write, Part::License);
             }
-            write.push(Part::Group, group_update(tenant, group_id, delta, license));
+            let links = presence.group_links.get(group_id).cloned().unwrap_or_default();
+            write.push(Part::Group, group_update(tenant, group_id, delta, license, &links));
+            if !links.is_empty() {
+                let users: Vec<String> = joined.into_iter().chain(left).collect();
+                write.push(Part::Follow, follow_entry(tenant, group_id, &users, &links));
+            }
             match write.commit(&*self.table).await {
                 Ok(()) => {
                     for (key, present) in members {
                         presence.set(key, present);
                     }
+                    presence.followed.extend(links.into_iter().map(|link| (group_id.to_owned(), link)));
                     if let Some(seating) = &seating {
                         self.settle(seating).await;
                     }
                     return Ok(());
                 }
                 Err(Failure::Condition(Part::Group)) => {
-                    // Gone (404 on the next read), or it gives another license type now.
+                    // Gone (404 on the next read), or it gives another license type or has
+                    // other links now.
                     presence.group_licenses.remove(group_id);
                 }
                 Err(Failure::Condition(Part::Member | Part::User | Part::License)) => presence.forget(keys),
+                Err(Failure::Condition(Part::Follow)) => {
+                    return Err(StoreError::Other("a new follow entry id collided".to_owned()).into())
+                }
                 Err(Failure::Store(e)) => return Err(e.into()),
             }
         }

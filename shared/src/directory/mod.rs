@@ -22,6 +22,7 @@ pub use group_licenses::{LicensePage, SubscriptionGroup, MEMBERS_PER_LICENSE_TRA
 pub use listing::{ListPage, ListParams, MAX_COUNT, MAX_FILTER_SCAN, MAX_LIST_PAGE_BYTES};
 pub use members::MAX_MEMBER_DISPLAY_BYTES;
 
+use crate::jobs::Jobs;
 use crate::licenses::Licenses;
 use crate::scim::resource::Projection;
 use crate::scim::schema::ResourceType;
@@ -38,6 +39,8 @@ const WRITE_ATTEMPTS: usize = 8;
 /// The domain service. One per process (per Lambda cold start), shared by every request.
 pub struct Directory {
     table: Arc<dyn Table>,
+    /// Where the links' work starts when a linked group's membership changes.
+    jobs: Arc<Jobs>,
     /// Seats users as they are created, (de)activated and deleted, in the same transactions.
     licenses: Licenses,
     bookmarks: listing::Bookmarks,
@@ -113,8 +116,9 @@ impl Precondition {
 }
 
 impl Directory {
-    pub fn new(table: Arc<dyn Table>) -> Directory {
+    pub fn new(table: Arc<dyn Table>, jobs: Arc<Jobs>) -> Directory {
         Directory {
+            jobs,
             licenses: Licenses::new(table.clone()),
             table,
             bookmarks: Default::default(),

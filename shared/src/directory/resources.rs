@@ -499,7 +499,7 @@ mod tests {
     #[tokio::test]
     async fn a_user_item_keeps_room_for_its_groups() {
         let table = Arc::new(SqliteTable::in_memory());
-        let directory = Directory::new(table.clone());
+        let directory = Directory::new(table.clone(), Arc::new(crate::jobs::Jobs::new(table.clone())));
         let tenant = test_tenant();
         let title = "t".repeat(250 * 1024);
         let body = json!({"schemas": [USER_TYPE.schema.id], "userName": "full@example.com", "title": title});
@@ -565,7 +565,7 @@ mod tests {
     #[tokio::test]
     async fn membership_changes_never_make_a_document_write_retry_unless_a_version_was_pinned() {
         let table = Arc::new(MembersLandBetween { inner: SqliteTable::in_memory(), group: Default::default() });
-        let directory = Directory::new(table.clone());
+        let directory = Directory::new(table.clone(), Arc::new(crate::jobs::Jobs::new(table.clone())));
         let tenant = test_tenant();
         let created = directory
             .create_group(&tenant, &json!({"schemas": [GROUP_TYPE.schema.id], "displayName": "A"}))

@@ -216,7 +216,9 @@ impl Directory {
                 // Leaving each group changes the user's version: read it again afterwards.
                 for group_id in groups {
                     let mut presence = Presence::default();
-                    self.remove_members(tenant, &group_id, std::slice::from_ref(&id), &mut presence).await?;
+                    let left = self.remove_members(tenant, &group_id, std::slice::from_ref(&id), &mut presence).await;
+                    self.follow(tenant, &presence).await;
+                    left?;
                 }
                 item = self.read_resource(&USERS, tenant, &id).await?;
                 continue;

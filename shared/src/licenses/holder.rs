@@ -126,7 +126,7 @@ impl Holder {
         item
     }
 
-    pub(super) fn from_item(item: &Item) -> Option<Holder> {
+    pub(crate) fn from_item(item: &Item) -> Option<Holder> {
         let license = |name| item.str(name).and_then(|s| s.parse::<LicenseType>().ok());
         Some(Holder {
             id: item.key.sk.strip_prefix(keys::USER_PREFIX)?.to_owned(),

@@ -215,10 +215,22 @@ impl From<VaultError> for ManageError {
             VaultError::UnknownVault(_) => {
                 ManageError::not_found(format!("{e}: list the subscription's vaults for their ids"))
             }
+            VaultError::UnknownGroup(_) => {
+                ManageError::not_found(format!("{e}: list the vault's groups for their ids"))
+            }
+            VaultError::UnknownSourceGroup(_) => {
+                ManageError::not_found(format!("{e}: list the subscription's groups for their ids"))
+            }
+            VaultError::UnknownLink(_) => ManageError::not_found(format!("{e}: list the subscription's links")),
             VaultError::InvalidName => ManageError::invalid(format!("name: {e}")),
+            VaultError::InvalidCursor => ManageError::invalid(format!("cursor: {e}")),
             VaultError::VaultNameTaken(_) | VaultError::GroupNameTaken(_) => {
                 ManageError::conflict(format!("{e}: choose another name"))
             }
+            VaultError::TargetLinked(_) => {
+                ManageError::conflict(format!("{e}: delete that link first, or link to another group"))
+            }
+            VaultError::TooManyLinks => ManageError::conflict(format!("{e}: delete one of them first")),
             VaultError::Store(e) => e.into(),
         }
     }

@@ -43,6 +43,9 @@ use crate::admin_tokens::{Principal, Role};
 use crate::app::App;
 use crate::public_url::PublicUrl;
 
+/// Where the console is, after API Gateway's stage (the admin API is under it, at [`BASE`]).
+pub const CONSOLE_ROOT: &str = "/manage";
+
 /// Where the admin API's paths start.
 pub const BASE: &str = "/manage/v1";
 
@@ -60,7 +63,7 @@ pub enum Access {
 const SUBSCRIPTION_ADMINS: Access = Access::Roles(&[Role::Operator, Role::SubscriptionAdmin]);
 
 /// Everyone with a role in the subscription: its home, users, groups, pools, jobs, audit,
-/// vaults (to read) and vault groups, and users' overrides and groups' license types.
+/// vaults (to read), vault groups and links, and users' overrides and groups' license types.
 const EVERY_ADMIN: Access = Access::Roles(&[Role::Operator, Role::SubscriptionAdmin, Role::AccessAdmin]);
 
 /// The operator alone: subscriptions, purchases, the check.
@@ -320,6 +323,48 @@ pub const ROUTES: &[ManageRoute] = &[
         handler: |app, call| Box::pin(vaults::get_group(app, call)),
         doc: doc::<vaults::__path_get_group>,
     },
+    ManageRoute {
+        method: "GET",
+        path: "/manage/v1/subscriptions/{sub}/vaults/{v}/groups/{g}/members",
+        access: EVERY_ADMIN,
+        handler: |app, call| Box::pin(vaults::members(app, call)),
+        doc: doc::<vaults::__path_members>,
+    },
+    ManageRoute {
+        method: "GET",
+        path: "/manage/v1/subscriptions/{sub}/vaults/{v}/users",
+        access: EVERY_ADMIN,
+        handler: |app, call| Box::pin(vaults::users(app, call)),
+        doc: doc::<vaults::__path_users>,
+    },
+    ManageRoute {
+        method: "GET",
+        path: "/manage/v1/subscriptions/{sub}/links",
+        access: EVERY_ADMIN,
+        handler: |app, call| Box::pin(vaults::list_links(app, call)),
+        doc: doc::<vaults::__path_list_links>,
+    },
+    ManageRoute {
+        method: "POST",
+        path: "/manage/v1/subscriptions/{sub}/links",
+        access: EVERY_ADMIN,
+        handler: |app, call| Box::pin(vaults::create_link(app, call)),
+        doc: doc::<vaults::__path_create_link>,
+    },
+    ManageRoute {
+        method: "GET",
+        path: "/manage/v1/subscriptions/{sub}/links/{id}",
+        access: EVERY_ADMIN,
+        handler: |app, call| Box::pin(vaults::get_link(app, call)),
+        doc: doc::<vaults::__path_get_link>,
+    },
+    ManageRoute {
+        method: "DELETE",
+        path: "/manage/v1/subscriptions/{sub}/links/{id}",
+        access: EVERY_ADMIN,
+        handler: |app, call| Box::pin(vaults::delete_link(app, call)),
+        doc: doc::<vaults::__path_delete_link>,
+    },
 ];
 
 /// A request a handler gets: checked against its route's access, with its path's variables.
@@ -359,7 +404,7 @@ impl Call {
 
     /// The path of the console (and of its session cookie) as the caller reaches it.
     pub fn console_path(&self) -> String {
-        format!("{}{}", self.stage, console::ROOT)
+        format!("{}{CONSOLE_ROOT}", self.stage)
     }
 
     /// Who is calling, for the audit trail: the token's `sub`.

@@ -19,7 +19,10 @@ use super::subscriptions::{
     UserCounts,
 };
 use super::users::{AuditList, CreateUser, SetLicense, UserDetail, UserGroup, UserList, UserView};
-use super::vaults::{CreateNamed, VaultGroupList, VaultGroupView, VaultList, VaultView};
+use super::vaults::{
+    CreateLink, CreateNamed, LinkList, LinkView, VaultGroupList, VaultGroupView, VaultList, VaultUserList,
+    VaultUserView, VaultView,
+};
 use super::{Access, Call, ErrorBody, ManageError, Reply, ROUTES};
 use crate::app::App;
 
@@ -42,6 +45,11 @@ pub const SCHEME: &str = "adminToken";
         VaultList,
         VaultGroupView,
         VaultGroupList,
+        VaultUserView,
+        VaultUserList,
+        CreateLink,
+        LinkView,
+        LinkList,
         Status,
         CreateConfiguration,
         UpdateConfiguration,

@@ -1,6 +1,6 @@
 //! The console's sign-in through the OIDC issuer (`MANAGE_ISSUER` with
 //! `MANAGE_CONSOLE_CLIENT_ID`): two console paths, both `GET`, served by the manage function
-//! beside the console's files ([`super::console`]).
+//! beside the console's files (`super::console`).
 //!
 //! - [`START`] makes a new sign-in ([`Pending`]: state, nonce, PKCE verifier), keeps it in the
 //!   cookie [`PENDING_COOKIE`] (`HttpOnly; Secure`, on the console's path, 10 minutes;
@@ -19,8 +19,8 @@
 
 use lambda_http::{Body, Request, Response};
 
-use super::console::ROOT;
 use super::session;
+use super::CONSOLE_ROOT as ROOT;
 use crate::admin_issuer::AdminAuthError;
 use crate::app::App;
 use crate::oidc::Pending;

@@ -17,8 +17,7 @@ use super::{ManageError, Reply};
 use crate::app::App;
 use crate::edge::Labels;
 
-/// Where the console is, after API Gateway's stage.
-pub const ROOT: &str = "/manage";
+pub use super::CONSOLE_ROOT as ROOT;
 
 /// What a console page may load and do: its own scripts, styles, images and API only; no
 /// inline script or style, no plugin, no `<base>`, forms only to itself, and no framing.

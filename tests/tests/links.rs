@@ -1,0 +1,237 @@
+//! Vaults and links (docs/architecture.md, "Vaults and links"), end to end over HTTP on the
+//! engine `SCIM_TEST_STORE` names: a link replaces its target's members with its source's,
+//! then the target follows every SCIM membership change of the source; deleting the link
+//! stops that and the target keeps its members; deleting the source removes its links; one
+//! source may fill groups in many vaults, a target has at most one link; and parallel SCIM
+//! changes while a link is made end with target and source equal.
+
+mod common;
+
+use std::collections::BTreeSet;
+use std::time::Duration;
+
+use common::{id_of, okta_user, Scim, GROUP, PATCH_OP};
+use futures::future::join_all;
+use serde_json::{json, Value};
+use shared::admin_tokens::Role;
+use tests::TestService;
+
+const SUB: &str = local::LOCAL_SUBSCRIPTION;
+
+/// An admin API client with one bearer token.
+#[derive(Clone)]
+struct Admin {
+    http: reqwest::Client,
+    base: String,
+    token: String,
+}
+
+impl Admin {
+    fn new(svc: &TestService, role: Role) -> Admin {
+        let subscription = (role != Role::Operator).then_some(SUB);
+        Admin { http: reqwest::Client::new(), base: svc.manage_url(), token: svc.admin_token(role, subscription) }
+    }
+
+    async fn call(&self, method: reqwest::Method, path: &str, body: Option<Value>) -> (u16, Value) {
+        let url = format!("{}/subscriptions/{SUB}{path}", self.base);
+        let mut req = self.http.request(method, url).bearer_auth(&self.token);
+        if let Some(body) = body {
+            req = req.json(&body);
+        }
+        let resp = req.send().await.expect("a response");
+        let status = resp.status().as_u16();
+        let text = resp.text().await.expect("a body");
+        (status, if text.is_empty() { Value::Null } else { serde_json::from_str(&text).expect("JSON") })
+    }
+
+    async fn expect(&self, method: reqwest::Method, path: &str, body: Option<Value>, status: u16) -> Value {
+        let (got, answer) = self.call(method.clone(), path, body).await;
+        assert_eq!(got, status, "{method} {path}: {answer}");
+        answer
+    }
+
+    async fn get(&self, path: &str) -> Value {
+        self.expect(reqwest::Method::GET, path, None, 200).await
+    }
+
+    async fn post(&self, path: &str, body: Value, status: u16) -> Value {
+        self.expect(reqwest::Method::POST, path, Some(body), status).await
+    }
+
+    /// Every item of a cursor-paged listing.
+    async fn all(&self, path: &str) -> Vec<Value> {
+        let mut items = Vec::new();
+        let mut cursor: Option<String> = None;
+        loop {
+            let page = match &cursor {
+                Some(c) => self.get(&format!("{path}?cursor={c}")).await,
+                None => self.get(path).await,
+            };
+            items.extend(page["items"].as_array().expect("items").iter().cloned());
+            match page["next_cursor"].as_str() {
+                Some(next) => cursor = Some(next.to_owned()),
+                None => return items,
+            }
+        }
+    }
+
+    /// The user ids of a vault group's members.
+    async fn members(&self, vault: &str, group: &str) -> BTreeSet<String> {
+        let items = self.all(&format!("/vaults/{vault}/groups/{group}/members")).await;
+        items.iter().map(|m| m["id"].as_str().expect("an id").to_owned()).collect()
+    }
+
+    /// The vault's users by id: (active, state).
+    async fn vault_users(&self, vault: &str) -> Vec<(String, bool, String)> {
+        let items = self.all(&format!("/vaults/{vault}/users")).await;
+        items
+            .iter()
+            .map(|u| {
+                (u["id"].as_str().unwrap().to_owned(), u["active"] == true, u["state"].as_str().unwrap().to_owned())
+            })
+            .collect()
+    }
+}
+
+/// Waits until no background job runs and the link `id` is `active`, for up to 60 s.
+async fn settle(svc: &TestService, admin: &Admin, link: &str) {
+    for _ in 0..1200 {
+        let state = admin.get(&format!("/links/{link}")).await;
+        let running = svc.app().jobs.running().await.expect("running jobs");
+        if state["state"] == "active" && running.is_empty() {
+            return;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    panic!("link {link} did not settle in 60 s");
+}
+
+/// A service with a configuration, its SCIM client, and an admin.
+async fn setup() -> (TestService, Scim, Admin) {
+    let svc = TestService::start().await;
+    let tenant = svc.create_tenant("okta", "none").await;
+    let admin = Admin::new(&svc, Role::AccessAdmin);
+    (svc, Scim::basic(&tenant), admin)
+}
+
+async fn users(scim: &Scim, prefix: &str, n: usize) -> Vec<String> {
+    let made =
+        join_all((0..n).map(|i| async move {
+            scim.post("/Users", &okta_user(&format!("{prefix}{i}@example.com"), "A", "B")).await
+        }))
+        .await;
+    made.into_iter().map(|r| id_of(&r.expect(201).json())).collect()
+}
+
+async fn group(scim: &Scim, name: &str, members: &[String]) -> String {
+    let members: Vec<Value> = members.iter().map(|id| json!({"value": id})).collect();
+    let body = json!({"schemas": [GROUP], "displayName": name, "members": members});
+    id_of(&scim.post("/Groups", &body).await.expect(201).json())
+}
+
+fn change(op: &str, ids: &[&String]) -> Value {
+    let values: Vec<Value> = ids.iter().map(|id| json!({"value": id})).collect();
+    let operation = match op {
+        "remove" => json!({"op": "remove", "path": format!("members[value eq \"{}\"]", ids[0])}),
+        _ => json!({"op": op, "path": "members", "value": values}),
+    };
+    json!({"schemas": [PATCH_OP], "Operations": [operation]})
+}
+
+fn set(ids: &[&String]) -> BTreeSet<String> {
+    ids.iter().map(|id| (*id).clone()).collect()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_link_replaces_the_target_then_the_target_follows_the_source() {
+    let (svc, scim, admin) = setup().await;
+    let subscription_admin = Admin::new(&svc, Role::SubscriptionAdmin);
+    let u = users(&scim, "u", 6).await;
+    let sales = group(&scim, "Sales", &u[0..3]).await;
+    let vault = subscription_admin.post("/vaults", json!({"name": "Main"}), 201).await;
+    let vault = vault["id"].as_str().unwrap().to_owned();
+
+    // A link to a group made with it: pending, then the source's members.
+    let body = json!({"source_group": sales, "vault": vault, "new_target_group": "Sales team"});
+    let link = admin.post("/links", body, 202).await;
+    assert_eq!(link["state"], "pending", "{link}");
+    let first = link["id"].as_str().unwrap().to_owned();
+    let target = link["target_group"].as_str().unwrap().to_owned();
+    settle(&svc, &admin, &first).await;
+    assert_eq!(admin.members(&vault, &target).await, set(&[&u[0], &u[1], &u[2]]));
+    let job = admin.get(&format!("/jobs/{}", link["job"].as_str().unwrap())).await;
+    assert_eq!(job["state"], "done", "{job}");
+    let group_view = admin.get(&format!("/vaults/{vault}/groups/{target}")).await;
+    assert_eq!((&group_view["member_count"], &group_view["link"]), (&json!(3), &json!(first)));
+
+    // A second link to the same target: 409, nothing changed.
+    let engineering = group(&scim, "Engineering", &u[2..5]).await;
+    let again = json!({"source_group": engineering, "vault": vault, "target_group": target});
+    let (status, answer) = admin.call(reqwest::Method::POST, "/links", Some(again.clone())).await;
+    assert_eq!((status, answer["error"].as_str()), (409, Some("conflict")), "{answer}");
+
+    // Deleting the link stops the following; the target keeps its members.
+    let removed = admin.expect(reqwest::Method::DELETE, &format!("/links/{first}"), None, 200).await;
+    assert_eq!((&removed["state"], &removed["removed_cause"]), (&json!("removed"), &json!("admin")));
+    scim.patch(&format!("/Groups/{sales}"), &change("add", &[&u[5]])).await.expect(204);
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    assert_eq!(admin.members(&vault, &target).await, set(&[&u[0], &u[1], &u[2]]), "no longer followed");
+
+    // Now the target is free: a new link replaces its members with Engineering's.
+    let second = admin.post("/links", again, 202).await;
+    let second = second["id"].as_str().unwrap().to_owned();
+    settle(&svc, &admin, &second).await;
+    assert_eq!(admin.members(&vault, &target).await, set(&[&u[2], &u[3], &u[4]]), "replaced");
+    let vault_users = admin.vault_users(&vault).await;
+    let active: BTreeSet<String> = vault_users.iter().filter(|(_, a, _)| *a).map(|(id, _, _)| id.clone()).collect();
+    assert_eq!(active, set(&[&u[2], &u[3], &u[4]]), "who left every group of the vault is no active user of it");
+
+    // Follows: members added and removed, a user deleted.
+    let path = format!("/Groups/{engineering}");
+    scim.patch(&path, &change("add", &[&u[0], &u[5]])).await.expect(204);
+    scim.patch(&path, &change("remove", &[&u[2]])).await.expect(204);
+    scim.delete(&format!("/Users/{}", u[3])).await.expect(204);
+    settle(&svc, &admin, &second).await;
+    assert_eq!(admin.members(&vault, &target).await, set(&[&u[0], &u[4], &u[5]]));
+    assert_eq!(admin.members(&vault, &target).await, scim.member_ids(&engineering).await);
+
+    // A deactivated member stays a member and shows disabled.
+    let deactivate = json!({"schemas": [PATCH_OP], "Operations": [{"op": "replace", "value": {"active": false}}]});
+    scim.patch(&format!("/Users/{}", u[4]), &deactivate).await.expect(200);
+    // (A user deleted through SCIM stays in the subscription, disabled, and left the group.)
+    let vault_users = admin.vault_users(&vault).await;
+    let state = |id: &String| vault_users.iter().find(|(u, _, _)| u == id).map(|(_, a, s)| (*a, s.clone()));
+    assert_eq!(state(&u[4]), Some((true, "disabled".to_owned())), "{vault_users:?}");
+    assert_eq!(state(&u[3]), Some((false, "disabled".to_owned())), "{vault_users:?}");
+    assert_eq!(state(&u[0]), Some((true, "enabled".to_owned())), "{vault_users:?}");
+
+    // One source, many vaults: the same group fills a group of another vault too.
+    let other = subscription_admin.post("/vaults", json!({"name": "Archive"}), 201).await;
+    let other = other["id"].as_str().unwrap().to_owned();
+    let copy = admin.post(&format!("/vaults/{other}/groups"), json!({"name": "Engineers"}), 201).await;
+    let copy = copy["id"].as_str().unwrap().to_owned();
+    let third =
+        admin.post("/links", json!({"source_group": engineering, "vault": other, "target_group": copy}), 202).await;
+    let third = third["id"].as_str().unwrap().to_owned();
+    settle(&svc, &admin, &third).await;
+    scim.patch(&path, &change("add", &[&u[1]])).await.expect(204);
+    settle(&svc, &admin, &third).await;
+    let source = scim.member_ids(&engineering).await;
+    assert_eq!(admin.members(&vault, &target).await, source, "the first vault follows");
+    assert_eq!(admin.members(&other, &copy).await, source, "the second vault follows");
+
+    // Deleting the source removes its links; the targets keep their members.
+    scim.delete(&path).await.expect(204);
+    for link in [&second, &third] {
+        let gone = admin.get(&format!("/links/{link}")).await;
+        assert_eq!((&gone["state"], &gone["removed_cause"]), (&json!("removed"), &json!("source-deleted")));
+    }
+    assert_eq!(admin.members(&vault, &target).await, source, "the target keeps its members");
+    assert_eq!(admin.get(&format!("/vaults/{vault}/groups/{target}")).await["link"], Value::Null);
+    // Free again: it can be linked anew.
+    let fresh = group(&scim, "Fresh", &u[0..1]).await;
+    let body = json!({"source_group": fresh, "vault": vault, "target_group": target});
+    let fourth = admin.post("/links", body, 202).await;
+    settle(&svc, &admin, fourth["id"].as_str().unwrap()).await;
+    assert_eq!(admin.members(&vault, &target).await, set(&[&u[0]]));
+}
