@@ -235,3 +235,100 @@ async fn a_link_replaces_the_target_then_the_target_follows_the_source() {
     settle(&svc, &admin, fourth["id"].as_str().unwrap()).await;
     assert_eq!(admin.members(&vault, &target).await, set(&[&u[0]]));
 }
+
+/// 12 parallel SCIM PATCHes add and remove members of a group while a link from it is made:
+/// once the work is done, source and target hold exactly the same members.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn parallel_membership_changes_while_a_link_is_made_end_equal() {
+    let (svc, scim, admin) = setup().await;
+    let u = users(&scim, "p", 60).await;
+    let source = group(&scim, "Moving", &u[0..30]).await;
+    let subscription_admin = Admin::new(&svc, Role::SubscriptionAdmin);
+    let vault = subscription_admin.post("/vaults", json!({"name": "Main"}), 201).await;
+    let vault = vault["id"].as_str().unwrap().to_owned();
+    let target = admin.post(&format!("/vaults/{vault}/groups"), json!({"name": "Movers"}), 201).await;
+    let target = target["id"].as_str().unwrap().to_owned();
+
+    let path = format!("/Groups/{source}");
+    let patches = (0..12).map(|i| {
+        let (scim, path) = (scim.clone(), path.clone());
+        // Each adds three newcomers and removes two of the first members; some overlap.
+        let added: Vec<String> = (0..3).map(|k| u[30 + (i * 3 + k) % 30].clone()).collect();
+        let removed: Vec<String> = (0..2).map(|k| u[(i * 2 + k) % 30].clone()).collect();
+        tokio::spawn(async move {
+            let added: Vec<&String> = added.iter().collect();
+            scim.patch(&path, &change("add", &added)).await.expect(204);
+            for id in &removed {
+                scim.patch(&path, &change("remove", &[id])).await.expect(204);
+            }
+        })
+    });
+    let body = json!({"source_group": source, "vault": vault, "target_group": target});
+    let link = {
+        let admin = admin.clone();
+        tokio::spawn(async move { admin.post("/links", body, 202).await })
+    };
+    for patch in join_all(patches).await {
+        patch.expect("a PATCH task");
+    }
+    let link = link.await.expect("the link task");
+    settle(&svc, &admin, link["id"].as_str().unwrap()).await;
+    let expected = scim.member_ids(&source).await;
+    assert_eq!(expected.len(), 30 - 24 + 30, "every PATCH applied: {expected:?}");
+    assert_eq!(admin.members(&vault, &target).await, expected);
+    let group_view = admin.get(&format!("/vaults/{vault}/groups/{target}")).await;
+    assert_eq!(group_view["member_count"], json!(expected.len()), "the count follows too");
+}
+
+/// A link from a big group completes as a job, also when the process running it is killed
+/// mid-way and another one (on the same store) finishes it: the target then holds exactly
+/// the source's members. 10,000 members on the embedded store; 300 on DynamoDB/moto, whose
+/// every write copies the table.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_link_from_a_big_group_survives_its_worker_being_killed() {
+    let members = match tests::TestStore::from_env() {
+        tests::TestStore::Embedded => 10_000,
+        tests::TestStore::DynamoDb => 300,
+    };
+    let mut apps = tests::test_apps(2).await;
+    let first = TestService::start_with(apps.remove(0)).await;
+    let tenant = first.create_tenant("okta", "none").await;
+    let scim = Scim::basic(&tenant);
+    let admin = Admin::new(&first, Role::SubscriptionAdmin);
+    let ids = scim.create_users("big", members, 16).await;
+    let source = group(&scim, "Everyone", &[]).await;
+    for chunk in ids.chunks(256) {
+        let chunk: Vec<&String> = chunk.iter().collect();
+        scim.patch(&format!("/Groups/{source}"), &change("add", &chunk)).await.expect(204);
+    }
+    let vault = admin.post("/vaults", json!({"name": "Main"}), 201).await;
+    let vault = vault["id"].as_str().unwrap().to_owned();
+    let body = json!({"source_group": source, "vault": vault, "new_target_group": "Everyone"});
+    let started = std::time::Instant::now();
+    let link = admin.post("/links", body, 202).await;
+    let job = format!("/jobs/{}", link["job"].as_str().unwrap());
+    // Kill the first process once its worker has done part of the job, not all of it.
+    loop {
+        let progress = admin.get(&job).await;
+        if progress["done"].as_i64().unwrap() > 0 {
+            assert_eq!(progress["state"], "running", "killed mid-way: {progress}");
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(5)).await;
+    }
+    drop(first);
+    let second = TestService::start_with(apps.remove(0)).await;
+    let admin = Admin::new(&second, Role::SubscriptionAdmin);
+    settle(&second, &admin, link["id"].as_str().unwrap()).await;
+    let elapsed = started.elapsed();
+    let target = link["target_group"].as_str().unwrap();
+    let expected: BTreeSet<String> = ids.into_iter().collect();
+    assert_eq!(admin.members(&vault, target).await, expected);
+    let done = admin.get(&job).await;
+    assert_eq!(done["state"], "done", "{done}");
+    println!(
+        "a link from {members} members, its worker killed once: {:.1} s, {:.0} members/s",
+        elapsed.as_secs_f64(),
+        members as f64 / elapsed.as_secs_f64()
+    );
+}
