@@ -27,6 +27,8 @@ const main = document.getElementById("main");
 const nav = document.getElementById("nav");
 const who = document.getElementById("who");
 let session = null;
+/** The address (path and query) of the page last drawn. */
+let drawnAddress = null;
 
 /** The operator acts in any subscription: the one chosen last in this tab. */
 const CHOSEN = "console.subscription";
@@ -139,6 +141,7 @@ async function draw() {
     }
   }
   drawNav();
+  drawnAddress = location.pathname + location.search;
   const found = match(here());
   const sub = subscriptionOf(session);
   let content;
@@ -227,7 +230,12 @@ document.addEventListener("click", (e) => {
   history.pushState(null, "", url.pathname + url.search);
   draw();
 });
-window.addEventListener("popstate", draw);
+// Back and forward draw the page they lead to; a fragment's navigation (the skip link) fires
+// popstate too, and must not draw the page it stays on again (that would lose what the
+// person opened on it).
+window.addEventListener("popstate", () => {
+  if (location.pathname + location.search !== drawnAddress) draw();
+});
 
 const failure = signInFailure();
 if (failure) await showSignIn(failure);
