@@ -57,6 +57,29 @@ pub struct Job {
 }
 
 impl Job {
+    /// A new running job of `kind` over about `total` users, not stored yet: [`Jobs::start`]
+    /// stores and announces one; a service that must make a job in the same transaction as
+    /// its own change pushes [`Job::create`] into it and announces the job after the commit.
+    pub fn new(subscription: &str, tenant: &str, kind: JobKind, actor: &str, total: i64) -> Job {
+        Job {
+            id: uuid::Uuid::now_v7().to_string(),
+            subscription: subscription.to_owned(),
+            tenant: tenant.to_owned(),
+            kind,
+            actor: actor.to_owned(),
+            state: JobState::Running,
+            done: 0,
+            total,
+            cursor: None,
+            updated: now(),
+        }
+    }
+
+    /// The write that records this job (its id is new: the condition is that none has it).
+    pub fn create(&self) -> Action {
+        Action::Put { item: self.to_item(), condition: Some(Condition::NotExists) }
+    }
+
     fn key(&self) -> Key {
         Key::new(keys::jobs(&self.subscription), self.id.as_str())
     }
@@ -141,29 +164,22 @@ impl Jobs {
         actor: &str,
         total: i64,
     ) -> Result<Job, StoreError> {
-        let job = Job {
-            id: uuid::Uuid::now_v7().to_string(),
-            subscription: subscription.to_owned(),
-            tenant: tenant.to_owned(),
-            kind,
-            actor: actor.to_owned(),
-            state: JobState::Running,
-            done: 0,
-            total,
-            cursor: None,
-            updated: now(),
-        };
-        self.table.transact(vec![Action::Put { item: job.to_item(), condition: Some(Condition::NotExists) }]).await?;
-        // The job is recorded: a failed announcement delays it (until the sweep finds it) but
-        // loses nothing, so the caller still gets its job.
-        if let Err(e) = self.announce(&job).await {
+        let job = Job::new(subscription, tenant, kind, actor, total);
+        self.table.transact(vec![job.create()]).await?;
+        self.announce_recorded(&job).await;
+        Ok(job)
+    }
+
+    /// Announces a job just recorded. A failed announcement delays it (until the sweep
+    /// finds it) but loses nothing, so it is logged, not returned.
+    pub async fn announce_recorded(&self, job: &Job) {
+        if let Err(e) = self.announce(job).await {
             tracing::warn!(
                 job = job.id,
                 error = e,
                 "the job is recorded but not announced; the next sweep announces it"
             );
         }
-        Ok(job)
     }
 
     /// Tells the workers that `job` has work left: this process's worker, and the queue's.

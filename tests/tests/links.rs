@@ -332,3 +332,31 @@ async fn a_link_from_a_big_group_survives_its_worker_being_killed() {
         members as f64 / elapsed.as_secs_f64()
     );
 }
+
+/// A link's job is made with the link, never before it: links made back to back, each
+/// picked up by the worker at once, all fill their targets. On the embedded engine the store
+/// is a durable file, as `local-api`'s, whose commits wait for the disk.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn every_link_made_fills_its_target() {
+    let dir = shared::testing::TempDir::new();
+    let app = match tests::TestStore::from_env() {
+        tests::TestStore::Embedded => shared::app::App::open_embedded(dir.path()).expect("a durable store"),
+        tests::TestStore::DynamoDb => tests::test_app().await,
+    };
+    let svc = TestService::start_with(app).await;
+    local::ensure_local_subscription(svc.app()).await.expect("the local subscription");
+    let scim = Scim::basic(&svc.create_tenant("okta", "none").await);
+    let admin = Admin::new(&svc, Role::AccessAdmin);
+    let u = users(&scim, "b", 3).await;
+    let subscription_admin = Admin::new(&svc, Role::SubscriptionAdmin);
+    let vault = subscription_admin.post("/vaults", json!({"name": "Main"}), 201).await;
+    let vault = vault["id"].as_str().unwrap().to_owned();
+    for i in 0..8 {
+        let source = group(&scim, &format!("Team {i}"), &u[..1 + i % 3]).await;
+        let body = json!({"source_group": source, "vault": vault, "new_target_group": format!("Team {i}")});
+        let link = admin.post("/links", body, 202).await;
+        settle(&svc, &admin, link["id"].as_str().unwrap()).await;
+        let target = link["target_group"].as_str().unwrap();
+        assert_eq!(admin.members(&vault, target).await, scim.member_ids(&source).await, "link {i}");
+    }
+}

@@ -19,7 +19,7 @@ pub use links::{unlink, Cause, Link, LinkState, MAX_LINKS_PER_SOURCE};
 pub use sync::{LinkPage, REPLACE_PAGE};
 
 use crate::clock::now;
-use crate::jobs::{JobKind, Jobs};
+use crate::jobs::{Job, JobKind, Jobs};
 use crate::keys::{self, GROUP_LINKS};
 use crate::licenses::Holder;
 use crate::names::{self, MAX_NAME_CHARS};
@@ -284,10 +284,10 @@ impl Vaults {
             }
         };
         let id = new_id();
-        // The job first: a link never exists without the work that fills it (a job whose link
-        // was never made does nothing).
+        // The link and the job of its replacement are made in one transaction: neither exists
+        // without the other.
         let kind = JobKind::LinkReplace { link: id.clone() };
-        let job = self.jobs.start(subscription, &source.tenant, kind, actor, source.members).await?;
+        let job = Job::new(subscription, &source.tenant, kind, actor, source.members);
         for _ in 0..WRITE_ATTEMPTS {
             let source_key = keys::group(&source.tenant, &source.group);
             let source_item = self
@@ -317,6 +317,7 @@ impl Vaults {
             };
             let mut write = Transaction::new();
             write.push(Part::Link, Action::Put { item: link.to_item(), condition: Some(Condition::NotExists) });
+            write.push(Part::Link, job.create());
             match &new_target {
                 Some(name) => {
                     let group = VaultGroup {
@@ -350,7 +351,10 @@ impl Vaults {
             let condition = Some(Condition::And(vec![Condition::Exists, read]));
             write.push(Part::Source, Action::Update { key: source_key, updates, condition });
             match write.commit(&*self.table).await {
-                Ok(()) => return Ok(link),
+                Ok(()) => {
+                    self.jobs.announce_recorded(&job).await;
+                    return Ok(link);
+                }
                 Err(Failure::Condition(Part::Source)) => continue,
                 Err(Failure::Condition(Part::Vault)) => return Err(VaultError::UnknownVault(vault.into())),
                 Err(Failure::Condition(Part::Name)) => {
