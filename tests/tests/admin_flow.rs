@@ -8,46 +8,20 @@ mod common;
 
 use std::time::Duration;
 
-use common::{id_of, okta_user, Scim, GROUP, PATCH_OP};
+use common::{id_of, okta_user, Admin, Scim, GROUP, PATCH_OP};
 use futures::future::join_all;
 use serde_json::{json, Value};
 use shared::admin_tokens::Role;
 use tests::{Tenant, TestService};
 
-/// A client of the admin API with one bearer token.
-#[derive(Clone)]
-struct Admin {
-    http: reqwest::Client,
-    base: String,
-    token: String,
+/// What the product guide's flow asks of the admin API beyond single calls.
+trait AdminFlow {
+    async fn finish(&self, sub: &str, id: &str) -> Value;
+    async fn users(&self, sub: &str, filter: &str) -> Vec<Value>;
+    async fn assert_clean(&self, operator: &Admin, sub: &str, step: &str);
 }
 
-impl Admin {
-    fn new(svc: &TestService, role: Role, subscription: Option<&str>) -> Admin {
-        Admin { http: reqwest::Client::new(), base: svc.manage_url(), token: svc.admin_token(role, subscription) }
-    }
-
-    async fn call(&self, method: reqwest::Method, path: &str, body: Option<Value>) -> (u16, Value) {
-        let mut req = self.http.request(method, format!("{}{path}", self.base)).bearer_auth(&self.token);
-        if let Some(body) = body {
-            req = req.json(&body);
-        }
-        let resp = req.send().await.expect("a response");
-        let status = resp.status().as_u16();
-        let text = resp.text().await.expect("a body");
-        (status, if text.is_empty() { Value::Null } else { serde_json::from_str(&text).expect("JSON") })
-    }
-
-    async fn expect(&self, method: reqwest::Method, path: &str, body: Option<Value>, status: u16) -> Value {
-        let (got, answer) = self.call(method.clone(), path, body).await;
-        assert_eq!(got, status, "{method} {path}: {answer}");
-        answer
-    }
-
-    async fn get(&self, path: &str) -> Value {
-        self.expect(reqwest::Method::GET, path, None, 200).await
-    }
-
+impl AdminFlow for Admin {
     /// Waits for job `id` of `sub` to be done.
     async fn finish(&self, sub: &str, id: &str) -> Value {
         for _ in 0..600 {
@@ -62,17 +36,7 @@ impl Admin {
 
     /// Every user of `sub` the query `filter` selects, page after page.
     async fn users(&self, sub: &str, filter: &str) -> Vec<Value> {
-        let mut all = Vec::new();
-        let mut cursor: Option<String> = None;
-        loop {
-            let after = cursor.map(|c| format!("&cursor={c}")).unwrap_or_default();
-            let page = self.get(&format!("/subscriptions/{sub}/users?limit=100{filter}{after}")).await;
-            all.extend(page["items"].as_array().expect("items").iter().cloned());
-            match page["next_cursor"].as_str() {
-                Some(next) => cursor = Some(next.to_owned()),
-                None => return all,
-            }
-        }
+        self.all(&format!("/subscriptions/{sub}/users?limit=100{filter}")).await
     }
 
     async fn assert_clean(&self, operator: &Admin, sub: &str, step: &str) {

@@ -10,7 +10,7 @@ mod common;
 use std::collections::BTreeSet;
 use std::time::Duration;
 
-use common::{id_of, okta_user, Scim, GROUP, PATCH_OP};
+use common::{id_of, okta_user, Admin, Scim, GROUP, PATCH_OP};
 use futures::future::join_all;
 use serde_json::{json, Value};
 use shared::admin_tokens::Role;
@@ -18,72 +18,28 @@ use tests::TestService;
 
 const SUB: &str = local::LOCAL_SUBSCRIPTION;
 
-/// An admin API client with one bearer token.
-#[derive(Clone)]
-struct Admin {
-    http: reqwest::Client,
-    base: String,
-    token: String,
+/// What these tests read of vaults through the admin API.
+trait VaultReads {
+    async fn members(&self, vault: &str, group: &str) -> BTreeSet<String>;
+    async fn vault_users(&self, vault: &str) -> Vec<(String, bool, String)>;
 }
 
-impl Admin {
-    fn new(svc: &TestService, role: Role) -> Admin {
-        let subscription = (role != Role::Operator).then_some(SUB);
-        Admin { http: reqwest::Client::new(), base: svc.manage_url(), token: svc.admin_token(role, subscription) }
-    }
+/// A client of `svc` with a token of `role`, in the local subscription.
+fn admin_of(svc: &TestService, role: Role) -> Admin {
+    let subscription = (role != Role::Operator).then_some(SUB);
+    Admin::new(svc, role, subscription).within(SUB)
+}
 
-    async fn call(&self, method: reqwest::Method, path: &str, body: Option<Value>) -> (u16, Value) {
-        let url = format!("{}/subscriptions/{SUB}{path}", self.base);
-        let mut req = self.http.request(method, url).bearer_auth(&self.token);
-        if let Some(body) = body {
-            req = req.json(&body);
-        }
-        let resp = req.send().await.expect("a response");
-        let status = resp.status().as_u16();
-        let text = resp.text().await.expect("a body");
-        (status, if text.is_empty() { Value::Null } else { serde_json::from_str(&text).expect("JSON") })
-    }
-
-    async fn expect(&self, method: reqwest::Method, path: &str, body: Option<Value>, status: u16) -> Value {
-        let (got, answer) = self.call(method.clone(), path, body).await;
-        assert_eq!(got, status, "{method} {path}: {answer}");
-        answer
-    }
-
-    async fn get(&self, path: &str) -> Value {
-        self.expect(reqwest::Method::GET, path, None, 200).await
-    }
-
-    async fn post(&self, path: &str, body: Value, status: u16) -> Value {
-        self.expect(reqwest::Method::POST, path, Some(body), status).await
-    }
-
-    /// Every item of a cursor-paged listing.
-    async fn all(&self, path: &str) -> Vec<Value> {
-        let mut items = Vec::new();
-        let mut cursor: Option<String> = None;
-        loop {
-            let page = match &cursor {
-                Some(c) => self.get(&format!("{path}?cursor={c}")).await,
-                None => self.get(path).await,
-            };
-            items.extend(page["items"].as_array().expect("items").iter().cloned());
-            match page["next_cursor"].as_str() {
-                Some(next) => cursor = Some(next.to_owned()),
-                None => return items,
-            }
-        }
-    }
-
+impl VaultReads for Admin {
     /// The user ids of a vault group's members.
     async fn members(&self, vault: &str, group: &str) -> BTreeSet<String> {
-        let items = self.all(&format!("/vaults/{vault}/groups/{group}/members")).await;
+        let items = self.all(&format!("/vaults/{vault}/groups/{group}/members?")).await;
         items.iter().map(|m| m["id"].as_str().expect("an id").to_owned()).collect()
     }
 
     /// The vault's users by id: (active, state).
     async fn vault_users(&self, vault: &str) -> Vec<(String, bool, String)> {
-        let items = self.all(&format!("/vaults/{vault}/users")).await;
+        let items = self.all(&format!("/vaults/{vault}/users?")).await;
         items
             .iter()
             .map(|u| {
@@ -110,7 +66,7 @@ async fn settle(svc: &TestService, admin: &Admin, link: &str) {
 async fn setup() -> (TestService, Scim, Admin) {
     let svc = TestService::start().await;
     let tenant = svc.create_tenant("okta", "none").await;
-    let admin = Admin::new(&svc, Role::AccessAdmin);
+    let admin = admin_of(&svc, Role::AccessAdmin);
     (svc, Scim::basic(&tenant), admin)
 }
 
@@ -145,7 +101,7 @@ fn set(ids: &[&String]) -> BTreeSet<String> {
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn a_link_replaces_the_target_then_the_target_follows_the_source() {
     let (svc, scim, admin) = setup().await;
-    let subscription_admin = Admin::new(&svc, Role::SubscriptionAdmin);
+    let subscription_admin = admin_of(&svc, Role::SubscriptionAdmin);
     let u = users(&scim, "u", 6).await;
     let sales = group(&scim, "Sales", &u[0..3]).await;
     let vault = subscription_admin.post("/vaults", json!({"name": "Main"}), 201).await;
@@ -243,7 +199,7 @@ async fn parallel_membership_changes_while_a_link_is_made_end_equal() {
     let (svc, scim, admin) = setup().await;
     let u = users(&scim, "p", 60).await;
     let source = group(&scim, "Moving", &u[0..30]).await;
-    let subscription_admin = Admin::new(&svc, Role::SubscriptionAdmin);
+    let subscription_admin = admin_of(&svc, Role::SubscriptionAdmin);
     let vault = subscription_admin.post("/vaults", json!({"name": "Main"}), 201).await;
     let vault = vault["id"].as_str().unwrap().to_owned();
     let target = admin.post(&format!("/vaults/{vault}/groups"), json!({"name": "Movers"}), 201).await;
@@ -294,7 +250,7 @@ async fn a_link_from_a_big_group_survives_its_worker_being_killed() {
     let first = TestService::start_with(apps.remove(0)).await;
     let tenant = first.create_tenant("okta", "none").await;
     let scim = Scim::basic(&tenant);
-    let admin = Admin::new(&first, Role::SubscriptionAdmin);
+    let admin = admin_of(&first, Role::SubscriptionAdmin);
     let ids = scim.create_users("big", members, 16).await;
     let source = group(&scim, "Everyone", &[]).await;
     for chunk in ids.chunks(256) {
@@ -318,7 +274,7 @@ async fn a_link_from_a_big_group_survives_its_worker_being_killed() {
     }
     drop(first);
     let second = TestService::start_with(apps.remove(0)).await;
-    let admin = Admin::new(&second, Role::SubscriptionAdmin);
+    let admin = admin_of(&second, Role::SubscriptionAdmin);
     settle(&second, &admin, link["id"].as_str().unwrap()).await;
     let elapsed = started.elapsed();
     let target = link["target_group"].as_str().unwrap();
@@ -346,9 +302,9 @@ async fn every_link_made_fills_its_target() {
     let svc = TestService::start_with(app).await;
     local::ensure_local_subscription(svc.app()).await.expect("the local subscription");
     let scim = Scim::basic(&svc.create_tenant("okta", "none").await);
-    let admin = Admin::new(&svc, Role::AccessAdmin);
+    let admin = admin_of(&svc, Role::AccessAdmin);
     let u = users(&scim, "b", 3).await;
-    let subscription_admin = Admin::new(&svc, Role::SubscriptionAdmin);
+    let subscription_admin = admin_of(&svc, Role::SubscriptionAdmin);
     let vault = subscription_admin.post("/vaults", json!({"name": "Main"}), 201).await;
     let vault = vault["id"].as_str().unwrap().to_owned();
     for i in 0..8 {

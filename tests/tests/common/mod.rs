@@ -1,5 +1,5 @@
 //! Helpers shared by the end-to-end test files: a small SCIM client over reqwest that
-//! authenticates as one tenant, a raw HTTP/1.1 client for requests reqwest would normalise,
+//! authenticates as one tenant, an admin API client with one bearer token, a raw HTTP/1.1 client for requests reqwest would normalise,
 //! request-body builders in the shapes Okta and Entra send, and assertions on SCIM answers.
 //!
 //! Every test file includes this module, and none uses all of it.
@@ -29,6 +29,69 @@ pub const SCHEMA: &str = "urn:ietf:params:scim:schemas:core:2.0:Schema";
 
 /// The `Content-Type` Okta puts on request bodies.
 pub const OKTA_CONTENT_TYPE: &str = "application/scim+json; charset=utf-8";
+
+/// A client of the admin API with one bearer token; paths are under its base
+/// (`…/manage/v1`, or a subscription's `…/manage/v1/subscriptions/<sub>`).
+#[derive(Clone)]
+pub struct Admin {
+    http: reqwest::Client,
+    base: String,
+    token: String,
+}
+
+impl Admin {
+    /// A client of `svc` with a token of `role` (in `subscription`, which the admin roles need).
+    pub fn new(svc: &TestService, role: shared::admin_tokens::Role, subscription: Option<&str>) -> Admin {
+        Admin { http: reqwest::Client::new(), base: svc.manage_url(), token: svc.admin_token(role, subscription) }
+    }
+
+    /// This client, its paths under the subscription `sub`.
+    pub fn within(self, sub: &str) -> Admin {
+        Admin { base: format!("{}/subscriptions/{sub}", self.base), ..self }
+    }
+
+    /// The status and JSON body (null when empty) of a call.
+    pub async fn call(&self, method: Method, path: &str, body: Option<Value>) -> (u16, Value) {
+        let mut req = self.http.request(method, format!("{}{path}", self.base)).bearer_auth(&self.token);
+        if let Some(body) = body {
+            req = req.json(&body);
+        }
+        let resp = req.send().await.expect("a response");
+        let status = resp.status().as_u16();
+        let text = resp.text().await.expect("a body");
+        (status, if text.is_empty() { Value::Null } else { serde_json::from_str(&text).expect("JSON") })
+    }
+
+    /// The body of a call that must answer `status`.
+    pub async fn expect(&self, method: Method, path: &str, body: Option<Value>, status: u16) -> Value {
+        let (got, answer) = self.call(method.clone(), path, body).await;
+        assert_eq!(got, status, "{method} {path}: {answer}");
+        answer
+    }
+
+    pub async fn get(&self, path: &str) -> Value {
+        self.expect(Method::GET, path, None, 200).await
+    }
+
+    pub async fn post(&self, path: &str, body: Value, status: u16) -> Value {
+        self.expect(Method::POST, path, Some(body), status).await
+    }
+
+    /// Every item of a cursor-paged listing (`items`, `next_cursor`); `path` has a query.
+    pub async fn all(&self, path: &str) -> Vec<Value> {
+        let mut items = Vec::new();
+        let mut cursor: Option<String> = None;
+        loop {
+            let after = cursor.map(|c| format!("&cursor={c}")).unwrap_or_default();
+            let page = self.get(&format!("{path}{after}")).await;
+            items.extend(page["items"].as_array().expect("items").iter().cloned());
+            match page["next_cursor"].as_str() {
+                Some(next) => cursor = Some(next.to_owned()),
+                None => return items,
+            }
+        }
+    }
+}
 
 /// A fresh service with one tenant, and a client of that tenant using Basic auth (Okta's).
 pub async fn setup() -> (TestService, Scim) {
