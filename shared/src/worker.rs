@@ -153,3 +153,79 @@ pub async fn sweep(app: &App, stalled_after: Duration) -> Result<Swept, String> 
     }
     Ok(swept)
 }
+
+#[cfg(test)]
+mod tests {
+    use std::collections::BTreeSet;
+
+    use super::*;
+    use crate::directory::Tenant;
+    use crate::keys;
+    use crate::licenses::{LicenseType, Recycling};
+    use crate::store::sqlite::SqliteTable;
+    use crate::store::{Action, AttrValue, Item, Key, Table};
+    use crate::store::{GSI1_PK, GSI1_SK};
+    use crate::vaults::{Source, Target};
+    use serde_json::json;
+
+    /// Runs every running job to its end, as a worker would.
+    async fn work(app: &App) {
+        loop {
+            let running = app.jobs.running().await.unwrap();
+            if running.is_empty() {
+                return;
+            }
+            for job in running {
+                step(app, &job).await.unwrap();
+            }
+        }
+    }
+
+    /// The user ids of a vault group's first page of members.
+    async fn members(app: &App, vault: &str, group: &str) -> Vec<String> {
+        let page = app.vaults.members("s", vault, group, None).await.unwrap().unwrap();
+        page.items.into_iter().map(|m| m.id).collect()
+    }
+
+    /// A membership change recorded by a request that died before it started the link's
+    /// work: the sweep (or `local-api` at start) finds the entry and starts that work.
+    #[tokio::test]
+    async fn a_recorded_change_whose_work_never_started_is_carried_by_the_sweep() {
+        let table: Arc<dyn Table> = Arc::new(SqliteTable::in_memory());
+        let app = App::embedded(table.clone());
+        app.licenses.create_subscription_with_id("s", "S", Recycling::Automatic).await.unwrap();
+        let made = app.tenants.create_configuration("s", "okta", LicenseType::None).await.unwrap();
+        let tenant = Tenant { configuration: made.configuration.clone(), url: String::new() };
+        let user = |name: &str| json!({"schemas": ["urn:ietf:params:scim:schemas:core:2.0:User"], "userName": name});
+        let ann = app.directory.create_user(&tenant, &user("ann")).await.unwrap().id;
+        let bob = app.directory.create_user(&tenant, &user("bob")).await.unwrap().id;
+        let body = json!({"schemas": ["urn:ietf:params:scim:schemas:core:2.0:Group"], "displayName": "G",
+                          "members": [{"value": ann}]});
+        let group = app.directory.create_group(&tenant, &body).await.unwrap().id;
+        let vault = app.vaults.create_vault("s", "V").await.unwrap();
+        let source = Source { tenant: tenant.id().to_owned(), group: group.clone(), members: 1 };
+        let link = app.vaults.create_link("s", &source, &vault.id, Target::New("T".into()), "test").await.unwrap();
+        work(&app).await;
+        assert_eq!(members(&app, &vault.id, &link.target_group).await, vec![ann.clone()]);
+
+        // Bob joins, and the request records it for the link, then dies: no job starts.
+        let entry = Item::new(Key::new(keys::follow("s", &group), "01a00000-0000-7000-8000-000000000000"))
+            .with("tenant", tenant.id())
+            .with("created", "2000-01-01T00:00:00.000Z")
+            .with("users", AttrValue::Ss(BTreeSet::from([bob.clone()])))
+            .with("links", AttrValue::Ss(BTreeSet::from([link.id.clone()])))
+            .with(GSI1_PK, keys::PENDING_FOLLOWS)
+            .with(GSI1_SK, "01a00000-0000-7000-8000-000000000000");
+        let member = Item::new(keys::member(tenant.id(), &group, &bob)).with("user_id", bob.as_str());
+        let puts = [entry, member].map(|item| Action::Put { item, condition: None });
+        table.transact(puts.to_vec()).await.unwrap();
+        work(&app).await;
+        assert_eq!(members(&app, &vault.id, &link.target_group).await, vec![ann.clone()], "nothing carries it yet");
+
+        // A sweep that counts it stalled starts the link's work; the entry is then gone.
+        assert_eq!(app.vaults.restart_follows("2000-01-02T00:00:00.000Z").await.unwrap(), 1);
+        work(&app).await;
+        assert_eq!(members(&app, &vault.id, &link.target_group).await, vec![ann.clone(), bob.clone()]);
+        assert_eq!(app.vaults.restart_follows("2100-01-01T00:00:00.000Z").await.unwrap(), 0, "consumed");
+    }
+}
