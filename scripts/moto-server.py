@@ -8,6 +8,12 @@ purchased" transactions took 51 seats of 50. DynamoDB isolates transactions (it 
 or cancels one with TransactionConflict), so serialising moto's requests restores the semantics
 the engine relies on without changing the engine. Connections are still served by threads.
 
+A second change: moto's models no longer record themselves. Every moto model instance is kept
+in a list for moto's dashboard (BaseModel.__new__ appends it to `instances_tracked`), and moto
+backs up a table with copy.deepcopy before each action of a TransactWriteItems, so every
+transaction leaked a copy of its whole table: over the suite's run moto grew past 24 GB and the
+kernel killed it. Nothing here reads the dashboard.
+
     python scripts/moto-server.py HOST PORT
 """
 
@@ -16,6 +22,7 @@ import signal
 import sys
 import threading
 
+from moto.core.common_models import BaseModel
 from moto.moto_server.werkzeug_app import DomainDispatcherApplication, MotoRequestHandler, create_backend_app
 from werkzeug.serving import run_simple
 
@@ -26,6 +33,7 @@ def main() -> None:
     host, port = sys.argv[1], int(sys.argv[2])
     # As moto_server does: some moto responses name the port.
     os.environ.setdefault("MOTO_PORT", str(port))
+    BaseModel.__new__ = lambda cls, *args, **kwargs: object.__new__(cls)
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
     signal.signal(signal.SIGINT, lambda *_: sys.exit(0))
 
