@@ -253,6 +253,30 @@ pub fn vault_user(subscription: &str, vault: &str, user: &str) -> Key {
     Key::new(vault_users(subscription, vault), format!("{USER_PREFIX}{user}"))
 }
 
+/// The partition of one vault's change feed (sort key: `C#` and the change's sequence number,
+/// zero-padded so that the order of the keys is the order of the numbers).
+pub fn vault_changes(subscription: &str, vault: &str) -> String {
+    format!("SUB#{subscription}#V#{vault}#CHANGES")
+}
+
+pub const VAULT_CHANGE_PREFIX: &str = "C#";
+
+/// The change `seq` of a vault's feed: `SUB#<sub>#V#<vault>#CHANGES` / `C#<seq, 20 digits>`.
+pub fn vault_change(subscription: &str, vault: &str, seq: u64) -> Key {
+    Key::new(vault_changes(subscription, vault), format!("{VAULT_CHANGE_PREFIX}{seq:020}"))
+}
+
+/// The partition of a subscription's users whose state or license changed while they were
+/// users of a vault, and whose vaults' feeds have not said so yet (sort key: `U#<user id>`).
+pub fn vault_user_changes(subscription: &str) -> String {
+    format!("SUB#{subscription}#VUCHANGES")
+}
+
+/// The user `user`'s entry in [`vault_user_changes`].
+pub fn vault_user_change(subscription: &str, user: &str) -> Key {
+    Key::new(vault_user_changes(subscription), format!("{USER_PREFIX}{user}"))
+}
+
 /// The partition of a subscription's links (sort key: `L#<id>`).
 pub fn links(subscription: &str) -> String {
     format!("SUB#{subscription}#LINKS")

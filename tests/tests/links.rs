@@ -2,12 +2,13 @@
 //! engine `SCIM_TEST_STORE` names: a link replaces its target's members with its source's,
 //! then the target follows every SCIM membership change of the source; deleting the link
 //! stops that and the target keeps its members; deleting the source removes its links; one
-//! source may fill groups in many vaults, a target has at most one link; and parallel SCIM
-//! changes while a link is made end with target and source equal.
+//! source may fill groups in many vaults, a target has at most one link; parallel SCIM
+//! changes while a link is made end with target and source equal; and a vault's change feed
+//! replays to the vault.
 
 mod common;
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 use std::time::Duration;
 
 use common::{id_of, okta_user, Admin, Scim, GROUP, PATCH_OP};
@@ -234,6 +235,9 @@ async fn parallel_membership_changes_while_a_link_is_made_end_equal() {
     assert_eq!(admin.members(&vault, &target).await, expected);
     let group_view = admin.get(&format!("/vaults/{vault}/groups/{target}")).await;
     assert_eq!(group_view["member_count"], json!(expected.len()), "the count follows too");
+    let mut replayed = Replayed::default();
+    replayed.read_on(&admin, &vault, 7).await;
+    assert_eq!(replayed.state(), Replayed::of(&admin, &vault).await.state(), "the feed replays to the same");
 }
 
 /// A link from a big group completes as a job, also when the process running it is killed
@@ -282,6 +286,11 @@ async fn a_link_from_a_big_group_survives_its_worker_being_killed() {
     assert_eq!(admin.members(&vault, target).await, expected);
     let done = admin.get(&job).await;
     assert_eq!(done["state"], "done", "{done}");
+    // The feed, written by both workers, replays to the same members.
+    let mut replayed = Replayed::default();
+    replayed.read_on(&admin, &vault, 1000).await;
+    assert_eq!(replayed.state(), Replayed::of(&admin, &vault).await.state());
+    assert_eq!(replayed.users.len(), members);
     println!(
         "a link from {members} members, its worker killed once: {:.1} s, {:.0} members/s",
         elapsed.as_secs_f64(),
@@ -314,5 +323,159 @@ async fn every_link_made_fills_its_target() {
         settle(&svc, &admin, link["id"].as_str().unwrap()).await;
         let target = link["target_group"].as_str().unwrap();
         assert_eq!(admin.members(&vault, target).await, scim.member_ids(&source).await, "link {i}");
+    }
+}
+
+/// A vault as its change feed tells it, replayed change by change.
+#[derive(Debug, Default, Clone, PartialEq, Eq)]
+struct Replayed {
+    /// Group id → name.
+    groups: BTreeMap<String, String>,
+    /// Members: (group id, user id).
+    members: BTreeSet<(String, String)>,
+    /// Users of the vault: id → (state, license).
+    users: BTreeMap<String, (String, String)>,
+    /// The last change's number.
+    seq: u64,
+    /// Where to read on from.
+    cursor: Option<String>,
+}
+
+impl Replayed {
+    /// Reads `vault`'s feed on from where this replay stopped, `limit` changes a page, to its
+    /// end, applying each change; every change's number is the one after the last.
+    async fn read_on(&mut self, admin: &Admin, vault: &str, limit: usize) {
+        loop {
+            let cursor = self.cursor.as_deref().map(|c| format!("&cursor={c}")).unwrap_or_default();
+            let page = admin.get(&format!("/vaults/{vault}/changes?limit={limit}{cursor}")).await;
+            let changes = page["changes"].as_array().expect("changes");
+            assert!(changes.len() <= limit, "{page}");
+            for change in changes {
+                self.seq += 1;
+                assert_eq!(change["seq"], json!(self.seq), "no change skipped or repeated: {page}");
+                self.apply(change);
+            }
+            self.cursor = Some(page["resume_cursor"].as_str().expect("a resume cursor").to_owned());
+            match page["next_cursor"].as_str() {
+                Some(next) => assert_eq!(Some(next), self.cursor.as_deref(), "{page}"),
+                None => return,
+            }
+        }
+    }
+
+    fn apply(&mut self, change: &Value) {
+        let text = |name: &str| change[name].as_str().unwrap_or_else(|| panic!("{name} in {change}")).to_owned();
+        match change["kind"].as_str().expect("a kind") {
+            "group_added" => assert!(self.groups.insert(text("group"), text("name")).is_none(), "{change}"),
+            "membership_added" => assert!(self.members.insert((text("group"), text("user"))), "{change}"),
+            "membership_removed" => assert!(self.members.remove(&(text("group"), text("user"))), "{change}"),
+            "user_added" => {
+                assert!(self.users.insert(text("user"), (text("state"), text("license"))).is_none(), "{change}")
+            }
+            "user_removed" => assert!(self.users.remove(&text("user")).is_some(), "{change}"),
+            "user_disabled" | "user_enabled" => {
+                let state = if change["kind"] == "user_enabled" { "enabled" } else { "disabled" };
+                let user = self.users.get_mut(&text("user")).unwrap_or_else(|| panic!("not a user: {change}"));
+                assert_ne!(user.0, state, "{change}");
+                user.0 = state.to_owned();
+            }
+            "license_changed" => {
+                let user = self.users.get_mut(&text("user")).unwrap_or_else(|| panic!("not a user: {change}"));
+                assert_ne!(user.1, text("license"), "{change}");
+                user.1 = text("license");
+            }
+            other => panic!("an unknown kind {other}: {change}"),
+        }
+    }
+
+    /// The vault as the admin API reads it now (the feed's own numbers aside).
+    async fn of(admin: &Admin, vault: &str) -> Replayed {
+        let mut now = Replayed::default();
+        for group in admin.all(&format!("/vaults/{vault}/groups?")).await {
+            let id = group["id"].as_str().expect("an id").to_owned();
+            for user in admin.members(vault, &id).await {
+                now.members.insert((id.clone(), user));
+            }
+            now.groups.insert(id, group["name"].as_str().expect("a name").to_owned());
+        }
+        for user in admin.all(&format!("/vaults/{vault}/users?")).await.iter().filter(|u| u["active"] == true) {
+            let text = |name: &str| user[name].as_str().expect(name).to_owned();
+            now.users.insert(text("id"), (text("state"), text("license")));
+        }
+        now
+    }
+
+    fn state(&self) -> (&BTreeMap<String, String>, &BTreeSet<(String, String)>, &BTreeMap<String, (String, String)>) {
+        (&self.groups, &self.members, &self.users)
+    }
+}
+
+/// A vault's change feed, read from the start (and, by another reader, on and off while the
+/// vault changes), replays to the vault's groups, members and users with their states and
+/// licenses, no change skipped or repeated across pages and jobs.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn the_change_feed_replays_to_the_vault() {
+    let (svc, scim, admin) = setup().await;
+    let u = users(&scim, "f", 8).await;
+    let sales = group(&scim, "Sales", &u[0..4]).await;
+    let engineering = group(&scim, "Engineering", &u[2..6]).await;
+    let vault = admin_of(&svc, Role::SubscriptionAdmin).post("/vaults", json!({"name": "Main"}), 201).await;
+    let vault = vault["id"].as_str().unwrap().to_owned();
+    let existing = admin.post(&format!("/vaults/{vault}/groups"), json!({"name": "Existing"}), 201).await;
+    let existing = existing["id"].as_str().unwrap().to_owned();
+    let mut follower = Replayed::default();
+    follower.read_on(&admin, &vault, 3).await;
+    assert_eq!(follower.groups.len(), 1, "{follower:?}");
+
+    let body = json!({"source_group": sales, "vault": vault, "new_target_group": "Sales team"});
+    let sales_link = admin.post("/links", body, 202).await["id"].as_str().unwrap().to_owned();
+    let body = json!({"source_group": engineering, "vault": vault, "target_group": existing});
+    let engineering_link = admin.post("/links", body, 202).await["id"].as_str().unwrap().to_owned();
+    follower.read_on(&admin, &vault, 3).await;
+    settle(&svc, &admin, &sales_link).await;
+    settle(&svc, &admin, &engineering_link).await;
+    follower.read_on(&admin, &vault, 3).await;
+
+    // Memberships, states and licenses change.
+    let sales_path = format!("/Groups/{sales}");
+    scim.patch(&sales_path, &change("add", &[&u[6]])).await.expect(204);
+    scim.patch(&sales_path, &change("remove", &[&u[0]])).await.expect(204);
+    let active = |on: bool| json!({"schemas": [PATCH_OP], "Operations": [{"op": "replace", "value": {"active": on}}]});
+    scim.patch(&format!("/Users/{}", u[2]), &active(false)).await.expect(200);
+    follower.read_on(&admin, &vault, 3).await;
+    scim.patch(&format!("/Users/{}", u[4]), &active(false)).await.expect(200);
+    scim.patch(&format!("/Users/{}", u[4]), &active(true)).await.expect(200);
+    let subscription_admin = admin_of(&svc, Role::SubscriptionAdmin);
+    for user in [&u[3], &u[5]] {
+        let body = Some(json!({"license": "concurrent"}));
+        subscription_admin.expect(reqwest::Method::PUT, &format!("/users/{user}/license"), body, 200).await;
+    }
+    scim.delete(&format!("/Users/{}", u[5])).await.expect(204);
+    settle(&svc, &admin, &sales_link).await;
+    follower.read_on(&admin, &vault, 3).await;
+    // A deleted link is followed no more: what happens to its source after is not the vault's.
+    admin.expect(reqwest::Method::DELETE, &format!("/links/{sales_link}"), None, 200).await;
+    scim.patch(&sales_path, &change("add", &[&u[7]])).await.expect(204);
+    settle(&svc, &admin, &engineering_link).await;
+
+    let now = Replayed::of(&admin, &vault).await;
+    assert!(now.users.values().any(|(state, _)| state == "disabled"), "a disabled user: {now:?}");
+    assert!(now.users.values().any(|(_, license)| license == "concurrent"), "a license changed: {now:?}");
+    assert!(!now.users.contains_key(&u[5]), "a deleted user left: {now:?}");
+    assert!(!now.users.contains_key(&u[7]), "{now:?}");
+    follower.read_on(&admin, &vault, 3).await;
+    assert_eq!(follower.state(), now.state(), "the reader that went along");
+    let mut fresh = Replayed::default();
+    fresh.read_on(&admin, &vault, 4).await;
+    assert_eq!(fresh.state(), now.state(), "a reader from the start");
+    assert_eq!((fresh.seq, &fresh.cursor), (follower.seq, &follower.cursor));
+
+    // Read to its end, the feed gives nothing new, and says where to go on from.
+    let end = admin.get(&format!("/vaults/{vault}/changes?cursor={}", fresh.seq)).await;
+    assert_eq!((&end["changes"], &end["next_cursor"]), (&json!([]), &Value::Null), "{end}");
+    assert_eq!(end["resume_cursor"], json!(fresh.seq.to_string()));
+    for bad in ["cursor=x", "cursor=-1", "limit=0", "limit=1001"] {
+        let (status, answer) = admin.call(reqwest::Method::GET, &format!("/vaults/{vault}/changes?{bad}"), None).await;
+        assert_eq!((status, answer["error"].as_str()), (400, Some("invalid")), "{bad}: {answer}");
     }
 }

@@ -41,7 +41,7 @@ const MEMBERS_PER_TRANSACTION: usize = 32;
 /// Members per transaction of a group that gives a license type: each member's seat is moved
 /// in the same transaction (its subscription user, an audit entry, its queue entries), plus
 /// the plan's own (one update per pool, and the user counts).
-const LICENSED_MEMBERS_PER_TRANSACTION: usize = 15;
+const LICENSED_MEMBERS_PER_TRANSACTION: usize = 13;
 // Each chunk also writes the group item and, for a linked group, one follow entry.
 const _: () = assert!(MEMBERS_PER_TRANSACTION * 2 + 2 <= MAX_TRANSACT_ACTIONS);
 const _: () = assert!(

@@ -10,6 +10,9 @@ use super::{LicenseType, Recycling};
 use crate::keys;
 use crate::store::{AttrValue, Item};
 
+/// The attribute of a subscription user's item naming the vaults it is a user of.
+pub const VAULTS: &str = "vaults";
+
 /// A subscription user's identity and license state.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Holder {
@@ -31,6 +34,9 @@ pub struct Holder {
     pub waiting_since: Option<String>,
     /// The license types of the provisioned groups it is in, as `<type>#<group id>`.
     pub group_licenses: BTreeSet<String>,
+    /// The vaults it is a user of (the vaults service keeps this, [`crate::vaults`]): a change
+    /// of its state or license is news for their change feeds.
+    pub vaults: BTreeSet<String>,
     pub version: i64,
     pub created: String,
 }
@@ -50,6 +56,7 @@ impl Holder {
             license_override: None,
             waiting_since: None,
             group_licenses: BTreeSet::new(),
+            vaults: BTreeSet::new(),
             version: 0,
             created: created.to_owned(),
         }
@@ -84,6 +91,20 @@ impl Holder {
         }
     }
 
+    /// Whether a vault sees this user differently after `self` than before (its state or
+    /// the license it holds).
+    pub fn vault_view_differs(&self, before: &Holder) -> bool {
+        (self.enabled, self.license) != (before.enabled, before.license)
+    }
+
+    pub fn state(&self) -> &'static str {
+        if self.enabled {
+            "enabled"
+        } else {
+            "disabled"
+        }
+    }
+
     pub fn is_waiting(&self) -> bool {
         self.waiting_since.is_some()
     }
@@ -96,7 +117,7 @@ impl Holder {
             "override": self.license_override,
             "waiting": self.is_waiting(),
             "configuration": self.configuration,
-            "state": if self.enabled { "enabled" } else { "disabled" },
+            "state": self.state(),
         })
     }
 
@@ -123,6 +144,9 @@ impl Holder {
         if !self.group_licenses.is_empty() {
             item = item.with("group_licenses", AttrValue::Ss(self.group_licenses.clone()));
         }
+        if !self.vaults.is_empty() {
+            item = item.with(VAULTS, AttrValue::Ss(self.vaults.clone()));
+        }
         item
     }
 
@@ -140,6 +164,7 @@ impl Holder {
             license_override: license("override"),
             waiting_since: item.str("waiting_since").map(str::to_owned),
             group_licenses: item.set("group_licenses").cloned().unwrap_or_default(),
+            vaults: item.set(VAULTS).cloned().unwrap_or_default(),
             version: item.i64("version")?,
             created: item.str("created")?.to_owned(),
         })

@@ -20,7 +20,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::sync::Arc;
 
 pub use check::{Check, PoolCount};
-pub use holder::Holder;
+pub use holder::{Holder, VAULTS};
 pub use license_type::LicenseType;
 pub use listing::{UserFilter, UserPage, MAX_SCANNED, MAX_USERS_PAGE};
 pub use pool::Pool;
@@ -36,14 +36,15 @@ use crate::store::{Action, Condition, Index, Query, StoreError, Table, Update};
 use crate::transaction::{Failure, Transaction};
 
 /// Most actions seating one user adds to a transaction: its item, an audit entry, leaving one
-/// queue and joining another.
-pub const ACTIONS_PER_USER: usize = 4;
+/// queue and joining another, and the news for its vaults' change feeds.
+pub const ACTIONS_PER_USER: usize = 5;
 /// Most actions a plan adds besides its users': one update per pool, and one of the user counts.
 pub const ACTIONS_PER_PLAN: usize = LicenseType::POOLED.len() + 1;
 
-/// Users served from a queue per transaction: each costs three actions (its item, its queue
-/// entry, an audit entry), plus one per pool.
-const SERVED_PER_TRANSACTION: usize = 32;
+/// Users served from a queue per transaction: each costs four actions (its item, its queue
+/// entry, an audit entry, the news for its vaults), plus the plan's own.
+const SERVED_PER_TRANSACTION: usize = 24;
+const _: () = assert!(SERVED_PER_TRANSACTION * 4 + ACTIONS_PER_PLAN <= crate::store::MAX_TRANSACT_ACTIONS);
 /// How many times in a row a write that lost a race is planned again before giving up.
 const ATTEMPTS: usize = 8;
 

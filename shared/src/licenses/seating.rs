@@ -212,6 +212,13 @@ impl Seating {
             let entry = Entry::new(&after.id, reason.cause, &reason.actor, old_state, new_state);
             self.actions.push(Action::Put { item: entry.to_item(subscription), condition: None });
         }
+        if before.is_some_and(|before| !after.vaults.is_empty() && after.vault_view_differs(before)) {
+            // A fresh token each time: whoever carries the news to the vaults removes the
+            // entry only if nothing newer was noted meanwhile (crate::vaults).
+            let noted = uuid::Uuid::now_v7().simple().to_string();
+            let entry = Item::new(keys::vault_user_change(subscription, &after.id)).with("noted", noted);
+            self.actions.push(Action::Put { item: entry, condition: None });
+        }
         self.actions.push(Action::Put { item: after.to_item(subscription), condition: Some(condition) });
         self.counts.add(UserCounts::of(before), -1);
         self.counts.add(UserCounts::of(Some(&after)), 1);

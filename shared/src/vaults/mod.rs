@@ -9,12 +9,15 @@
 //! names). A vault group is made only while its vault exists: its transaction checks the
 //! vault's item.
 
+mod feed;
 mod links;
 mod sync;
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::sync::Arc;
 
+use feed::Changes;
+pub use feed::{Change, ChangePage, Recorded, MAX_CHANGES_PAGE};
 pub use links::{unlink, Cause, Link, LinkState, MAX_LINKS_PER_SOURCE};
 pub use sync::{LinkPage, REPLACE_PAGE};
 
@@ -228,20 +231,27 @@ impl Vaults {
             created: now(),
         };
         let sentinel = Item::new(keys::vault_group_name(subscription, vault, name)).with("group", group.id.as_str());
-        let mut write = Transaction::new();
-        write.push(Part::Vault, Action::ConditionCheck { key: vault_key, condition: Condition::Exists });
-        write.push(Part::Name, Action::Put { item: sentinel, condition: Some(Condition::NotExists) });
-        let item = group.to_item(subscription);
-        write.push(Part::Group, Action::Put { item, condition: Some(Condition::NotExists) });
-        match write.commit(&*self.table).await {
-            Ok(()) => Ok(group),
-            Err(Failure::Condition(Part::Vault)) => Err(unknown()),
-            Err(Failure::Condition(Part::Name)) => Err(VaultError::GroupNameTaken(name.to_owned())),
-            Err(Failure::Condition(Part::Group | Part::Link | Part::Source)) => {
-                Err(StoreError::Other("a new vault group id collided".to_owned()).into())
+        for _ in 0..WRITE_ATTEMPTS {
+            let item = self.table.get(&vault_key).await?.ok_or_else(unknown)?;
+            let mut changes = Changes::after(subscription, vault, &item);
+            changes.push(Change::GroupAdded { group: group.id.clone(), name: group.name.clone() });
+            let mut write = Transaction::new();
+            changes.push_into(&mut write, Part::Vault);
+            write.push(Part::Name, Action::Put { item: sentinel.clone(), condition: Some(Condition::NotExists) });
+            let item = group.to_item(subscription);
+            write.push(Part::Group, Action::Put { item, condition: Some(Condition::NotExists) });
+            match write.commit(&*self.table).await {
+                Ok(()) => return Ok(group),
+                // The vault's feed moved on (or the vault went): read it again.
+                Err(Failure::Condition(Part::Vault)) => continue,
+                Err(Failure::Condition(Part::Name)) => return Err(VaultError::GroupNameTaken(name.to_owned())),
+                Err(Failure::Condition(Part::Group | Part::Link | Part::Source)) => {
+                    return Err(StoreError::Other("a new vault group id collided".to_owned()).into())
+                }
+                Err(Failure::Store(e)) => return Err(e.into()),
             }
-            Err(Failure::Store(e)) => Err(e.into()),
         }
+        Err(StoreError::Busy(format!("the vault {vault:?} kept changing while a group was made")).into())
     }
 
     /// Every user group of the vault `vault`, by id (creation order); None if there is no
@@ -330,8 +340,11 @@ impl Vaults {
                     };
                     let sentinel =
                         Item::new(keys::vault_group_name(subscription, vault, name)).with("group", group.id.as_str());
-                    let exists = Action::ConditionCheck { key: vault_key.clone(), condition: Condition::Exists };
-                    write.push(Part::Vault, exists);
+                    let item =
+                        self.table.get(&vault_key).await?.ok_or_else(|| VaultError::UnknownVault(vault.into()))?;
+                    let mut changes = Changes::after(subscription, vault, &item);
+                    changes.push(Change::GroupAdded { group: group.id.clone(), name: group.name.clone() });
+                    changes.push_into(&mut write, Part::Vault);
                     write.push(Part::Name, Action::Put { item: sentinel, condition: Some(Condition::NotExists) });
                     let item = group.to_item(subscription);
                     write.push(Part::Group, Action::Put { item, condition: Some(Condition::NotExists) });
@@ -355,8 +368,9 @@ impl Vaults {
                     self.jobs.announce_recorded(&job).await;
                     return Ok(link);
                 }
-                Err(Failure::Condition(Part::Source)) => continue,
-                Err(Failure::Condition(Part::Vault)) => return Err(VaultError::UnknownVault(vault.into())),
+                // The source's links or the vault's feed moved on (or the vault went): read
+                // them again.
+                Err(Failure::Condition(Part::Source | Part::Vault)) => continue,
                 Err(Failure::Condition(Part::Name)) => {
                     return Err(VaultError::GroupNameTaken(new_target.unwrap_or_default()))
                 }

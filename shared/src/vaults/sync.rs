@@ -3,19 +3,22 @@
 //! (the write is conditional on it), with the vault user's count of groups and the target's
 //! member count in the same transaction.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 
+use super::feed::{Change, Changes};
 use super::links::{filled_by, Link, LinkState};
 use super::{Vaults, WRITE_ATTEMPTS};
 use crate::keys::{self, GROUP_LINKS};
+use crate::licenses::{Holder, VAULTS};
 use crate::store::{Action, AttrValue, Condition, Cursor, Item, Key, Query, StoreError, Update};
 use crate::transaction::{Failure, Transaction};
 
-/// Users whose membership one transaction carries: three actions each (the source
-/// membership checked, the target member written, the vault user counted) and the target
-/// group's count.
-const USERS_PER_TRANSACTION: usize = 32;
-const _: () = assert!(USERS_PER_TRANSACTION * 3 < crate::store::MAX_TRANSACT_ACTIONS);
+/// Users whose membership one transaction carries: at most six actions each (the source
+/// membership checked, the target member written, the vault user counted, the user's vaults
+/// when it joins or leaves the vault, two changes in the feed), the target group's count
+/// and the feed's number.
+const USERS_PER_TRANSACTION: usize = 16;
+const _: () = assert!(USERS_PER_TRANSACTION * 6 + 2 <= crate::store::MAX_TRANSACT_ACTIONS);
 
 /// Source (and target) members one page of a replacement reads.
 pub const REPLACE_PAGE: usize = 128;
@@ -56,7 +59,23 @@ enum Part {
     Source,
     Member,
     VaultUser,
+    Holder,
+    Feed,
     Target,
+}
+
+/// Adds `vault` to (or takes it from) the vaults `holder` is a user of: on condition that it
+/// is as read, which the licenses service's writes of it are too (a change of its state
+/// or license is then noted for the vaults it is a user of after this write).
+fn holder_vaults(
+    subscription: &str,
+    holder: &Holder,
+    change: fn(String, BTreeSet<String>) -> Update,
+    vault: &str,
+) -> Action {
+    let key = keys::subscription_user(subscription, &holder.id);
+    let updates = vec![change(VAULTS.into(), BTreeSet::from([vault.to_owned()])), Update::Add("version".into(), 1)];
+    Action::Update { key, updates, condition: Some(Condition::AttrEq("version".into(), holder.version.into())) }
 }
 
 /// The user id of a member item's sort key.
@@ -215,21 +234,48 @@ impl Vaults {
         let sub = &link.subscription;
         let source = |user: &str| keys::member(&link.source_tenant, &link.source_group, user);
         let target = |user: &str| keys::vault_member(sub, &link.vault, &link.target_group, user);
+        let vault_user = |user: &str| keys::vault_user(sub, &link.vault, user);
+        let holder = |user: &str| keys::subscription_user(sub, user);
+        let vault = keys::vault(sub, &link.vault);
         for _ in 0..WRITE_ATTEMPTS {
-            let wanted: Vec<Key> = users.iter().flat_map(|u| [source(u), target(u)]).collect();
-            let found: BTreeSet<Key> = self.table.batch_get(&wanted).await?.into_iter().map(|i| i.key).collect();
+            let mut wanted: Vec<Key> =
+                users.iter().flat_map(|u| [source(u), target(u), vault_user(u), holder(u)]).collect();
+            wanted.push(vault.clone());
+            let found: BTreeMap<Key, Item> =
+                self.table.batch_get(&wanted).await?.into_iter().map(|i| (i.key.clone(), i)).collect();
+            let Some(mut changes) = found.get(&vault).map(|v| Changes::after(sub, &link.vault, v)) else {
+                return Err(Stop::Unlinked);
+            };
             let mut write = Transaction::new();
             let mut delta = 0i64;
             for user in users {
-                let (in_source, in_target) = (found.contains(&source(user)), found.contains(&target(user)));
-                let vault_user = keys::vault_user(sub, &link.vault, user);
+                let (in_source, in_target) = (found.contains_key(&source(user)), found.contains_key(&target(user)));
+                let groups = found.get(&vault_user(user)).and_then(|i| i.i64("groups")).unwrap_or(0);
+                let Some(holder) = found.get(&holder(user)).and_then(Holder::from_item) else {
+                    // Not a user of the subscription (any more): nobody to give the vault.
+                    continue;
+                };
+                let (group, user_id) = (link.target_group.clone(), (*user).to_owned());
                 if in_source && !in_target {
                     write
                         .push(Part::Source, Action::ConditionCheck { key: source(user), condition: Condition::Exists });
                     let member = Item::new(target(user)).with("user_id", *user);
                     write.push(Part::Member, Action::Put { item: member, condition: Some(Condition::NotExists) });
-                    let counted = vec![Update::Add("groups".into(), 1), Update::Set("user_id".into(), (*user).into())];
-                    write.push(Part::VaultUser, Action::Update { key: vault_user, updates: counted, condition: None });
+                    let mut counted =
+                        vec![Update::Add("groups".into(), 1), Update::Set("user_id".into(), (*user).into())];
+                    changes.push(Change::MembershipAdded { group, user: user_id.clone() });
+                    if groups <= 0 {
+                        counted.extend(Changes::said_of(&holder));
+                        changes.push(Change::UserAdded {
+                            user: user_id,
+                            user_name: holder.user_name.clone(),
+                            state: holder.state().to_owned(),
+                            license: holder.license.as_str().to_owned(),
+                        });
+                        write.push(Part::Holder, holder_vaults(sub, &holder, Update::AddToSet, &link.vault));
+                    }
+                    let action = Action::Update { key: vault_user(user), updates: counted, condition: None };
+                    write.push(Part::VaultUser, action);
                     delta += 1;
                 } else if !in_source && in_target {
                     let check = Action::ConditionCheck { key: source(user), condition: Condition::NotExists };
@@ -237,20 +283,27 @@ impl Vaults {
                     write.push(Part::Member, Action::Delete { key: target(user), condition: Some(Condition::Exists) });
                     let counted = vec![Update::Add("groups".into(), -1)];
                     let condition = Some(Condition::Exists);
-                    write.push(Part::VaultUser, Action::Update { key: vault_user, updates: counted, condition });
+                    write.push(Part::VaultUser, Action::Update { key: vault_user(user), updates: counted, condition });
+                    changes.push(Change::MembershipRemoved { group, user: user_id.clone() });
+                    if groups == 1 {
+                        changes.push(Change::UserRemoved { user: user_id });
+                        write.push(Part::Holder, holder_vaults(sub, &holder, Update::DeleteFromSet, &link.vault));
+                    }
                     delta -= 1;
                 }
             }
             if write.is_empty() {
                 return Ok(());
             }
+            changes.push_into(&mut write, Part::Feed);
             let group = keys::vault_group(sub, &link.vault, &link.target_group);
             let updates = vec![Update::Add("members".into(), delta)];
             write.push(Part::Target, Action::Update { key: group, updates, condition: Some(filled_by(&link.id)) });
             match write.commit(&*self.table).await {
                 Ok(()) => return Ok(()),
                 Err(Failure::Condition(Part::Target)) => return Err(Stop::Unlinked),
-                // A source or target membership changed since it was read: read again.
+                // A membership, the vault's users or a user changed since they were read:
+                // read again.
                 Err(Failure::Condition(_)) => continue,
                 Err(Failure::Store(e)) => return Err(Stop::Store(e)),
             }

@@ -339,6 +339,13 @@ pub const ROUTES: &[ManageRoute] = &[
     },
     ManageRoute {
         method: "GET",
+        path: "/manage/v1/subscriptions/{sub}/vaults/{v}/changes",
+        access: EVERY_ADMIN,
+        handler: |app, call| Box::pin(vaults::changes(app, call)),
+        doc: doc::<vaults::__path_changes>,
+    },
+    ManageRoute {
+        method: "GET",
         path: "/manage/v1/subscriptions/{sub}/links",
         access: EVERY_ADMIN,
         handler: |app, call| Box::pin(vaults::list_links(app, call)),

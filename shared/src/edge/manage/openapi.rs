@@ -20,11 +20,12 @@ use super::subscriptions::{
 };
 use super::users::{AuditList, CreateUser, SetLicense, UserDetail, UserGroup, UserList, UserView};
 use super::vaults::{
-    CreateLink, CreateNamed, LinkList, LinkView, VaultGroupList, VaultGroupView, VaultList, VaultUserList,
+    ChangeList, CreateLink, CreateNamed, LinkList, LinkView, VaultGroupList, VaultGroupView, VaultList, VaultUserList,
     VaultUserView, VaultView,
 };
 use super::{Access, Call, ErrorBody, ManageError, Reply, ROUTES};
 use crate::app::App;
+use crate::vaults::{Change, Recorded};
 
 /// The name of the bearer-token security scheme.
 pub const SCHEME: &str = "adminToken";
@@ -47,6 +48,9 @@ pub const SCHEME: &str = "adminToken";
         VaultGroupList,
         VaultUserView,
         VaultUserList,
+        ChangeList,
+        Recorded,
+        Change,
         CreateLink,
         LinkView,
         LinkList,

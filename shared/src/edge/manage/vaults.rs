@@ -6,7 +6,9 @@ use utoipa::ToSchema;
 
 use super::{Call, ErrorBody, ManageError, Reply};
 use crate::app::App;
-use crate::vaults::{Link, LinkState, Source, Target, Vault, VaultGroup, VaultUser, VaultUserPage};
+use crate::vaults::{
+    Link, LinkState, Recorded, Source, Target, Vault, VaultGroup, VaultUser, VaultUserPage, MAX_CHANGES_PAGE,
+};
 
 /// `POST …/vaults` and `POST …/vaults/{v}/groups`: a name.
 #[derive(Debug, Deserialize, ToSchema)]
@@ -208,7 +210,7 @@ impl From<VaultUser> for VaultUserView {
             id: u.id,
             user_name: user.map(|h| h.user_name.clone()),
             display_name: user.and_then(|h| h.display_name.clone()),
-            state: user.map(|h| if h.enabled { "enabled" } else { "disabled" }.to_owned()),
+            state: user.map(|h| h.state().to_owned()),
             license: user.map(|h| h.license.as_str().to_owned()),
             groups: u.groups,
             active: u.groups > 0,
@@ -274,6 +276,59 @@ pub async fn users(app: &App, call: Call) -> Result<Reply, ManageError> {
     let page =
         app.vaults.users(call.param("sub"), vault, call.query("cursor")).await?.ok_or_else(|| no_vault(vault))?;
     Reply::json(200, &VaultUserList::from(page))
+}
+
+/// A page of a vault's change feed.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ChangeList {
+    /// The changes after the cursor, oldest first.
+    pub changes: Vec<Recorded>,
+    /// Where to read on from now, while there is more to read; null once the feed is read to
+    /// its end.
+    pub next_cursor: Option<String>,
+    /// Where to read on from later, for the changes made after this page (also at the end).
+    pub resume_cursor: String,
+}
+
+/// Changes per page of the feed unless `limit` says otherwise.
+const DEFAULT_CHANGES: usize = 100;
+
+/// A vault's changes after a cursor, in the order they were made: groups made, users added,
+/// removed, disabled and enabled, licenses changed, memberships added and removed. Reading on
+/// from each page's cursor never skips or repeats a change.
+#[utoipa::path(
+    get,
+    path = "/manage/v1/subscriptions/{sub}/vaults/{v}/changes",
+    operation_id = "list_vault_changes",
+    params(
+        ("sub" = String, Path, description = "The subscription id"),
+        ("v" = String, Path, description = "The vault id"),
+        ("cursor" = Option<String>, Query, description = "A page's next_cursor or resume_cursor; none: from the first change"),
+        ("limit" = Option<usize>, Query, description = "1 to 1000 (default 100)"),
+    ),
+    responses(
+        (status = 200, description = "A page of the feed", body = ChangeList),
+        (status = 400, description = "A cursor this feed did not give, or a limit out of range", body = ErrorBody),
+        (status = 404, description = "No such vault", body = ErrorBody),
+    )
+)]
+pub async fn changes(app: &App, call: Call) -> Result<Reply, ManageError> {
+    let vault = call.param("v");
+    let after = match call.query("cursor") {
+        None => 0,
+        Some(cursor) => cursor.parse::<u64>().map_err(|_| {
+            ManageError::invalid("cursor: not one this feed gave: pass a page's next_cursor or resume_cursor, or none")
+        })?,
+    };
+    let limit = match call.query_as::<usize>("limit")? {
+        None => DEFAULT_CHANGES,
+        Some(n) if (1..=MAX_CHANGES_PAGE).contains(&n) => n,
+        Some(_) => return Err(ManageError::invalid(format!("limit: from 1 to {MAX_CHANGES_PAGE}"))),
+    };
+    let page = app.vaults.changes(call.param("sub"), vault, after, limit).await?.ok_or_else(|| no_vault(vault))?;
+    let resume_cursor = page.next.to_string();
+    let next_cursor = page.more.then(|| resume_cursor.clone());
+    Reply::json(200, &ChangeList { changes: page.changes, next_cursor, resume_cursor })
 }
 
 /// `POST …/links`: a provisioned group to a vault group, existing or made with the link.
