@@ -2,7 +2,8 @@
 //! SCIM, on the durable embedded store (a SQLite file): 10,000 user creates, 100 groups of 100
 //! members, then a license type set on a 10,000-member group (a background job). Prints
 //! requests/s, p50/p99 latency and store calls per operation, and the job's members/s and
-//! store calls per member. Between the two, with thousands of users waiting, it times the
+//! store calls per member; then links from it and to 5 vaults, and a vault's change feed
+//! (members/s, store calls per member, [`links`]). Between the two, with thousands of users waiting, it times the
 //! admin API reads the console's pages make (home, users pages and filters, user name
 //! search, groups, audit), one at a time.
 //!
@@ -254,15 +255,12 @@ The console's reads, {users} users, one request at a time (20 each):
     let status = answer.status().as_u16();
     let job: Value = answer.json().await.expect("JSON");
     if status == 202 {
-        let progress = format!("{manage}/subscriptions/local/jobs/{}", job["job"].as_str().expect("a job"));
-        loop {
-            let now: Value =
-                http.get(&progress).bearer_auth(&token).send().await.expect("an answer").json().await.expect("JSON");
-            if now["state"] == "done" {
-                break;
-            }
-            tokio::time::sleep(Duration::from_millis(20)).await;
-        }
+        until_done(
+            &http,
+            &token,
+            &format!("{manage}/subscriptions/local/jobs/{}", job["job"].as_str().expect("a job")),
+        )
+        .await;
     }
     let elapsed = started.elapsed();
     let after = table.calls();
@@ -275,10 +273,135 @@ The console's reads, {users} users, one request at a time (20 each):
         per_member(after.0 - before.0),
         per_member(after.1 - before.1)
     );
+    links(&svc, &table, &http, (&tenant.tenant_url, &auth), &everyone, &ids).await;
+
     let check = svc.app().licenses.check(local::LOCAL_SUBSCRIPTION).await.expect("a check");
     for pool in &check.pools {
         println!("{}: purchased {}, used {}, waiting {}", pool.license, pool.purchased, pool.used, pool.waiting);
     }
     println!("check: ok = {}", check.ok);
     assert!(check.ok, "{:?}", check.problems);
+}
+
+/// Reads the job at `progress` until it is done.
+async fn until_done(http: &reqwest::Client, token: &str, progress: &str) {
+    loop {
+        let now: Value =
+            http.get(progress).bearer_auth(token).send().await.expect("an answer").json().await.expect("JSON");
+        if now["state"] == "done" {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+}
+
+/// Links: one from the group of every user to a new vault group (its replacement, a job);
+/// then one SCIM PATCH adding 256 members to a group linked to 5 vaults (the request, then
+/// the links' following); then the first vault's change feed read from the start.
+async fn links(
+    svc: &TestService,
+    table: &Counting,
+    http: &reqwest::Client,
+    (tenant_url, auth): (&str, &str),
+    everyone: &str,
+    ids: &[String],
+) {
+    let token = svc.admin_token(Role::Operator, None);
+    let manage = format!("{}/subscriptions/local", svc.manage_url());
+    let post = |path: String, body: Value| {
+        let request = http.post(format!("{manage}{path}")).bearer_auth(&token).json(&body);
+        async move { request.send().await.expect("an answer").json::<Value>().await.expect("JSON") }
+    };
+    let mut vaults = Vec::new();
+    for i in 0..5 {
+        vaults.push(
+            post("/vaults".into(), json!({"name": format!("vault {i}")})).await["id"]
+                .as_str()
+                .expect("an id")
+                .to_owned(),
+        );
+    }
+    let before = table.calls();
+    let started = Instant::now();
+    let link =
+        post("/links".into(), json!({"source_group": everyone, "vault": vaults[0], "new_target_group": "everyone"}))
+            .await;
+    until_done(http, &token, &format!("{manage}/jobs/{}", link["job"].as_str().expect("a job"))).await;
+    let elapsed = started.elapsed();
+    let after = table.calls();
+    let members = ids.len() as f64;
+    println!(
+        "\na link from a {}-member group (a background job): {:.1} s, {:.0} members/s, {:.3} store reads and {:.3} transactions per member",
+        ids.len(),
+        elapsed.as_secs_f64(),
+        members / elapsed.as_secs_f64(),
+        (after.0 - before.0) as f64 / members,
+        (after.1 - before.1) as f64 / members
+    );
+
+    let url = |path: &str| format!("{tenant_url}{path}");
+    let (_, made, _) = run(
+        http,
+        auth,
+        vec![(reqwest::Method::POST, url("/Groups"), json!({"schemas": [GROUP], "displayName": "team"}))],
+        201,
+    )
+    .await;
+    let team = made[0]["id"].as_str().expect("an id").to_owned();
+    for vault in &vaults {
+        let link =
+            post("/links".into(), json!({"source_group": team, "vault": vault, "new_target_group": "team"})).await;
+        until_done(http, &token, &format!("{manage}/jobs/{}", link["job"].as_str().expect("a job"))).await;
+    }
+    let added: Vec<Value> = ids[..256.min(ids.len())].iter().map(|m| json!({"value": m})).collect();
+    let body = json!({"schemas": [PATCH_OP], "Operations": [{"op": "add", "path": "members", "value": added}]});
+    let before = table.calls();
+    let started = Instant::now();
+    let (latencies, _, _) =
+        run(http, auth, vec![(reqwest::Method::PATCH, url(&format!("/Groups/{team}")), body)], 204).await;
+    let in_request = table.calls();
+    while !svc.app().jobs.running().await.expect("running jobs").is_empty() {
+        tokio::time::sleep(Duration::from_millis(5)).await;
+    }
+    let elapsed = started.elapsed();
+    let after = table.calls();
+    let carried = (added.len() * vaults.len()) as f64;
+    println!(
+        "one PATCH adding {} members to a group linked to {} vaults: the request {:.1} ms ({} store reads, {} transactions); \
+         the links' following done {:.2} s after it was sent, {:.0} memberships/s, {:.3} store reads and {:.3} transactions per membership",
+        added.len(),
+        vaults.len(),
+        latencies[0].as_secs_f64() * 1000.0,
+        in_request.0 - before.0,
+        in_request.1 - before.1,
+        elapsed.as_secs_f64(),
+        carried / elapsed.as_secs_f64(),
+        (after.0 - in_request.0) as f64 / carried,
+        (after.1 - in_request.1) as f64 / carried
+    );
+
+    let started = Instant::now();
+    let (mut read, mut cursor) = (0usize, String::new());
+    loop {
+        let page: Value = http
+            .get(format!("{manage}/vaults/{}/changes?limit=1000{cursor}", vaults[0]))
+            .bearer_auth(&token)
+            .send()
+            .await
+            .expect("an answer")
+            .json()
+            .await
+            .expect("JSON");
+        read += page["changes"].as_array().map_or(0, Vec::len);
+        match page["next_cursor"].as_str() {
+            Some(next) => cursor = format!("&cursor={next}"),
+            None => break,
+        }
+    }
+    let elapsed = started.elapsed();
+    println!(
+        "the first vault's change feed read from the start, 1,000 a page: {read} changes in {:.2} s, {:.0} changes/s",
+        elapsed.as_secs_f64(),
+        read as f64 / elapsed.as_secs_f64()
+    );
 }
