@@ -28,7 +28,7 @@ export async function render(ctx) {
       h("dt", {}, "Vault"), h("dd", {}, vault.name),
       h("dt", {}, "Members"), h("dd", { id: "group-member-count" }, String(group.member_count)),
       h("dt", {}, "Link"), h("dd", { id: "group-link" }, linkCell(group, links.items, sources), " ",
-        h("a", { href: `${ROOT}/provisioning/links` }, "Links"))),
+        h("a", { href: `${ROOT}/provisioning/links` }, "All links"))),
     h("section", { "aria-labelledby": "members-heading" },
       h("h2", { id: "members-heading" }, "Members"),
       table(`Members of ${group.name}`, ["User name", "Name", "State", "License type"], userRows(members.items), "No member."),
