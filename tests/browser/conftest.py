@@ -25,6 +25,8 @@ CHROMIUM_ARGS = [
     "--disable-sync",
 ]
 WIDTHS = {"1280": (1280, 900), "390": (390, 844)}
+USER_SCHEMA = "urn:ietf:params:scim:schemas:core:2.0:User"
+GROUP_SCHEMA = "urn:ietf:params:scim:schemas:core:2.0:Group"
 
 
 def env(name):
@@ -32,6 +34,13 @@ def env(name):
     if not value:
         raise RuntimeError(f"{name} is not set: run the suite with scripts/browser-tests")
     return value
+
+
+def scim_post(client, url, body):
+    """A SCIM create (the test's own HTTP call, as an identity provider makes it): the resource."""
+    r = client.post(url, data=json.dumps(body), headers={"Content-Type": "application/scim+json"}, timeout=30)
+    assert r.status_code == 201, f"POST {url}: {r.status_code} {r.text}"
+    return r.json()
 
 
 class Service:

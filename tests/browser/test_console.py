@@ -7,24 +7,15 @@ trail. Then what each role sees, signing out, and spent links. Every page visite
 for its CSP, requests off the origin and axe-core violations, and screenshotted
 (conftest.Console)."""
 
-import json
 import re
 from concurrent.futures import ThreadPoolExecutor
 from urllib.parse import urlsplit
 
 import requests
-from conftest import launch
+from conftest import GROUP_SCHEMA, USER_SCHEMA, launch, scim_post
 from playwright.sync_api import expect
 
 SUB = "local"
-USER_SCHEMA = "urn:ietf:params:scim:schemas:core:2.0:User"
-GROUP_SCHEMA = "urn:ietf:params:scim:schemas:core:2.0:Group"
-
-
-def scim_post(client, url, body):
-    r = client.post(url, data=json.dumps(body), headers={"Content-Type": "application/scim+json"}, timeout=30)
-    assert r.status_code == 201, f"POST {url}: {r.status_code} {r.text}"
-    return r.json()
 
 
 def waiting_on_home(console):

@@ -47,12 +47,17 @@ pub const ASSETS: &[Asset] = &[
     asset!("app.js", JS),
     asset!("api.js", JS),
     asset!("dom.js", JS),
+    asset!("jobs.js", JS),
     asset!("pages/signin.js", JS),
     asset!("pages/home.js", JS),
     asset!("pages/users.js", JS),
     asset!("pages/user.js", JS),
     asset!("pages/configurations.js", JS),
     asset!("pages/groups.js", JS),
+    asset!("pages/links.js", JS),
+    asset!("pages/vaults.js", JS),
+    asset!("pages/vault.js", JS),
+    asset!("pages/vault-group.js", JS),
     asset!("pages/audit.js", JS),
 ];
 

@@ -11,6 +11,10 @@ import * as users from "./pages/users.js";
 import * as user from "./pages/user.js";
 import * as configurations from "./pages/configurations.js";
 import * as groups from "./pages/groups.js";
+import * as links from "./pages/links.js";
+import * as vaults from "./pages/vaults.js";
+import * as vault from "./pages/vault.js";
+import * as vaultGroup from "./pages/vault-group.js";
 import * as audit from "./pages/audit.js";
 
 /** Path patterns (after ROOT) and their pages; `:id` is one segment. */
@@ -20,6 +24,10 @@ const PAGES = [
   ["/users/:id", user],
   ["/provisioning/configurations", configurations],
   ["/provisioning/groups", groups],
+  ["/provisioning/links", links],
+  ["/vaults", vaults],
+  ["/vaults/:id", vault],
+  ["/vaults/:id/groups/:group", vaultGroup],
   ["/audit", audit],
 ];
 
@@ -70,6 +78,7 @@ function drawNav() {
   const provisioning = [];
   if (session.role !== "access-admin") provisioning.push(h("li", {}, link("/provisioning/configurations", "Configurations")));
   provisioning.push(h("li", {}, link("/provisioning/groups", "User groups")));
+  provisioning.push(h("li", {}, link("/provisioning/links", "Links")));
   fill(
     nav,
     h(
@@ -77,6 +86,7 @@ function drawNav() {
       {},
       items.map((item) => h("li", {}, item)),
       h("li", { class: "group" }, h("span", { class: "group-name", id: "nav-provisioning" }, "Provisioning"), h("ul", { "aria-labelledby": "nav-provisioning" }, provisioning)),
+      h("li", {}, link("/vaults", "Vaults")),
       h("li", {}, link("/audit", "Audit")),
     ),
   );

@@ -1,5 +1,8 @@
 // Building the page: h() makes elements from data (text is always text, never markup), and
-// the few pieces every page shares: headings, tables, error and status messages, copy fields.
+// the few pieces every page shares: headings, tables, labelled fields, error and status
+// messages, confirmations, page links, copy fields.
+
+import { ROOT, query } from "./api.js";
 
 /** An element: h("a", {href: "/x", class: "y"}, "text", child, …). `on<event>` attributes are listeners. */
 export function h(tag, attrs = {}, ...children) {
@@ -39,9 +42,35 @@ export function table(caption, headers, rows, empty = "None yet.") {
       {},
       h("caption", {}, caption),
       h("thead", {}, h("tr", {}, headers.map((name) => h("th", { scope: "col" }, name)))),
-      // Each cell names its column too: narrow screens show the rows as cards (style.css).
-      h("tbody", {}, rows.map((cells) => h("tr", {}, cells.map((cell, i) => h("td", { "data-label": headers[i] }, cell))))),
+      // Each cell names its column too: narrow screens show the rows as cards (style.css),
+      // each cell a grid of its name and its content: a content of many pieces is one span.
+      h("tbody", {}, rows.map((cells) => h("tr", {}, cells.map((cell, i) =>
+        h("td", { "data-label": headers[i] }, Array.isArray(cell) ? h("span", {}, cell) : cell))))),
     ),
+  );
+}
+
+/** A labelled control: the label above it. */
+export function field(id, label, control) {
+  return h("div", { class: "field" }, h("label", { for: id }, label), control);
+}
+
+/** The First page and Next page links of a list read a page at a time: `path` (under ROOT)
+ * with `params`, at `cursor` (none: the first page); `next` is the answer's next_cursor. */
+export function paging(path, params, cursor, next, label = "Pages") {
+  return h("nav", { class: "paging", "aria-label": label },
+    cursor ? h("a", { href: `${ROOT}${path}${query(params)}` }, "First page") : null,
+    next ? h("a", { href: `${ROOT}${path}${query({ ...params, cursor: next })}`, rel: "next" }, "Next page") : null);
+}
+
+/** Asks in `region` (a .confirm, after the button that asked) whether to go on: `question`,
+ * then the `yes` button runs `action`; Cancel clears the question. */
+export function confirmIn(region, question, yes, action) {
+  fill(
+    region,
+    h("p", { role: "alert" }, question),
+    h("button", { type: "button", class: "danger", onclick: action }, yes),
+    h("button", { type: "button", onclick: () => fill(region) }, "Cancel"),
   );
 }
 

@@ -5,7 +5,7 @@
 // Only the subscription admin and the operator see this page: the API refuses it to others.
 
 import { call, get } from "../api.js";
-import { copyField, fill, h, licenseName, licenseSelect, live, showError, table } from "../dom.js";
+import { confirmIn, copyField, fill, h, licenseName, licenseSelect, live, showError, table } from "../dom.js";
 
 export async function render(ctx) {
   if (ctx.session.role === "access-admin") {
@@ -136,12 +136,11 @@ function actions(c, base, shown, refresh) {
     class: "danger",
     "aria-label": `Delete ${c.name}`,
     onclick: () =>
-      fill(
+      confirmIn(
         confirm,
-        h("p", { role: "alert" },
-          `Delete ${c.name}? Its tenant URL and client secret stop working at once. Its users stay in the subscription, disabled and no longer provisioned, and release their seats.`),
-        h("button", { type: "button", class: "danger", onclick: run(async () => { await call("DELETE", one); fill(shown); await refresh(); }) }, `Yes, delete ${c.name}`),
-        h("button", { type: "button", onclick: () => fill(confirm) }, "Cancel"),
+        `Delete ${c.name}? Its tenant URL and client secret stop working at once. Its users stay in the subscription, disabled and no longer provisioned, and release their seats.`,
+        `Yes, delete ${c.name}`,
+        run(async () => { await call("DELETE", one); fill(shown); await refresh(); }),
       ),
   }, "Delete");
   return h("div", { class: "actions" }, rotate, toggle, remove, confirm, said);

@@ -4,10 +4,8 @@
 
 import { call, get } from "../api.js";
 import { h, licenseSelect, live, showError, showStatus, table } from "../dom.js";
+import { followJob } from "../jobs.js";
 import { configurationNames } from "./users.js";
-
-/** How often a job's progress is read. */
-const POLL_MS = 500;
 
 export async function render(ctx) {
   const [groups, names] = await Promise.all([get(`/subscriptions/${ctx.sub}/groups`), configurationNames(ctx.sub)]);
@@ -39,7 +37,7 @@ function licenseControl(ctx, group) {
         e.preventDefault();
         try {
           const answer = await call("PUT", `/subscriptions/${ctx.sub}/groups/${encodeURIComponent(group.id)}/license`, { license: select.value });
-          if (answer.status === 202) await follow(ctx, answer.body.job, progress, said);
+          if (answer.status === 202) await followJob(ctx.sub, answer.body.job, progress, said, progressText);
           else showStatus(said, "Saved: the members' licenses follow.");
         } catch (err) {
           showError(said, err);
@@ -54,18 +52,9 @@ function licenseControl(ctx, group) {
   );
 }
 
-/** Reads a job's progress until it is done. */
-async function follow(ctx, job, progress, said) {
-  progress.hidden = false;
-  for (;;) {
-    const state = await get(`/subscriptions/${ctx.sub}/jobs/${encodeURIComponent(job)}`);
-    progress.max = Math.max(state.total, 1);
-    progress.value = state.done;
-    if (state.state === "done") {
-      showStatus(said, `Done: ${state.done} of ${state.total} members updated.`);
-      return;
-    }
-    showStatus(said, `Working: ${state.done} of ${state.total} members updated…`);
-    await new Promise((resolve) => setTimeout(resolve, POLL_MS));
-  }
+/** What a license job has done so far. */
+function progressText(job) {
+  return job.state === "done"
+    ? `Done: ${job.done} of ${job.total} members updated.`
+    : `Working: ${job.done} of ${job.total} members updated…`;
 }

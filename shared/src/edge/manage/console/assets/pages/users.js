@@ -2,7 +2,7 @@
 // state, license type, waiting and the start of the user name, a page at a time.
 
 import { get, query, ROOT } from "../api.js";
-import { h, LICENSES, licenseName, table } from "../dom.js";
+import { field, h, LICENSES, licenseName, paging, table } from "../dom.js";
 
 /** Users per page. */
 const PAGE = 50;
@@ -74,9 +74,6 @@ export async function render(ctx) {
     u.configuration ? names.get(u.configuration) || u.configuration : "—",
     licenseCell(u),
   ]);
-  const paging = h("nav", { class: "paging", "aria-label": "Pages" },
-    cursor ? h("a", { href: `${ROOT}/users${query(filters)}` }, "First page") : null,
-    page.next_cursor ? h("a", { href: `${ROOT}/users${query({ ...filters, cursor: page.next_cursor })}`, rel: "next" }, "Next page") : null);
 
   return h(
     "section",
@@ -85,10 +82,6 @@ export async function render(ctx) {
     form,
     table("Users of the subscription", ["User name", "Name", "State", "Source configuration", "License type"], rows,
       "No user matches."),
-    paging,
+    paging("/users", filters, cursor, page.next_cursor),
   );
-}
-
-function field(id, label, control) {
-  return h("div", { class: "field" }, h("label", { for: id }, label), control);
 }
