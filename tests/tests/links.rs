@@ -367,12 +367,20 @@ impl Replayed {
         let text = |name: &str| change[name].as_str().unwrap_or_else(|| panic!("{name} in {change}")).to_owned();
         match change["kind"].as_str().expect("a kind") {
             "group_added" => assert!(self.groups.insert(text("group"), text("name")).is_none(), "{change}"),
-            "membership_added" => assert!(self.members.insert((text("group"), text("user"))), "{change}"),
+            "membership_added" => {
+                assert!(self.users.contains_key(&text("user")), "a member is a user of the vault first: {change}");
+                assert!(self.groups.contains_key(&text("group")), "of a group of the vault: {change}");
+                assert!(self.members.insert((text("group"), text("user"))), "{change}")
+            }
             "membership_removed" => assert!(self.members.remove(&(text("group"), text("user"))), "{change}"),
             "user_added" => {
                 assert!(self.users.insert(text("user"), (text("state"), text("license"))).is_none(), "{change}")
             }
-            "user_removed" => assert!(self.users.remove(&text("user")).is_some(), "{change}"),
+            "user_removed" => {
+                let user = text("user");
+                assert!(!self.members.iter().any(|(_, u)| *u == user), "a user leaves its groups first: {change}");
+                assert!(self.users.remove(&user).is_some(), "{change}")
+            }
             "user_disabled" | "user_enabled" => {
                 let state = if change["kind"] == "user_enabled" { "enabled" } else { "disabled" };
                 let user = self.users.get_mut(&text("user")).unwrap_or_else(|| panic!("not a user: {change}"));

@@ -263,17 +263,17 @@ impl Vaults {
                     write.push(Part::Member, Action::Put { item: member, condition: Some(Condition::NotExists) });
                     let mut counted =
                         vec![Update::Add("groups".into(), 1), Update::Set("user_id".into(), (*user).into())];
-                    changes.push(Change::MembershipAdded { group, user: user_id.clone() });
                     if groups <= 0 {
                         counted.extend(Changes::said_of(&holder));
                         changes.push(Change::UserAdded {
-                            user: user_id,
+                            user: user_id.clone(),
                             user_name: holder.user_name.clone(),
                             state: holder.state().to_owned(),
                             license: holder.license.as_str().to_owned(),
                         });
                         write.push(Part::Holder, holder_vaults(sub, &holder, Update::AddToSet, &link.vault));
                     }
+                    changes.push(Change::MembershipAdded { group, user: user_id });
                     let action = Action::Update { key: vault_user(user), updates: counted, condition: None };
                     write.push(Part::VaultUser, action);
                     delta += 1;
