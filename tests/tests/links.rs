@@ -237,7 +237,7 @@ async fn parallel_membership_changes_while_a_link_is_made_end_equal() {
     assert_eq!(group_view["member_count"], json!(expected.len()), "the count follows too");
     let mut replayed = Replayed::default();
     replayed.read_on(&admin, &vault, 7).await;
-    assert_eq!(replayed.state(), Replayed::of(&admin, &vault).await.state(), "the feed replays to the same");
+    assert_eq!(replayed.vault, VaultState::read(&admin, &vault).await, "the feed replays to the same");
 }
 
 /// A link from a big group completes as a job, also when the process running it is killed
@@ -289,8 +289,8 @@ async fn a_link_from_a_big_group_survives_its_worker_being_killed() {
     // The feed, written by both workers, replays to the same members.
     let mut replayed = Replayed::default();
     replayed.read_on(&admin, &vault, 1000).await;
-    assert_eq!(replayed.state(), Replayed::of(&admin, &vault).await.state());
-    assert_eq!(replayed.users.len(), members);
+    assert_eq!(replayed.vault, VaultState::read(&admin, &vault).await);
+    assert_eq!(replayed.vault.users.len(), members);
     println!(
         "a link from {members} members, its worker killed once: {:.1} s, {:.0} members/s",
         elapsed.as_secs_f64(),
@@ -326,15 +326,40 @@ async fn every_link_made_fills_its_target() {
     }
 }
 
-/// A vault as its change feed tells it, replayed change by change.
+/// What a vault holds: its groups, their members, its users with their states and licenses.
 #[derive(Debug, Default, Clone, PartialEq, Eq)]
-struct Replayed {
+struct VaultState {
     /// Group id → name.
     groups: BTreeMap<String, String>,
     /// Members: (group id, user id).
     members: BTreeSet<(String, String)>,
     /// Users of the vault: id → (state, license).
     users: BTreeMap<String, (String, String)>,
+}
+
+impl VaultState {
+    /// The vault as the admin API reads it now.
+    async fn read(admin: &Admin, vault: &str) -> VaultState {
+        let mut now = VaultState::default();
+        for group in admin.all(&format!("/vaults/{vault}/groups?")).await {
+            let id = group["id"].as_str().expect("an id").to_owned();
+            for user in admin.members(vault, &id).await {
+                now.members.insert((id.clone(), user));
+            }
+            now.groups.insert(id, group["name"].as_str().expect("a name").to_owned());
+        }
+        for user in admin.all(&format!("/vaults/{vault}/users?")).await.iter().filter(|u| u["active"] == true) {
+            let text = |name: &str| user[name].as_str().expect(name).to_owned();
+            now.users.insert(text("id"), (text("state"), text("license")));
+        }
+        now
+    }
+}
+
+/// A vault as its change feed tells it, replayed change by change.
+#[derive(Debug, Default, Clone, PartialEq, Eq)]
+struct Replayed {
+    vault: VaultState,
     /// The last change's number.
     seq: u64,
     /// Where to read on from.
@@ -366,55 +391,40 @@ impl Replayed {
     fn apply(&mut self, change: &Value) {
         let text = |name: &str| change[name].as_str().unwrap_or_else(|| panic!("{name} in {change}")).to_owned();
         match change["kind"].as_str().expect("a kind") {
-            "group_added" => assert!(self.groups.insert(text("group"), text("name")).is_none(), "{change}"),
+            "group_added" => assert!(self.vault.groups.insert(text("group"), text("name")).is_none(), "{change}"),
             "membership_added" => {
-                assert!(self.users.contains_key(&text("user")), "a member is a user of the vault first: {change}");
-                assert!(self.groups.contains_key(&text("group")), "of a group of the vault: {change}");
-                assert!(self.members.insert((text("group"), text("user"))), "{change}")
+                assert!(
+                    self.vault.users.contains_key(&text("user")),
+                    "a member is a user of the vault first: {change}"
+                );
+                assert!(self.vault.groups.contains_key(&text("group")), "of a group of the vault: {change}");
+                assert!(self.vault.members.insert((text("group"), text("user"))), "{change}")
             }
-            "membership_removed" => assert!(self.members.remove(&(text("group"), text("user"))), "{change}"),
+            "membership_removed" => assert!(self.vault.members.remove(&(text("group"), text("user"))), "{change}"),
             "user_added" => {
-                assert!(self.users.insert(text("user"), (text("state"), text("license"))).is_none(), "{change}")
+                assert!(self.vault.users.insert(text("user"), (text("state"), text("license"))).is_none(), "{change}")
             }
             "user_removed" => {
                 let user = text("user");
-                assert!(!self.members.iter().any(|(_, u)| *u == user), "a user leaves its groups first: {change}");
-                assert!(self.users.remove(&user).is_some(), "{change}")
+                assert!(
+                    !self.vault.members.iter().any(|(_, u)| *u == user),
+                    "a user leaves its groups first: {change}"
+                );
+                assert!(self.vault.users.remove(&user).is_some(), "{change}")
             }
             "user_disabled" | "user_enabled" => {
                 let state = if change["kind"] == "user_enabled" { "enabled" } else { "disabled" };
-                let user = self.users.get_mut(&text("user")).unwrap_or_else(|| panic!("not a user: {change}"));
+                let user = self.vault.users.get_mut(&text("user")).unwrap_or_else(|| panic!("not a user: {change}"));
                 assert_ne!(user.0, state, "{change}");
                 user.0 = state.to_owned();
             }
             "license_changed" => {
-                let user = self.users.get_mut(&text("user")).unwrap_or_else(|| panic!("not a user: {change}"));
+                let user = self.vault.users.get_mut(&text("user")).unwrap_or_else(|| panic!("not a user: {change}"));
                 assert_ne!(user.1, text("license"), "{change}");
                 user.1 = text("license");
             }
             other => panic!("an unknown kind {other}: {change}"),
         }
-    }
-
-    /// The vault as the admin API reads it now (the feed's own numbers aside).
-    async fn of(admin: &Admin, vault: &str) -> Replayed {
-        let mut now = Replayed::default();
-        for group in admin.all(&format!("/vaults/{vault}/groups?")).await {
-            let id = group["id"].as_str().expect("an id").to_owned();
-            for user in admin.members(vault, &id).await {
-                now.members.insert((id.clone(), user));
-            }
-            now.groups.insert(id, group["name"].as_str().expect("a name").to_owned());
-        }
-        for user in admin.all(&format!("/vaults/{vault}/users?")).await.iter().filter(|u| u["active"] == true) {
-            let text = |name: &str| user[name].as_str().expect(name).to_owned();
-            now.users.insert(text("id"), (text("state"), text("license")));
-        }
-        now
-    }
-
-    fn state(&self) -> (&BTreeMap<String, String>, &BTreeSet<(String, String)>, &BTreeMap<String, (String, String)>) {
-        (&self.groups, &self.members, &self.users)
     }
 }
 
@@ -433,7 +443,7 @@ async fn the_change_feed_replays_to_the_vault() {
     let existing = existing["id"].as_str().unwrap().to_owned();
     let mut follower = Replayed::default();
     follower.read_on(&admin, &vault, 3).await;
-    assert_eq!(follower.groups.len(), 1, "{follower:?}");
+    assert_eq!(follower.vault.groups.len(), 1, "{follower:?}");
 
     let body = json!({"source_group": sales, "vault": vault, "new_target_group": "Sales team"});
     let sales_link = admin.post("/links", body, 202).await["id"].as_str().unwrap().to_owned();
@@ -466,16 +476,16 @@ async fn the_change_feed_replays_to_the_vault() {
     scim.patch(&sales_path, &change("add", &[&u[7]])).await.expect(204);
     settle(&svc, &admin, &engineering_link).await;
 
-    let now = Replayed::of(&admin, &vault).await;
+    let now = VaultState::read(&admin, &vault).await;
     assert!(now.users.values().any(|(state, _)| state == "disabled"), "a disabled user: {now:?}");
     assert!(now.users.values().any(|(_, license)| license == "concurrent"), "a license changed: {now:?}");
     assert!(!now.users.contains_key(&u[5]), "a deleted user left: {now:?}");
     assert!(!now.users.contains_key(&u[7]), "{now:?}");
     follower.read_on(&admin, &vault, 3).await;
-    assert_eq!(follower.state(), now.state(), "the reader that went along");
+    assert_eq!(follower.vault, now, "the reader that went along");
     let mut fresh = Replayed::default();
     fresh.read_on(&admin, &vault, 4).await;
-    assert_eq!(fresh.state(), now.state(), "a reader from the start");
+    assert_eq!(fresh.vault, now, "a reader from the start");
     assert_eq!((fresh.seq, &fresh.cursor), (follower.seq, &follower.cursor));
 
     // Read to its end, the feed gives nothing new, and says where to go on from.

@@ -518,6 +518,13 @@ const EXPECTED: &[Expect] = &[
         ok: 200,
         body: None,
     },
+    Expect {
+        method: "GET",
+        path: "/manage/v1/subscriptions/{sub}/vaults/{v}/changes",
+        who: EVERY_ADMIN,
+        ok: 200,
+        body: None,
+    },
     Expect { method: "GET", path: "/manage/v1/subscriptions/{sub}/links", who: EVERY_ADMIN, ok: 200, body: None },
     Expect {
         method: "POST",

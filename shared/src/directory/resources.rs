@@ -436,7 +436,12 @@ impl Directory {
         let id = kind.id_of(item);
         let doc = render::doc(item)?;
         let mut write = Transaction::new();
-        let condition = Condition::AttrEq("version".into(), render::version(item)?.into());
+        // Never a group with links: a link made since the caller removed them (which does not
+        // move the version) fails the delete, and the caller removes it too.
+        let condition = Condition::And(vec![
+            Condition::AttrEq("version".into(), render::version(item)?.into()),
+            Condition::AttrAbsent(keys::GROUP_LINKS.into()),
+        ]);
         write.push(Part::Resource, Action::Delete { key: item.key.clone(), condition: Some(condition) });
         move_sentinels(
             &mut write,
