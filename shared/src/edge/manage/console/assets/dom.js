@@ -63,6 +63,35 @@ export function paging(path, params, cursor, next, label = "Pages") {
     next ? h("a", { href: `${ROOT}${path}${query({ ...params, cursor: next })}`, rel: "next" }, "Next page") : null);
 }
 
+/** A one-field form that makes something named: `make(name)` sends the trimmed name and
+ * answers what was made, then `done(made)` redraws and says what happened; an API error
+ * shows its message next to the field. */
+export function nameForm({ id, label, button, make, done }) {
+  const said = live();
+  const name = h("input", { id, required: true, maxlength: 200, autocomplete: "off" });
+  return h(
+    "form",
+    {
+      class: "inline",
+      "aria-label": button,
+      onsubmit: async (e) => {
+        e.preventDefault();
+        try {
+          const made = await make(name.value.trim());
+          name.value = "";
+          showStatus(said, await done(made));
+        } catch (err) {
+          showError(said, err);
+          name.focus();
+        }
+      },
+    },
+    field(id, label, name),
+    h("button", { type: "submit" }, button),
+    said,
+  );
+}
+
 /** Asks in `region` (a .confirm, after the button that asked) whether to go on: `question`,
  * then the `yes` button runs `action`; Cancel clears the question. */
 export function confirmIn(region, question, yes, action) {

@@ -3,7 +3,7 @@
 // type, in how many groups, active), a page at a time.
 
 import { call, get, ROOT } from "../api.js";
-import { field, fill, h, licenseName, live, paging, showError, showStatus, table, when } from "../dom.js";
+import { fill, h, licenseName, nameForm, paging, table, when } from "../dom.js";
 import { linkState, sourceGroups, vaultGroupHref } from "./links.js";
 
 /** A vault's users or a group's members as table rows: user name (its user page), name,
@@ -67,28 +67,14 @@ export async function render(ctx) {
 }
 
 function createGroup(base, refresh) {
-  const said = live();
-  const name = h("input", { id: "vault-group-name", required: true, maxlength: 200, autocomplete: "off" });
-  return h(
-    "form",
-    {
-      class: "inline",
-      "aria-label": "Create group",
-      onsubmit: async (e) => {
-        e.preventDefault();
-        try {
-          const made = (await call("POST", `${base}/groups`, { name: name.value.trim() })).body;
-          name.value = "";
-          await refresh();
-          showStatus(said, `Group ${made.name} created.`);
-        } catch (err) {
-          showError(said, err);
-          name.focus();
-        }
-      },
+  return nameForm({
+    id: "vault-group-name",
+    label: "New group's name",
+    button: "Create group",
+    make: async (name) => (await call("POST", `${base}/groups`, { name })).body,
+    done: async (made) => {
+      await refresh();
+      return `Group ${made.name} created.`;
     },
-    field("vault-group-name", "New group's name", name),
-    h("button", { type: "submit" }, "Create group"),
-    said,
-  );
+  });
 }

@@ -3,7 +3,7 @@
 // making vaults to the subscription admin.
 
 import { call, get, ROOT } from "../api.js";
-import { field, fill, h, live, showError, showStatus, table, when } from "../dom.js";
+import { fill, h, nameForm, table, when } from "../dom.js";
 
 export async function render(ctx) {
   const base = `/subscriptions/${ctx.sub}/vaults`;
@@ -27,28 +27,14 @@ export async function render(ctx) {
 }
 
 function createForm(base, refresh) {
-  const said = live();
-  const name = h("input", { id: "vault-name", required: true, maxlength: 200, autocomplete: "off" });
-  return h(
-    "form",
-    {
-      class: "inline",
-      "aria-label": "Create vault",
-      onsubmit: async (e) => {
-        e.preventDefault();
-        try {
-          const made = (await call("POST", base, { name: name.value.trim() })).body;
-          name.value = "";
-          await refresh();
-          showStatus(said, `Vault ${made.name} created.`);
-        } catch (err) {
-          showError(said, err);
-          name.focus();
-        }
-      },
+  return nameForm({
+    id: "vault-name",
+    label: "New vault's name",
+    button: "Create vault",
+    make: async (name) => (await call("POST", base, { name })).body,
+    done: async (made) => {
+      await refresh();
+      return `Vault ${made.name} created.`;
     },
-    field("vault-name", "New vault's name", name),
-    h("button", { type: "submit" }, "Create vault"),
-    said,
-  );
+  });
 }
