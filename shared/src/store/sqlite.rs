@@ -365,11 +365,12 @@ impl Table for SqliteTable {
         let (outcome, answer) = tokio::sync::oneshot::channel();
         lock(&self.inner.queued).push(Queued { actions, outcome });
         let inner = self.inner.clone();
-        blocking(move || {
-            inner.commit_queued();
-            Ok(())
-        })
-        .await?;
+        match tokio::runtime::Handle::try_current() {
+            // Not awaited: when the commit of another caller takes this transaction along,
+            // the answer comes as soon as that commit is durable.
+            Ok(runtime) => drop(runtime.spawn_blocking(move || inner.commit_queued())),
+            Err(_) => inner.commit_queued(),
+        }
         answer.await.map_err(|_| StoreError::Other("the store's commit stopped before answering".to_owned()))?
     }
 }
