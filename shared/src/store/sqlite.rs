@@ -766,10 +766,7 @@ mod tests {
             // Fails its condition: `a` is absent before the batch, and this one comes second.
             vec![Action::Put { item: Item::new(key("b")), condition: Some(Condition::Exists) }],
             // Sees the first one's write: `a` exists by now.
-            vec![
-                Action::ConditionCheck { key: key("a"), condition: Condition::Exists },
-                put(Item::new(key("c"))),
-            ],
+            vec![Action::ConditionCheck { key: key("a"), condition: Condition::Exists }, put(Item::new(key("c")))],
             // Fails in the store: `Add` to a string.
             vec![
                 put(Item::new(key("d"))),
