@@ -5,9 +5,12 @@
 //! and the reference Python server (scim2-server); see there.
 //!
 //! ```text
-//! cargo bench -p tests --bench compare -- [--seconds N] [--connections N] \
+//! cargo bench -p tests --bench compare -- [--seconds N] [--connections N] [--only KIND] \
 //!     NAME=BASE_URL[@AUTHORIZATION_FILE] ...
 //! ```
+//!
+//! `--only` runs one request kind (its name as printed, or a word of it: `create`), say under
+//! a profiler.
 //!
 //! BASE_URL is where `/Users` and `/Groups` are (a tenant URL); AUTHORIZATION_FILE, if given,
 //! holds the Authorization header's value (kept off the command line). Each service is seeded
@@ -33,7 +36,7 @@ struct Service {
 }
 
 /// One kind of request, as a connection sends its `n`th one.
-#[derive(Clone, Copy)]
+#[derive(Clone, Copy, PartialEq, Eq)]
 enum Kind {
     GetById,
     UserNameLookup,
@@ -84,18 +87,23 @@ struct Figures {
 }
 
 fn usage() -> ! {
-    eprintln!("usage: compare [--seconds N] [--connections N] NAME=BASE_URL[@AUTHORIZATION_FILE] ...");
+    eprintln!("usage: compare [--seconds N] [--connections N] [--only KIND] NAME=BASE_URL[@AUTHORIZATION_FILE] ...");
     std::process::exit(2)
 }
 
 #[tokio::main]
 async fn main() {
     let (mut seconds, mut connections, mut services) = (5u64, 16usize, Vec::new());
+    let mut kinds = Kind::ALL.to_vec();
     let mut args = std::env::args().skip(1).filter(|a| a != "--bench");
     while let Some(arg) = args.next() {
         match arg.as_str() {
             "--seconds" => seconds = args.next().and_then(|v| v.parse().ok()).unwrap_or_else(|| usage()),
             "--connections" => connections = args.next().and_then(|v| v.parse().ok()).unwrap_or_else(|| usage()),
+            "--only" => {
+                let only = args.next().unwrap_or_else(|| usage());
+                kinds.retain(|k| k.name().contains(only.as_str()));
+            }
             spec => {
                 let (name, rest) = spec.split_once('=').unwrap_or_else(|| usage());
                 let (base, file) = match rest.split_once('@') {
@@ -126,7 +134,7 @@ async fn main() {
             .expect("an HTTP client");
         let seeded = Arc::new(seed(&http, service, connections).await);
         let mut figures = Vec::new();
-        for kind in Kind::ALL {
+        for &kind in &kinds {
             figures.push(measure(&http, service, &seeded, kind, connections, run).await);
         }
         results.push(figures);
@@ -144,7 +152,7 @@ async fn main() {
         rule.push_str("---|");
     }
     println!("{header}\n{rule}");
-    for (k, kind) in Kind::ALL.iter().enumerate() {
+    for (k, kind) in kinds.iter().enumerate() {
         let mut row = format!("| {} |", kind.name());
         for figures in &results {
             let f = &figures[k];
