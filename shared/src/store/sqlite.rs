@@ -775,8 +775,17 @@ mod tests {
             vec![Action::Delete { key: key("a"), condition: Some(Condition::Exists) }],
         ];
         let size = batch.len();
-        // Holding the write connection, as a commit in progress does, while all of them queue.
-        let writer = lock(&table.inner.writer);
+        // The write connection held (on a thread of its own), as by a commit in progress,
+        // while all of them queue.
+        let (release, released) = std::sync::mpsc::channel::<()>();
+        let (held, is_held) = std::sync::mpsc::channel::<()>();
+        let inner = table.inner.clone();
+        let holder = std::thread::spawn(move || {
+            let _writer = lock(&inner.writer);
+            let _ = held.send(());
+            let _ = released.recv();
+        });
+        is_held.recv().expect("the write connection held");
         let mut calls = Vec::new();
         for (queued, actions) in batch.into_iter().enumerate() {
             let handle = table.clone();
@@ -787,7 +796,8 @@ mod tests {
             }
         }
         assert_eq!(lock(&table.inner.queued).len(), size);
-        drop(writer);
+        release.send(()).expect("release the write connection");
+        holder.join().expect("the holder thread");
         let mut outcomes = Vec::new();
         for call in calls {
             outcomes.push(call.await.expect("a transact task"));
