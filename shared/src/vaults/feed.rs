@@ -17,6 +17,8 @@
 //! ([`Vaults::changes`]). A vault user's item keeps what its feed last said of it, so a note
 //! carried twice or late says only what changed.
 
+use std::collections::BTreeMap;
+
 use serde::{Deserialize, Serialize};
 
 use super::{Vaults, WRITE_ATTEMPTS};
@@ -215,12 +217,29 @@ impl Vaults {
         let mut query = Query::new(Index::Base, keys::vault_user_changes(subscription));
         query.limit = NOTES_PER_READ;
         let page = self.table.query(&query).await?;
+        // The noted users, all in one read.
+        let users: Vec<Key> = page
+            .items
+            .iter()
+            .filter_map(|note| note.key.sk.strip_prefix(keys::USER_PREFIX))
+            .map(|user| keys::subscription_user(subscription, user))
+            .collect();
+        let holders: BTreeMap<String, Holder> = match users.is_empty() {
+            true => BTreeMap::new(),
+            false => self
+                .table
+                .batch_get(&users)
+                .await?
+                .iter()
+                .filter_map(Holder::from_item)
+                .map(|holder| (holder.id.clone(), holder))
+                .collect(),
+        };
         for note in &page.items {
-            let Some(user) = note.key.sk.strip_prefix(keys::USER_PREFIX) else { continue };
-            let holder = self.table.get(&keys::subscription_user(subscription, user)).await?;
-            if let Some(holder) = holder.as_ref().and_then(Holder::from_item) {
+            let user = note.key.sk.strip_prefix(keys::USER_PREFIX).unwrap_or_default();
+            if let Some(holder) = holders.get(user) {
                 for vault in &holder.vaults {
-                    self.tell_vault(subscription, vault, &holder).await?;
+                    self.tell_vault(subscription, vault, holder).await?;
                 }
             }
             // Noted again meanwhile: carried again next time.

@@ -236,16 +236,18 @@ impl Vaults {
         let target = |user: &str| keys::vault_member(sub, &link.vault, &link.target_group, user);
         let vault_user = |user: &str| keys::vault_user(sub, &link.vault, user);
         let holder = |user: &str| keys::subscription_user(sub, user);
-        let vault = keys::vault(sub, &link.vault);
         for _ in 0..WRITE_ATTEMPTS {
-            let mut wanted: Vec<Key> =
-                users.iter().flat_map(|u| [source(u), target(u), vault_user(u), holder(u)]).collect();
-            wanted.push(vault.clone());
-            let found: BTreeMap<Key, Item> =
-                self.table.batch_get(&wanted).await?.into_iter().map(|i| (i.key.clone(), i)).collect();
-            let Some(mut changes) = found.get(&vault).map(|v| Changes::after(sub, &link.vault, v)) else {
+            // The vault's number before its users: a vault user moves only in a write that
+            // also moves the number, so a reading of one that is older than the number read
+            // fails this write. (Read in one batch, they could be: a batch is no snapshot
+            // on DynamoDB.)
+            let Some(mut changes) = Changes::read(&*self.table, sub, &link.vault).await? else {
                 return Err(Stop::Unlinked);
             };
+            let wanted: Vec<Key> =
+                users.iter().flat_map(|u| [source(u), target(u), vault_user(u), holder(u)]).collect();
+            let found: BTreeMap<Key, Item> =
+                self.table.batch_get(&wanted).await?.into_iter().map(|i| (i.key.clone(), i)).collect();
             let mut write = Transaction::new();
             let mut delta = 0i64;
             for user in users {

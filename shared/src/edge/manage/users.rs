@@ -107,7 +107,7 @@ pub struct AuditList {
 }
 
 /// `limit`: 1 to `max`, `DEFAULT_LIMIT` when absent.
-fn limit(call: &Call, max: usize) -> Result<usize, ManageError> {
+pub(super) fn limit(call: &Call, max: usize) -> Result<usize, ManageError> {
     match call.query_as::<usize>("limit")? {
         None => Ok(DEFAULT_LIMIT.min(max)),
         Some(n) if (1..=max).contains(&n) => Ok(n),

@@ -290,9 +290,6 @@ pub struct ChangeList {
     pub resume_cursor: String,
 }
 
-/// Changes per page of the feed unless `limit` says otherwise.
-const DEFAULT_CHANGES: usize = 100;
-
 /// A vault's changes after a cursor, in the order they were made: groups made, users added,
 /// removed, disabled and enabled, licenses changed, memberships added and removed. Reading on
 /// from each page's cursor never skips or repeats a change.
@@ -320,11 +317,7 @@ pub async fn changes(app: &App, call: Call) -> Result<Reply, ManageError> {
             ManageError::invalid("cursor: not one this feed gave: pass a page's next_cursor or resume_cursor, or none")
         })?,
     };
-    let limit = match call.query_as::<usize>("limit")? {
-        None => DEFAULT_CHANGES,
-        Some(n) if (1..=MAX_CHANGES_PAGE).contains(&n) => n,
-        Some(_) => return Err(ManageError::invalid(format!("limit: from 1 to {MAX_CHANGES_PAGE}"))),
-    };
+    let limit = super::users::limit(&call, MAX_CHANGES_PAGE)?;
     let page = app.vaults.changes(call.param("sub"), vault, after, limit).await?.ok_or_else(|| no_vault(vault))?;
     let resume_cursor = page.next.to_string();
     let next_cursor = page.more.then(|| resume_cursor.clone());
