@@ -15,6 +15,9 @@ use shared::public_url::PublicUrl;
 use shared::settings::Settings;
 use shared::tenants::NewConfiguration;
 
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 /// How long the subscription-admin token `serve` prints stays valid: a working day.
 const SERVE_TOKEN_TTL: std::time::Duration = std::time::Duration::from_secs(8 * 3600);
 

@@ -16,14 +16,18 @@
 //!
 //! Durability: WAL with `synchronous = FULL`, so a transaction is on disk once `transact`
 //! returns: nothing once accepted is lost, even on power failure. Group commit keeps that from
-//! bounding the write rate at one fsync per transaction: `transact` queues its transaction,
-//! and whoever holds the write connection next commits everything queued, each transaction
-//! in its own savepoint (a failing one rolls back alone and gets its own error) of one SQLite
-//! transaction, with one fsync; every caller is answered once that commit is durable. A
-//! transaction arriving while a commit is made waits for that commit and the next, never
-//! more. The work runs on Tokio's blocking pool: a caller that stops waiting (a dropped
-//! future) does not stop a transaction already handed over, just as a DynamoDB request in
-//! flight would still land.
+//! bounding the write rate at one fsync per transaction: `transact` queues its transaction
+//! for the one committer (a task on Tokio's blocking pool, running while anything waits),
+//! which commits everything queued at once, each transaction in its own savepoint (a failing
+//! one rolls back alone and gets its own error) of one SQLite transaction, with one fsync;
+//! every caller is answered once that commit is durable. A transaction arriving while a
+//! commit is made waits for that commit and the next, never more. A caller that stops waiting
+//! (a dropped future) does not stop a transaction already handed over, just as a DynamoDB
+//! request in flight would still land.
+//!
+//! Reads run on the caller's thread, not the blocking pool: a read never waits for a lock (WAL
+//! readers do not block on the writer) and is bounded by its keys or its page limit, so it
+//! takes microseconds, less than handing it to another thread and back would cost.
 //!
 //! Paging: a query reads one row past `limit` (or past [`MAX_PAGE_BYTES`]), so `Page::next`
 //! is present only when at least one more item exists (DynamoDB instead returns a cursor whenever it stops at the limit;
@@ -62,8 +66,10 @@ const SCHEMA_VERSION: i64 = 2;
 /// [`StoreError::Busy`].
 const BUSY_TIMEOUT: Duration = Duration::from_secs(5);
 
-/// Idle read connections kept open; more are opened under load and closed afterwards.
-const MAX_IDLE_READERS: usize = 4;
+/// Idle read connections kept open; more are opened under load and closed afterwards. Reads
+/// run on the runtime's worker threads (one per core) and the jobs', so this covers a busy
+/// server on a large machine.
+const MAX_IDLE_READERS: usize = 16;
 
 /// Version 2. `COLLATE BINARY` (SQLite's default, spelled out) compares UTF-8 bytes, which is
 /// how DynamoDB orders string keys. Items live in a rowid table; the key is a unique index on
@@ -107,14 +113,23 @@ struct Inner {
     /// The file, or None for an in-memory database.
     path: Option<PathBuf>,
     writer: Mutex<Connection>,
-    /// Transactions handed over and not yet committed: the next holder of `writer` commits
-    /// them all at once ([`Inner::commit_queued`]).
-    queued: Mutex<Vec<Queued>>,
+    /// Transactions handed over and not yet committed, and whether a committer is at work
+    /// on them ([`Inner::commit_while_queued`]).
+    queued: Mutex<Queue>,
     /// Commits made (each one fsync on a file): see [`SqliteTable::commits`].
     commits: AtomicU64,
     /// Idle read connections; None for an in-memory database, whose reads use `writer`.
     readers: Option<Mutex<Vec<Connection>>>,
     busy_timeout: Duration,
+}
+
+/// What waits for the committer.
+#[derive(Default)]
+struct Queue {
+    waiting: Vec<Queued>,
+    /// A committer is running: it takes whatever waits once its commit in progress is done,
+    /// so a transaction handed over meanwhile needs no committer of its own.
+    committing: bool,
 }
 
 /// A transaction waiting for a commit, and where its outcome goes.
@@ -129,7 +144,7 @@ impl Inner {
         Inner {
             path,
             writer: Mutex::new(writer),
-            queued: Mutex::new(Vec::new()),
+            queued: Mutex::new(Queue::default()),
             commits: AtomicU64::new(0),
             readers,
             busy_timeout,
@@ -237,28 +252,74 @@ impl Inner {
         f(&mut conn)
     }
 
-    /// Commits every queued transaction, if any are left, in one SQLite transaction (one
-    /// fsync), each in its own savepoint, and sends each its own outcome. Runs on the write
-    /// connection, so whoever holds it commits what queued meanwhile: that is the grouping.
-    fn commit_queued(&self) {
-        let result = self.write(|conn| {
-            let batch = std::mem::take(&mut *lock(&self.queued));
-            if batch.is_empty() {
-                return Ok(());
+    /// Hands `queued` to the committer, starting one (on `runtime`'s blocking pool, or here
+    /// when there is none) unless one is at work: that one takes it along with its next commit.
+    fn hand_over(self: &Arc<Inner>, queued: Queued, runtime: Option<tokio::runtime::Handle>) {
+        let start = {
+            let mut queue = lock(&self.queued);
+            queue.waiting.push(queued);
+            !std::mem::replace(&mut queue.committing, true)
+        };
+        if start {
+            let inner = self.clone();
+            match runtime {
+                Some(runtime) => drop(runtime.spawn_blocking(move || inner.commit_while_queued())),
+                None => inner.commit_while_queued(),
             }
-            let outcomes = apply_batch(conn, batch.iter().map(|q| q.actions.as_slice()));
-            self.commits.fetch_add(1, Ordering::Relaxed);
-            for (queued, outcome) in batch.into_iter().zip(outcomes) {
-                // A caller that stopped waiting gets nothing: its work is done all the same.
-                let _ = queued.outcome.send(outcome);
+        }
+    }
+
+    /// The committer: commits whatever waits, in one SQLite transaction (one fsync) each time,
+    /// each transaction in its own savepoint, and sends each its own outcome, until nothing
+    /// waits. One thread does every commit, so callers never contend for the write connection
+    /// and a burst of transactions costs one thread hand-over, not one each.
+    fn commit_while_queued(&self) {
+        // Should a commit panic, the queue must not be left with `committing` set and nobody
+        // committing: every later transaction would wait forever.
+        struct Stopped<'a>(&'a Inner);
+        impl Drop for Stopped<'_> {
+            fn drop(&mut self) {
+                let mut queue = lock(&self.0.queued);
+                queue.committing = false;
+                for queued in queue.waiting.drain(..) {
+                    let _ = queued.outcome.send(Err(StoreError::Other("the store's committer stopped".to_owned())));
+                }
             }
-            Ok(())
-        });
-        // The write connection could not be made ready (a failed ROLLBACK): what queued stays
-        // queued and its callers hear of it.
-        if let Err(e) = result {
-            for queued in std::mem::take(&mut *lock(&self.queued)) {
-                let _ = queued.outcome.send(Err(e.clone()));
+        }
+        let stopped = Stopped(self);
+        loop {
+            let committed = self.write(|conn| {
+                let batch = {
+                    let mut queue = lock(&self.queued);
+                    if queue.waiting.is_empty() {
+                        queue.committing = false;
+                        return Ok(false);
+                    }
+                    std::mem::take(&mut queue.waiting)
+                };
+                let outcomes = apply_batch(conn, batch.iter().map(|q| q.actions.as_slice()));
+                self.commits.fetch_add(1, Ordering::Relaxed);
+                for (queued, outcome) in batch.into_iter().zip(outcomes) {
+                    // A caller that stopped waiting gets nothing: its work is done all the same.
+                    let _ = queued.outcome.send(outcome);
+                }
+                Ok(true)
+            });
+            match committed {
+                Ok(true) => {}
+                Ok(false) => {
+                    std::mem::forget(stopped);
+                    return;
+                }
+                // The write connection could not be made ready (a failed ROLLBACK): whatever
+                // waits hears of it ([`Stopped`]), and the next transaction tries again.
+                Err(e) => {
+                    let mut queue = lock(&self.queued);
+                    for queued in queue.waiting.drain(..) {
+                        let _ = queued.outcome.send(Err(e.clone()));
+                    }
+                    return;
+                }
             }
         }
     }
@@ -296,19 +357,6 @@ fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
     mutex.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
 }
 
-/// Runs blocking SQLite work off the async runtime's worker threads.
-async fn blocking<T: Send + 'static>(
-    f: impl FnOnce() -> Result<T, StoreError> + Send + 'static,
-) -> Result<T, StoreError> {
-    match tokio::runtime::Handle::try_current() {
-        Ok(runtime) => {
-            runtime.spawn_blocking(f).await.map_err(|e| StoreError::Other(format!("store task failed: {e}")))?
-        }
-        // Outside a Tokio runtime there is no blocking pool to use; the work is short.
-        Err(_) => f(),
-    }
-}
-
 fn sql(e: rusqlite::Error) -> StoreError {
     match e.sqlite_error_code() {
         Some(ErrorCode::DatabaseBusy | ErrorCode::DatabaseLocked) => StoreError::Busy(e.to_string()),
@@ -320,9 +368,7 @@ fn sql(e: rusqlite::Error) -> StoreError {
 impl Table for SqliteTable {
     async fn get(&self, key: &Key) -> Result<Option<Item>, StoreError> {
         validate_key(key)?;
-        let inner = self.inner.clone();
-        let key = key.clone();
-        blocking(move || inner.read(|conn| load(conn, &key))).await
+        self.inner.read(|conn| load(conn, key))
     }
 
     async fn batch_get(&self, keys: &[Key]) -> Result<Vec<Item>, StoreError> {
@@ -330,31 +376,25 @@ impl Table for SqliteTable {
         if keys.is_empty() {
             return Ok(Vec::new());
         }
-        let inner = self.inner.clone();
-        let keys = keys.to_vec();
-        blocking(move || {
-            inner.read(|conn| {
-                // One read transaction: every key is read from the same snapshot. Point
-                // lookups on the primary key are microseconds, so there is no batch limit to
-                // chunk by (DynamoDB's 100 keys per call is the other engine's concern).
-                let tx = conn.transaction().map_err(sql)?;
-                let mut items = Vec::new();
-                for key in &keys {
-                    if let Some(item) = load(&tx, key)? {
-                        items.push(item);
-                    }
+        self.inner.read(|conn| {
+            // One read transaction: every key is read from the same snapshot. Point
+            // lookups on the primary key are microseconds, so there is no batch limit to
+            // chunk by (DynamoDB's 100 keys per call is the other engine's concern).
+            let tx = conn.transaction().map_err(sql)?;
+            let mut items = Vec::new();
+            for key in keys {
+                if let Some(item) = load(&tx, key)? {
+                    items.push(item);
                 }
-                tx.commit().map_err(sql)?;
-                Ok(items)
-            })
+            }
+            tx.commit().map_err(sql)?;
+            Ok(items)
         })
-        .await
     }
 
     async fn query(&self, query: &Query) -> Result<Page, StoreError> {
         let plan = QueryPlan::new(query)?;
-        let inner = self.inner.clone();
-        blocking(move || inner.read(|conn| plan.run(conn))).await
+        self.inner.read(|conn| plan.run(conn))
     }
 
     async fn transact(&self, actions: Vec<Action>) -> Result<(), StoreError> {
@@ -363,14 +403,8 @@ impl Table for SqliteTable {
             return Ok(());
         }
         let (outcome, answer) = tokio::sync::oneshot::channel();
-        lock(&self.inner.queued).push(Queued { actions, outcome });
-        let inner = self.inner.clone();
-        match tokio::runtime::Handle::try_current() {
-            // Not awaited: when the commit of another caller takes this transaction along,
-            // the answer comes as soon as that commit is durable.
-            Ok(runtime) => drop(runtime.spawn_blocking(move || inner.commit_queued())),
-            Err(_) => inner.commit_queued(),
-        }
+        // The answer comes as soon as the commit holding this transaction is durable.
+        self.inner.hand_over(Queued { actions, outcome }, tokio::runtime::Handle::try_current().ok());
         answer.await.map_err(|_| StoreError::Other("the store's commit stopped before answering".to_owned()))?
     }
 }
@@ -791,11 +825,11 @@ mod tests {
             let handle = table.clone();
             calls.push(tokio::spawn(async move { handle.transact(actions).await }));
             // One after the other: the batch is in this order.
-            while lock(&table.inner.queued).len() <= queued {
+            while lock(&table.inner.queued).waiting.len() <= queued {
                 tokio::time::sleep(Duration::from_millis(1)).await;
             }
         }
-        assert_eq!(lock(&table.inner.queued).len(), size);
+        assert_eq!(lock(&table.inner.queued).waiting.len(), size);
         release.send(()).expect("release the write connection");
         holder.join().expect("the holder thread");
         let mut outcomes = Vec::new();
