@@ -23,7 +23,8 @@
 //! every caller is answered once that commit is durable. A transaction arriving while a
 //! commit is made waits for that commit and the next, never more. A caller that stops waiting
 //! (a dropped future) does not stop a transaction already handed over, just as a DynamoDB
-//! request in flight would still land.
+//! request in flight would still land. Checkpoints (the WAL copied into the database file) run
+//! on a thread of their own every [`COMMITS_PER_CHECKPOINT`] commits, never inside a commit.
 //!
 //! Reads run on the caller's thread, not the blocking pool: a read never waits for a lock (WAL
 //! readers do not block on the writer) and is bounded by its keys or its page limit, so it
@@ -120,6 +121,8 @@ struct Inner {
     commits: AtomicU64,
     /// Idle read connections; None for an in-memory database, whose reads use `writer`.
     readers: Option<Mutex<Vec<Connection>>>,
+    /// Wakes the checkpointer ([`start_checkpointer`]); None for an in-memory database.
+    checkpoint: Option<std::sync::mpsc::SyncSender<()>>,
     busy_timeout: Duration,
 }
 
@@ -139,7 +142,12 @@ struct Queued {
 }
 
 impl Inner {
-    fn new(path: Option<PathBuf>, writer: Connection, busy_timeout: Duration) -> Inner {
+    fn new(
+        path: Option<PathBuf>,
+        writer: Connection,
+        checkpoint: Option<std::sync::mpsc::SyncSender<()>>,
+        busy_timeout: Duration,
+    ) -> Inner {
         let readers = path.as_ref().map(|_| Mutex::new(Vec::new()));
         Inner {
             path,
@@ -147,6 +155,7 @@ impl Inner {
             queued: Mutex::new(Queue::default()),
             commits: AtomicU64::new(0),
             readers,
+            checkpoint,
             busy_timeout,
         }
     }
@@ -180,7 +189,10 @@ impl SqliteTable {
         }
         writer.pragma_update(None, "synchronous", "FULL").map_err(sql)?;
         migrate(&mut writer)?;
-        Ok(SqliteTable { inner: Arc::new(Inner::new(Some(path.to_owned()), writer, busy_timeout)) })
+        // The checkpointer copies the WAL into the file, off the committer's path.
+        writer.pragma_update(None, "wal_autocheckpoint", 0).map_err(sql)?;
+        let checkpoint = start_checkpointer(path, busy_timeout)?;
+        Ok(SqliteTable { inner: Arc::new(Inner::new(Some(path.to_owned()), writer, Some(checkpoint), busy_timeout)) })
     }
 
     /// A fresh, private in-memory database (for tests): every call is independent.
@@ -189,7 +201,7 @@ impl SqliteTable {
         // cannot allocate memory, which no caller could recover from.
         let mut conn = Connection::open_in_memory().expect("SQLite cannot open an in-memory database");
         migrate(&mut conn).expect("SQLite cannot create the schema of an in-memory database");
-        SqliteTable { inner: Arc::new(Inner::new(None, conn, BUSY_TIMEOUT)) }
+        SqliteTable { inner: Arc::new(Inner::new(None, conn, None, BUSY_TIMEOUT)) }
     }
 
     /// How many commits this handle has made: a commit holds every transaction handed over
@@ -212,6 +224,32 @@ fn open_connection(path: &Path, busy_timeout: Duration) -> Result<Connection, St
         .map_err(|e| StoreError::Other(format!("cannot open {}: {e}", path.display())))?;
     conn.busy_timeout(busy_timeout).map_err(sql)?;
     Ok(conn)
+}
+
+/// Commits between two checkpoints: SQLite's own default is one every 1,000 WAL pages, and a
+/// commit writes a few to a few dozen.
+const COMMITS_PER_CHECKPOINT: u64 = 64;
+
+/// Starts the checkpointer of the file at `path`: a thread with a connection of its own that,
+/// each time it is woken, copies what the WAL holds into the database file (PASSIVE: it never
+/// waits for readers or the writer, which go on meanwhile). SQLite would otherwise checkpoint
+/// inside a commit, and every caller of that commit would wait for it. The thread ends with
+/// the table (its sender dropped).
+fn start_checkpointer(path: &Path, busy_timeout: Duration) -> Result<std::sync::mpsc::SyncSender<()>, StoreError> {
+    let conn = open_connection(path, busy_timeout)?;
+    // One wake-up pending is enough: a checkpoint copies all there is.
+    let (wake, woken) = std::sync::mpsc::sync_channel::<()>(1);
+    std::thread::Builder::new()
+        .name("sqlite-checkpoint".to_owned())
+        .spawn(move || {
+            while woken.recv().is_ok() {
+                if let Err(e) = conn.query_row("PRAGMA wal_checkpoint(PASSIVE)", [], |_| Ok(())) {
+                    tracing::warn!(error = %e, "the WAL checkpoint failed; the next one tries again");
+                }
+            }
+        })
+        .map_err(|e| StoreError::Other(format!("cannot start the checkpoint thread: {e}")))?;
+    Ok(wake)
 }
 
 /// Brings the schema to [`SCHEMA_VERSION`]; refuses a database from a newer build.
@@ -298,7 +336,11 @@ impl Inner {
                     std::mem::take(&mut queue.waiting)
                 };
                 let outcomes = apply_batch(conn, batch.iter().map(|q| q.actions.as_slice()));
-                self.commits.fetch_add(1, Ordering::Relaxed);
+                let commits = self.commits.fetch_add(1, Ordering::Relaxed) + 1;
+                if let Some(checkpoint) = self.checkpoint.as_ref().filter(|_| commits % COMMITS_PER_CHECKPOINT == 0) {
+                    // Full: one is pending already, which will copy this commit too.
+                    let _ = checkpoint.try_send(());
+                }
                 for (queued, outcome) in batch.into_iter().zip(outcomes) {
                     // A caller that stopped waiting gets nothing: its work is done all the same.
                     let _ = queued.outcome.send(outcome);
