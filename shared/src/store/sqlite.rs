@@ -337,7 +337,9 @@ impl Inner {
                 };
                 let outcomes = apply_batch(conn, batch.iter().map(|q| q.actions.as_slice()));
                 let commits = self.commits.fetch_add(1, Ordering::Relaxed) + 1;
-                if let Some(checkpoint) = self.checkpoint.as_ref().filter(|_| commits % COMMITS_PER_CHECKPOINT == 0) {
+                if let Some(checkpoint) =
+                    self.checkpoint.as_ref().filter(|_| commits.is_multiple_of(COMMITS_PER_CHECKPOINT))
+                {
                     // Full: one is pending already, which will copy this commit too.
                     let _ = checkpoint.try_send(());
                 }
