@@ -968,6 +968,38 @@ mod tests {
         drop(table);
     }
 
+    /// Commits are copied from the WAL into the database file by the checkpointer, not by the
+    /// commits themselves (the writer's own checkpointing is off): after
+    /// [`COMMITS_PER_CHECKPOINT`] commits, the database file alone, without its WAL, holds them.
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn the_checkpointer_copies_commits_into_the_file() {
+        let dir = TempDir::new();
+        let path = dir.path().join("live.sqlite3");
+        let table = SqliteTable::open(&path).expect("open");
+        let autocheckpoint: i64 = lock(&table.inner.writer)
+            .pragma_query_value(None, "wal_autocheckpoint", |row| row.get(0))
+            .expect("wal_autocheckpoint");
+        assert_eq!(autocheckpoint, 0, "the writer never checkpoints inside a commit");
+        let before = table.commits();
+        for n in 0..COMMITS_PER_CHECKPOINT {
+            table.transact(vec![put(Item::new(Key::new("P", &format!("k{n}"))))]).await.expect("write");
+        }
+        assert_eq!(table.commits() - before, COMMITS_PER_CHECKPOINT);
+        let in_the_file_alone = || -> Option<u64> {
+            let copy = dir.path().join("copy.sqlite3");
+            std::fs::copy(&path, &copy).ok()?;
+            let count = raw(&copy).query_row("SELECT count(*) FROM items", [], |row| row.get(0)).ok();
+            let _ = std::fs::remove_file(&copy);
+            count
+        };
+        // The checkpoint runs on its own thread: wait for it (a liveness bound, not a timing).
+        let deadline = std::time::Instant::now() + Duration::from_secs(60);
+        while in_the_file_alone() != Some(COMMITS_PER_CHECKPOINT) {
+            assert!(std::time::Instant::now() < deadline, "no checkpoint copied the commits into the file");
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+    }
+
     /// The admin CLI writing while the server runs: two handles (two connections sets, as two
     /// processes would have) race on one file; every write lands.
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
