@@ -982,7 +982,7 @@ mod tests {
         assert_eq!(autocheckpoint, 0, "the writer never checkpoints inside a commit");
         let before = table.commits();
         for n in 0..COMMITS_PER_CHECKPOINT {
-            table.transact(vec![put(Item::new(Key::new("P", &format!("k{n}"))))]).await.expect("write");
+            table.transact(vec![put(Item::new(Key::new("P", format!("k{n}"))))]).await.expect("write");
         }
         assert_eq!(table.commits() - before, COMMITS_PER_CHECKPOINT);
         let in_the_file_alone = || -> Option<u64> {
