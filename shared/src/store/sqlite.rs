@@ -309,8 +309,8 @@ impl Inner {
 
     /// The committer: commits whatever waits, in one SQLite transaction (one fsync) each time,
     /// each transaction in its own savepoint, and sends each its own outcome, until nothing
-    /// waits. One thread does every commit, so callers never contend for the write connection
-    /// and a burst of transactions costs one thread hand-over, not one each.
+    /// waits. Only one runs at a time, so callers never contend for the write connection and
+    /// a burst of transactions costs one thread hand-over, not one each.
     fn commit_while_queued(&self) {
         // Should a commit panic, the queue must not be left with `committing` set and nobody
         // committing: every later transaction would wait forever.
@@ -356,12 +356,15 @@ impl Inner {
                     return;
                 }
                 // The write connection could not be made ready (a failed ROLLBACK): whatever
-                // waits hears of it ([`Stopped`]), and the next transaction tries again.
+                // waits hears of it, and the next transaction starts a committer that tries again.
                 Err(e) => {
                     let mut queue = lock(&self.queued);
+                    queue.committing = false;
                     for queued in queue.waiting.drain(..) {
                         let _ = queued.outcome.send(Err(e.clone()));
                     }
+                    drop(queue);
+                    std::mem::forget(stopped);
                     return;
                 }
             }
