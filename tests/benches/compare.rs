@@ -38,7 +38,7 @@ struct Service {
 }
 
 /// One kind of request, as a connection sends its `n`th one.
-#[derive(Clone, Copy, PartialEq, Eq)]
+#[derive(Clone, Copy)]
 enum Kind {
     GetById,
     UserNameLookup,

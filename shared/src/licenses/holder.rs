@@ -2,13 +2,13 @@
 //! its license state. One item per user (`keys::subscription_user`), beside the SCIM resource
 //! its configuration sees; it outlives that resource (a SCIM DELETE leaves it disabled).
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 
 use serde_json::{json, Value};
 
 use super::{LicenseType, Recycling};
 use crate::keys;
-use crate::store::{AttrValue, Item};
+use crate::store::{AttrValue, Item, StoreError, Table};
 
 /// The attribute of a subscription user's item naming the vaults it is a user of.
 pub const VAULTS: &str = "vaults";
@@ -168,5 +168,21 @@ impl Holder {
             version: item.i64("version")?,
             created: item.str("created")?.to_owned(),
         })
+    }
+}
+
+impl Holder {
+    /// The subscription users of `ids` that exist, by id (one batch read).
+    pub async fn read_by_id(
+        table: &dyn Table,
+        subscription: &str,
+        ids: impl IntoIterator<Item = &str>,
+    ) -> Result<BTreeMap<String, Holder>, StoreError> {
+        let keys: Vec<_> = ids.into_iter().map(|id| keys::subscription_user(subscription, id)).collect();
+        if keys.is_empty() {
+            return Ok(BTreeMap::new());
+        }
+        let items = table.batch_get(&keys).await?;
+        Ok(items.iter().filter_map(Holder::from_item).map(|h| (h.id.clone(), h)).collect())
     }
 }

@@ -185,12 +185,7 @@ impl Licenses {
         subscription: &str,
         ids: impl IntoIterator<Item = &str>,
     ) -> Result<BTreeMap<String, Holder>, StoreError> {
-        let keys: Vec<_> = ids.into_iter().map(|id| keys::subscription_user(subscription, id)).collect();
-        if keys.is_empty() {
-            return Ok(BTreeMap::new());
-        }
-        let items = self.table.batch_get(&keys).await?;
-        Ok(items.iter().filter_map(Holder::from_item).map(|h| (h.id.clone(), h)).collect())
+        Holder::read_by_id(&*self.table, subscription, ids).await
     }
 
     /// After a plan committed: in `automatic` recycling, the queues of the types whose seats

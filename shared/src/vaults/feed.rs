@@ -17,8 +17,6 @@
 //! ([`Vaults::changes`]). A vault user's item keeps what its feed last said of it, so a note
 //! carried twice or late says only what changed.
 
-use std::collections::BTreeMap;
-
 use serde::{Deserialize, Serialize};
 
 use super::{Vaults, WRITE_ATTEMPTS};
@@ -218,23 +216,8 @@ impl Vaults {
         query.limit = NOTES_PER_READ;
         let page = self.table.query(&query).await?;
         // The noted users, all in one read.
-        let users: Vec<Key> = page
-            .items
-            .iter()
-            .filter_map(|note| note.key.sk.strip_prefix(keys::USER_PREFIX))
-            .map(|user| keys::subscription_user(subscription, user))
-            .collect();
-        let holders: BTreeMap<String, Holder> = match users.is_empty() {
-            true => BTreeMap::new(),
-            false => self
-                .table
-                .batch_get(&users)
-                .await?
-                .iter()
-                .filter_map(Holder::from_item)
-                .map(|holder| (holder.id.clone(), holder))
-                .collect(),
-        };
+        let noted = page.items.iter().filter_map(|note| note.key.sk.strip_prefix(keys::USER_PREFIX));
+        let holders = Holder::read_by_id(&*self.table, subscription, noted).await?;
         for note in &page.items {
             let user = note.key.sk.strip_prefix(keys::USER_PREFIX).unwrap_or_default();
             if let Some(holder) = holders.get(user) {
