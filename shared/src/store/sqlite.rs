@@ -23,8 +23,9 @@
 //! every caller is answered once that commit is durable. A transaction arriving while a
 //! commit is made waits for that commit and the next, never more. A caller that stops waiting
 //! (a dropped future) does not stop a transaction already handed over, just as a DynamoDB
-//! request in flight would still land. Checkpoints (the WAL copied into the database file) run
-//! on a thread of their own every [`COMMITS_PER_CHECKPOINT`] commits, never inside a commit.
+//! request in flight would still land. Every [`COMMITS_PER_CHECKPOINT`] commits, once their callers
+//! have their answers, the committer copies the WAL into the database file (a checkpoint), so
+//! that the next commit starts the WAL over instead of growing it.
 //!
 //! Reads run on the caller's thread, not the blocking pool: a read never waits for a lock (WAL
 //! readers do not block on the writer) and is bounded by its keys or its page limit, so it
@@ -121,8 +122,6 @@ struct Inner {
     commits: AtomicU64,
     /// Idle read connections; None for an in-memory database, whose reads use `writer`.
     readers: Option<Mutex<Vec<Connection>>>,
-    /// Wakes the checkpointer ([`start_checkpointer`]); None for an in-memory database.
-    checkpoint: Option<std::sync::mpsc::SyncSender<()>>,
     busy_timeout: Duration,
 }
 
@@ -142,12 +141,7 @@ struct Queued {
 }
 
 impl Inner {
-    fn new(
-        path: Option<PathBuf>,
-        writer: Connection,
-        checkpoint: Option<std::sync::mpsc::SyncSender<()>>,
-        busy_timeout: Duration,
-    ) -> Inner {
+    fn new(path: Option<PathBuf>, writer: Connection, busy_timeout: Duration) -> Inner {
         let readers = path.as_ref().map(|_| Mutex::new(Vec::new()));
         Inner {
             path,
@@ -155,7 +149,6 @@ impl Inner {
             queued: Mutex::new(Queue::default()),
             commits: AtomicU64::new(0),
             readers,
-            checkpoint,
             busy_timeout,
         }
     }
@@ -189,10 +182,11 @@ impl SqliteTable {
         }
         writer.pragma_update(None, "synchronous", "FULL").map_err(sql)?;
         migrate(&mut writer)?;
-        // The checkpointer copies the WAL into the file, off the committer's path.
+        // The committer checkpoints once its callers have their answers (see [`checkpoint`]),
+        // not SQLite inside a commit, before they do.
         writer.pragma_update(None, "wal_autocheckpoint", 0).map_err(sql)?;
-        let checkpoint = start_checkpointer(path, busy_timeout)?;
-        Ok(SqliteTable { inner: Arc::new(Inner::new(Some(path.to_owned()), writer, Some(checkpoint), busy_timeout)) })
+        writer.pragma_update(None, "journal_size_limit", WAL_SIZE_LIMIT).map_err(sql)?;
+        Ok(SqliteTable { inner: Arc::new(Inner::new(Some(path.to_owned()), writer, busy_timeout)) })
     }
 
     /// A fresh, private in-memory database (for tests): every call is independent.
@@ -201,7 +195,7 @@ impl SqliteTable {
         // cannot allocate memory, which no caller could recover from.
         let mut conn = Connection::open_in_memory().expect("SQLite cannot open an in-memory database");
         migrate(&mut conn).expect("SQLite cannot create the schema of an in-memory database");
-        SqliteTable { inner: Arc::new(Inner::new(None, conn, None, BUSY_TIMEOUT)) }
+        SqliteTable { inner: Arc::new(Inner::new(None, conn, BUSY_TIMEOUT)) }
     }
 
     /// How many commits this handle has made: a commit holds every transaction handed over
@@ -230,26 +224,19 @@ fn open_connection(path: &Path, busy_timeout: Duration) -> Result<Connection, St
 /// commit writes a few to a few dozen.
 const COMMITS_PER_CHECKPOINT: u64 = 64;
 
-/// Starts the checkpointer of the file at `path`: a thread with a connection of its own that,
-/// each time it is woken, copies what the WAL holds into the database file (PASSIVE: it never
-/// waits for readers or the writer, which go on meanwhile). SQLite would otherwise checkpoint
-/// inside a commit, and every caller of that commit would wait for it. The thread ends with
-/// the table (its sender dropped).
-fn start_checkpointer(path: &Path, busy_timeout: Duration) -> Result<std::sync::mpsc::SyncSender<()>, StoreError> {
-    let conn = open_connection(path, busy_timeout)?;
-    // One wake-up pending is enough: a checkpoint copies all there is.
-    let (wake, woken) = std::sync::mpsc::sync_channel::<()>(1);
-    std::thread::Builder::new()
-        .name("sqlite-checkpoint".to_owned())
-        .spawn(move || {
-            while woken.recv().is_ok() {
-                if let Err(e) = conn.query_row("PRAGMA wal_checkpoint(PASSIVE)", [], |_| Ok(())) {
-                    tracing::warn!(error = %e, "the WAL checkpoint failed; the next one tries again");
-                }
-            }
-        })
-        .map_err(|e| StoreError::Other(format!("cannot start the checkpoint thread: {e}")))?;
-    Ok(wake)
+/// The size the WAL file is cut back to when it starts over, should a burst have grown it
+/// past that; below it, the file is reused from its start, so appending to it never has to
+/// grow the file (the kernel zeroes every block a file grows by).
+const WAL_SIZE_LIMIT: i64 = 64 * 1024 * 1024;
+
+/// Copies what the WAL holds into the database file, on the write connection between two
+/// commits (PASSIVE: readers go on meanwhile). Only a checkpoint that no commit overtakes
+/// lets the next commit start the WAL over from its beginning; one running beside a steady
+/// stream of commits never catches up, and the WAL grows for as long as the stream lasts.
+fn checkpoint(conn: &Connection) {
+    if let Err(e) = conn.query_row("PRAGMA wal_checkpoint(PASSIVE)", [], |_| Ok(())) {
+        tracing::warn!(error = %e, "the WAL checkpoint failed; the next one tries again");
+    }
 }
 
 /// Brings the schema to [`SCHEMA_VERSION`]; refuses a database from a newer build.
@@ -337,15 +324,12 @@ impl Inner {
                 };
                 let outcomes = apply_batch(conn, batch.iter().map(|q| q.actions.as_slice()));
                 let commits = self.commits.fetch_add(1, Ordering::Relaxed) + 1;
-                if let Some(checkpoint) =
-                    self.checkpoint.as_ref().filter(|_| commits.is_multiple_of(COMMITS_PER_CHECKPOINT))
-                {
-                    // Full: one is pending already, which will copy this commit too.
-                    let _ = checkpoint.try_send(());
-                }
                 for (queued, outcome) in batch.into_iter().zip(outcomes) {
                     // A caller that stopped waiting gets nothing: its work is done all the same.
                     let _ = queued.outcome.send(outcome);
+                }
+                if self.path.is_some() && commits.is_multiple_of(COMMITS_PER_CHECKPOINT) {
+                    checkpoint(conn);
                 }
                 Ok(true)
             });
@@ -971,11 +955,11 @@ mod tests {
         drop(table);
     }
 
-    /// Commits are copied from the WAL into the database file by the checkpointer, not by the
-    /// commits themselves (the writer's own checkpointing is off): after
+    /// Commits are copied from the WAL into the database file by the committer between two
+    /// commits, not by SQLite inside one (the writer's own checkpointing is off): after
     /// [`COMMITS_PER_CHECKPOINT`] commits, the database file alone, without its WAL, holds them.
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-    async fn the_checkpointer_copies_commits_into_the_file() {
+    async fn the_committer_copies_commits_into_the_file() {
         let dir = TempDir::new();
         let path = dir.path().join("live.sqlite3");
         let table = SqliteTable::open(&path).expect("open");
@@ -995,12 +979,49 @@ mod tests {
             let _ = std::fs::remove_file(&copy);
             count
         };
-        // The checkpoint runs on its own thread: wait for it (a liveness bound, not a timing).
+        // The checkpoint follows the answer of the commit before it: wait for it (a liveness
+        // bound, not a timing).
         let deadline = std::time::Instant::now() + Duration::from_secs(60);
         while in_the_file_alone() != Some(COMMITS_PER_CHECKPOINT) {
             assert!(std::time::Instant::now() < deadline, "no checkpoint copied the commits into the file");
             tokio::time::sleep(Duration::from_millis(20)).await;
         }
+    }
+
+    /// Under writes that never pause, with reads beside them, the WAL starts over after its
+    /// checkpoints instead of growing with every write: the disk holds the data, not a log of
+    /// every write ever made.
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn the_wal_does_not_grow_under_a_steady_stream_of_writes() {
+        let dir = TempDir::new();
+        let path = dir.path().join("busy.sqlite3");
+        let table = SqliteTable::open(&path).expect("open");
+        let target = table.commits() + 40 * COMMITS_PER_CHECKPOINT;
+        let value = "x".repeat(1000);
+        let writers = (0..8).map(|w| {
+            let (table, value) = (table.clone(), value.clone());
+            tokio::spawn(async move {
+                let mut written = 0;
+                while table.commits() < target {
+                    let mut item = Item::new(Key::new("P", format!("w{w}-{written}")));
+                    item.attrs.insert("v".into(), AttrValue::S(value.clone()));
+                    table.transact(vec![put(item)]).await.expect("write");
+                    // A read beside the writes, as the server's requests make.
+                    table.get(&Key::new("P", format!("w{w}-0"))).await.expect("read");
+                    written += 1;
+                }
+                written
+            })
+        });
+        let mut written = 0;
+        for writer in writers.collect::<Vec<_>>() {
+            written += writer.await.expect("writer");
+        }
+        let wal = std::fs::metadata(dir.path().join("busy.sqlite3-wal")).expect("the WAL").len();
+        let data = written as u64 * value.len() as u64;
+        // A WAL never started over holds a frame for every write, more bytes than the data
+        // (about nine times as many here); one started over every few dozen commits, a fraction.
+        assert!(wal < data, "the WAL holds {wal} bytes after {written} writes of {data} bytes in all");
     }
 
     /// The admin CLI writing while the server runs: two handles (two connections sets, as two
