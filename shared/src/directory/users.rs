@@ -132,9 +132,7 @@ impl Directory {
             return Ok(None);
         }
         let subscription = &tenant.configuration.subscription;
-        let (snapshot, before) =
-            futures::join!(self.licenses.snapshot(subscription), self.licenses.holder(subscription, id));
-        let before = before?;
+        let (snapshot, before) = self.licenses.snapshot_with_holder(subscription, id).await?;
         // A user created before subscription users existed becomes one on its next change.
         let current = before.clone().unwrap_or_else(|| Holder::new(id, "", &now()));
         let (after, cause) = match new {
@@ -152,7 +150,7 @@ impl Directory {
         if before.as_ref() == Some(&after) {
             return Ok(None);
         }
-        let mut seating = Seating::new(snapshot?);
+        let mut seating = Seating::new(snapshot);
         let reason = Reason { cause, actor: tenant.id().to_owned(), explicit: false };
         seating.seat(before.as_ref(), after, &reason);
         Ok(Some(seating))

@@ -161,16 +161,37 @@ impl Licenses {
     /// The subscription and its pools, read at once (one batch read). A subscription that is
     /// not there reads as `automatic` with no seats.
     pub async fn snapshot(&self, subscription: &str) -> Result<Snapshot, StoreError> {
+        Ok(self.read_snapshot(subscription, None).await?.0)
+    }
+
+    /// The snapshot and the subscription user `id` (if there is one), read at once: what
+    /// planning a user's change of seat needs, in one batch read rather than two.
+    pub async fn snapshot_with_holder(
+        &self,
+        subscription: &str,
+        id: &str,
+    ) -> Result<(Snapshot, Option<Holder>), StoreError> {
+        self.read_snapshot(subscription, Some(id)).await
+    }
+
+    async fn read_snapshot(
+        &self,
+        subscription: &str,
+        holder: Option<&str>,
+    ) -> Result<(Snapshot, Option<Holder>), StoreError> {
         let meta = keys::subscription(subscription);
         let pool_keys: Vec<_> = LicenseType::POOLED.iter().map(|t| keys::pool(subscription, t.as_str())).collect();
+        let holder_key = holder.map(|id| keys::subscription_user(subscription, id));
         let mut wanted = pool_keys.clone();
         wanted.push(meta.clone());
+        wanted.extend(holder_key.clone());
         let items = self.table.batch_get(&wanted).await?;
         let find = |key: &crate::store::Key| items.iter().find(|i| &i.key == key);
         let found = find(&meta).and_then(|item| Subscription::from_item(subscription, item));
         let pools =
             LicenseType::POOLED.iter().zip(&pool_keys).map(|(&t, k)| (t, Pool::from_item(t, find(k)))).collect();
-        Ok(Snapshot { subscription: subscription.to_owned(), found, pools })
+        let holder = holder_key.as_ref().and_then(find).and_then(Holder::from_item);
+        Ok((Snapshot { subscription: subscription.to_owned(), found, pools }, holder))
     }
 
     /// The subscription user `id`, if there is one.
@@ -426,10 +447,10 @@ impl Licenses {
     ) -> Result<Holder, LicenseError> {
         let reason = Reason { cause: Cause::Override, actor: actor.to_owned(), explicit: license.is_some() };
         for _ in 0..ATTEMPTS {
-            let (snapshot, before) = futures::join!(self.snapshot(subscription), self.holder(subscription, id));
-            let before = before?.ok_or_else(|| LicenseError::UnknownUser(id.to_owned()))?;
+            let (snapshot, before) = self.snapshot_with_holder(subscription, id).await?;
+            let before = before.ok_or_else(|| LicenseError::UnknownUser(id.to_owned()))?;
             let after = Holder { license_override: license, ..before.clone() };
-            let mut seating = Seating::new(snapshot?);
+            let mut seating = Seating::new(snapshot);
             seating.seat(Some(&before), after, &reason);
             if self.commit(&seating).await? {
                 self.settle(&seating).await?;

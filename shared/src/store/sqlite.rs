@@ -23,9 +23,9 @@
 //! every caller is answered once that commit is durable. A transaction arriving while a
 //! commit is made waits for that commit and the next, never more. A caller that stops waiting
 //! (a dropped future) does not stop a transaction already handed over, just as a DynamoDB
-//! request in flight would still land. Every [`COMMITS_PER_CHECKPOINT`] commits, once their callers
-//! have their answers, the committer copies the WAL into the database file (a checkpoint), so
-//! that the next commit starts the WAL over instead of growing it.
+//! request in flight would still land. Checkpoints (the WAL copied into the database file, so
+//! that it can start over) are made beside the commits and finished between two of them: see
+//! [`Checkpointer`].
 //!
 //! Reads run on the caller's thread, not the blocking pool: a read never waits for a lock (WAL
 //! readers do not block on the writer) and is bounded by its keys or its page limit, so it
@@ -43,7 +43,7 @@
 
 use std::fmt;
 use std::path::{Path, PathBuf};
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::Duration;
 
@@ -122,6 +122,8 @@ struct Inner {
     commits: AtomicU64,
     /// Idle read connections; None for an in-memory database, whose reads use `writer`.
     readers: Option<Mutex<Vec<Connection>>>,
+    /// None for an in-memory database, which has no WAL.
+    checkpointer: Option<Checkpointer>,
     busy_timeout: Duration,
 }
 
@@ -141,7 +143,12 @@ struct Queued {
 }
 
 impl Inner {
-    fn new(path: Option<PathBuf>, writer: Connection, busy_timeout: Duration) -> Inner {
+    fn new(
+        path: Option<PathBuf>,
+        writer: Connection,
+        checkpointer: Option<Checkpointer>,
+        busy_timeout: Duration,
+    ) -> Inner {
         let readers = path.as_ref().map(|_| Mutex::new(Vec::new()));
         Inner {
             path,
@@ -149,6 +156,7 @@ impl Inner {
             queued: Mutex::new(Queue::default()),
             commits: AtomicU64::new(0),
             readers,
+            checkpointer,
             busy_timeout,
         }
     }
@@ -182,11 +190,11 @@ impl SqliteTable {
         }
         writer.pragma_update(None, "synchronous", "FULL").map_err(sql)?;
         migrate(&mut writer)?;
-        // The committer checkpoints once its callers have their answers (see [`checkpoint`]),
-        // not SQLite inside a commit, before they do.
+        // Checkpoints are the [`Checkpointer`]'s, not SQLite's inside a commit that callers wait for.
         writer.pragma_update(None, "wal_autocheckpoint", 0).map_err(sql)?;
         writer.pragma_update(None, "journal_size_limit", WAL_SIZE_LIMIT).map_err(sql)?;
-        Ok(SqliteTable { inner: Arc::new(Inner::new(Some(path.to_owned()), writer, busy_timeout)) })
+        let checkpointer = Checkpointer::start(path, busy_timeout)?;
+        Ok(SqliteTable { inner: Arc::new(Inner::new(Some(path.to_owned()), writer, Some(checkpointer), busy_timeout)) })
     }
 
     /// A fresh, private in-memory database (for tests): every call is independent.
@@ -195,7 +203,7 @@ impl SqliteTable {
         // cannot allocate memory, which no caller could recover from.
         let mut conn = Connection::open_in_memory().expect("SQLite cannot open an in-memory database");
         migrate(&mut conn).expect("SQLite cannot create the schema of an in-memory database");
-        SqliteTable { inner: Arc::new(Inner::new(None, conn, BUSY_TIMEOUT)) }
+        SqliteTable { inner: Arc::new(Inner::new(None, conn, None, BUSY_TIMEOUT)) }
     }
 
     /// How many commits this handle has made: a commit holds every transaction handed over
@@ -229,13 +237,55 @@ const COMMITS_PER_CHECKPOINT: u64 = 64;
 /// grow the file (the kernel zeroes every block a file grows by).
 const WAL_SIZE_LIMIT: i64 = 64 * 1024 * 1024;
 
-/// Copies what the WAL holds into the database file, on the write connection between two
-/// commits (PASSIVE: readers go on meanwhile). Only a checkpoint that no commit overtakes
-/// lets the next commit start the WAL over from its beginning; one running beside a steady
-/// stream of commits never catches up, and the WAL grows for as long as the stream lasts.
+/// Copies what the WAL holds into the database file (PASSIVE: readers and the writer go on
+/// meanwhile).
 fn checkpoint(conn: &Connection) {
     if let Err(e) = conn.query_row("PRAGMA wal_checkpoint(PASSIVE)", [], |_| Ok(())) {
         tracing::warn!(error = %e, "the WAL checkpoint failed; the next one tries again");
+    }
+}
+
+/// Checkpoints in two steps, so that the WAL starts over without callers waiting for a whole
+/// checkpoint. A thread with a connection of its own copies what the WAL holds when woken
+/// (every [`COMMITS_PER_CHECKPOINT`] commits), beside the commits, and says when it is done;
+/// the committer then copies the little that was committed meanwhile, between two commits, and
+/// the next commit starts the WAL over from its beginning. (A checkpoint beside a stream of
+/// commits alone never catches up with them, and the WAL would grow for as long as the stream
+/// lasts; one on the committer alone holds every commit meanwhile for as long as it copies.)
+struct Checkpointer {
+    wake: std::sync::mpsc::SyncSender<()>,
+    done: Arc<AtomicBool>,
+}
+
+impl Checkpointer {
+    /// Starts the thread; it ends with the table (its sender dropped).
+    fn start(path: &Path, busy_timeout: Duration) -> Result<Checkpointer, StoreError> {
+        let conn = open_connection(path, busy_timeout)?;
+        // One wake-up pending is enough: a checkpoint copies all there is.
+        let (wake, woken) = std::sync::mpsc::sync_channel::<()>(1);
+        let done = Arc::new(AtomicBool::new(false));
+        let finished = done.clone();
+        std::thread::Builder::new()
+            .name("sqlite-checkpoint".to_owned())
+            .spawn(move || {
+                while woken.recv().is_ok() {
+                    checkpoint(&conn);
+                    finished.store(true, Ordering::Release);
+                }
+            })
+            .map_err(|e| StoreError::Other(format!("cannot start the checkpoint thread: {e}")))?;
+        Ok(Checkpointer { wake, done })
+    }
+
+    /// After the committer's `commits`th commit, on its connection: finishes a checkpoint the
+    /// thread is done with, or wakes the thread when one is due.
+    fn after_commit(&self, writer: &Connection, commits: u64) {
+        if self.done.swap(false, Ordering::AcqRel) {
+            checkpoint(writer);
+        } else if commits.is_multiple_of(COMMITS_PER_CHECKPOINT) {
+            // Full: one is pending already.
+            let _ = self.wake.try_send(());
+        }
     }
 }
 
@@ -328,8 +378,8 @@ impl Inner {
                     // A caller that stopped waiting gets nothing: its work is done all the same.
                     let _ = queued.outcome.send(outcome);
                 }
-                if self.path.is_some() && commits.is_multiple_of(COMMITS_PER_CHECKPOINT) {
-                    checkpoint(conn);
+                if let Some(checkpointer) = &self.checkpointer {
+                    checkpointer.after_commit(conn, commits);
                 }
                 Ok(true)
             });
@@ -955,11 +1005,11 @@ mod tests {
         drop(table);
     }
 
-    /// Commits are copied from the WAL into the database file by the committer between two
-    /// commits, not by SQLite inside one (the writer's own checkpointing is off): after
+    /// Commits are copied from the WAL into the database file by the checkpointer, not by
+    /// SQLite inside a commit (the writer's own checkpointing is off): after
     /// [`COMMITS_PER_CHECKPOINT`] commits, the database file alone, without its WAL, holds them.
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-    async fn the_committer_copies_commits_into_the_file() {
+    async fn checkpoints_copy_commits_into_the_file() {
         let dir = TempDir::new();
         let path = dir.path().join("live.sqlite3");
         let table = SqliteTable::open(&path).expect("open");
@@ -979,8 +1029,7 @@ mod tests {
             let _ = std::fs::remove_file(&copy);
             count
         };
-        // The checkpoint follows the answer of the commit before it: wait for it (a liveness
-        // bound, not a timing).
+        // The checkpoint runs on its own thread: wait for it (a liveness bound, not a timing).
         let deadline = std::time::Instant::now() + Duration::from_secs(60);
         while in_the_file_alone() != Some(COMMITS_PER_CHECKPOINT) {
             assert!(std::time::Instant::now() < deadline, "no checkpoint copied the commits into the file");
