@@ -169,9 +169,7 @@ impl Holder {
             created: item.str("created")?.to_owned(),
         })
     }
-}
 
-impl Holder {
     /// The subscription users of `ids` that exist, by id (one batch read).
     pub async fn read_by_id(
         table: &dyn Table,
