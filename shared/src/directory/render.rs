@@ -36,14 +36,13 @@ pub fn resource(
     item: &Item,
     extra: Option<(&str, Value)>,
 ) -> Result<Resource, StoreError> {
-    let doc = doc(item)?;
+    // The document's map becomes the body, so its attributes are not hashed into a new one.
+    let mut body = doc(item)?;
     let version = version(item)?;
     let mut schemas = vec![Value::from(rt.schema.id)];
-    schemas.extend(rt.extensions.iter().filter(|(s, _)| doc.contains_key(s.id)).map(|(s, _)| Value::from(s.id)));
-    let mut body = Map::new();
-    body.insert("schemas".into(), Value::Array(schemas));
-    body.insert("id".into(), Value::from(id));
-    body.extend(doc);
+    schemas.extend(rt.extensions.iter().filter(|(s, _)| body.contains_key(s.id)).map(|(s, _)| Value::from(s.id)));
+    body.shift_insert(0, "schemas".into(), Value::Array(schemas));
+    body.shift_insert(1, "id".into(), Value::from(id));
     if let Some((name, value)) = extra {
         body.insert(name.to_owned(), value);
     }

@@ -193,7 +193,7 @@ impl Projection {
                         Some(attr) => {
                             let target = Target { ext: Some(schema.id), attr, sub: None };
                             if let Some(v) = shape(attr, v, &self.keep(&picks, &target)) {
-                                kept.insert(attr.name.to_string(), v);
+                                kept.insert(canonical(name, attr), v);
                             }
                         }
                         None if !picks.selecting => {
@@ -211,7 +211,7 @@ impl Projection {
                 Some((_, attr)) => {
                     let target = Target { ext: None, attr, sub: None };
                     if let Some(v) = shape(attr, value, &self.keep(&picks, &target)) {
-                        out.insert(attr.name.to_string(), v);
+                        out.insert(canonical(key, attr), v);
                     }
                 }
                 None if !picks.selecting => {
@@ -300,6 +300,16 @@ enum Keep {
     Nothing,
 }
 
+/// The schema's spelling of `attr`, reusing `key` when it already is (the usual case: stored
+/// documents are canonical).
+fn canonical(key: String, attr: &Attribute) -> String {
+    if key == attr.name {
+        key
+    } else {
+        attr.name.to_owned()
+    }
+}
+
 /// `value` of `attr` cut down to what `keep` allows; None when nothing is left.
 fn shape(attr: &Attribute, value: Value, keep: &Keep) -> Option<Value> {
     if *keep == Keep::Nothing {
@@ -320,9 +330,11 @@ fn shape(attr: &Attribute, value: Value, keep: &Keep) -> Option<Value> {
             _ => true,
         }
     };
+    // Cut in place: rebuilding every email and group entry of a page cost more than the rest
+    // of the projection.
     let cut = |v: Value| match v {
-        Value::Object(obj) => {
-            let obj: Object = obj.into_iter().filter(|(k, _)| wanted(k)).collect();
+        Value::Object(mut obj) => {
+            obj.retain(|k, _| wanted(k));
             (!obj.is_empty()).then_some(Value::Object(obj))
         }
         other => Some(other),

@@ -193,6 +193,10 @@ impl SqliteTable {
         // Checkpoints are the [`Checkpointer`]'s, not SQLite's inside a commit that callers wait for.
         writer.pragma_update(None, "wal_autocheckpoint", 0).map_err(sql)?;
         writer.pragma_update(None, "journal_size_limit", WAL_SIZE_LIMIT).map_err(sql)?;
+        // A batch's savepoints journal the pages they change for their own rollback; past
+        // 64 KB SQLite spills that journal to a temporary file (an open, writes and an unlink
+        // in every commit). It is never needed after the commit, so memory is its place.
+        writer.pragma_update(None, "temp_store", "MEMORY").map_err(sql)?;
         let checkpointer = Checkpointer::start(path, busy_timeout)?;
         Ok(SqliteTable { inner: Arc::new(Inner::new(Some(path.to_owned()), writer, Some(checkpointer), busy_timeout)) })
     }
@@ -511,9 +515,8 @@ impl Row {
     }
 
     fn into_item(self) -> Result<Item, StoreError> {
-        let stored: std::collections::BTreeMap<String, Stored> = serde_json::from_str(&self.attrs)
+        let StoredAttrs(mut attrs) = serde_json::from_str(&self.attrs)
             .map_err(|e| StoreError::Other(format!("item ({}, {}) has corrupt attributes: {e}", self.pk, self.sk)))?;
-        let mut attrs: Attrs = stored.into_iter().map(|(name, value)| (name, value.into())).collect();
         // The columns are the truth for the index keys.
         attrs.remove(GSI1_PK);
         attrs.remove(GSI1_SK);
@@ -534,6 +537,32 @@ enum Stored {
     N(i64),
     Bool(bool),
     Ss(std::collections::BTreeSet<String>),
+}
+
+/// Stored attributes decoded straight into [`Attrs`]: through a map of [`Stored`] first, a
+/// page of users built every map twice.
+struct StoredAttrs(Attrs);
+
+impl<'de> Deserialize<'de> for StoredAttrs {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<StoredAttrs, D::Error> {
+        struct Attributes;
+        impl<'de> serde::de::Visitor<'de> for Attributes {
+            type Value = StoredAttrs;
+
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("an object of attribute names to tagged values")
+            }
+
+            fn visit_map<A: serde::de::MapAccess<'de>>(self, mut map: A) -> Result<StoredAttrs, A::Error> {
+                let mut attrs = Attrs::new();
+                while let Some((name, value)) = map.next_entry::<String, Stored>()? {
+                    attrs.insert(name, value.into());
+                }
+                Ok(StoredAttrs(attrs))
+            }
+        }
+        deserializer.deserialize_map(Attributes)
+    }
 }
 
 #[derive(Serialize)]
@@ -985,6 +1014,8 @@ mod tests {
         let writer = lock(&table.inner.writer);
         let synchronous: i64 = writer.pragma_query_value(None, "synchronous", |r| r.get(0)).expect("synchronous");
         assert_eq!(synchronous, 2, "synchronous = FULL");
+        let temp_store: i64 = writer.pragma_query_value(None, "temp_store", |r| r.get(0)).expect("temp_store");
+        assert_eq!(temp_store, 2, "savepoint journals in memory, not in a temporary file per commit");
     }
 
     /// What `transact` accepted is in the files when it returns: a copy of the database and
