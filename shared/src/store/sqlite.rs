@@ -138,8 +138,29 @@ struct Queue {
 
 /// A transaction waiting for a commit, and where its outcome goes.
 struct Queued {
-    actions: Vec<Action>,
+    transaction: Encoded,
     outcome: tokio::sync::oneshot::Sender<Result<(), StoreError>>,
+}
+
+/// A transaction's actions with each Put's row already encoded: the caller's thread does
+/// that, not the one committer every write waits for.
+struct Encoded {
+    actions: Vec<Action>,
+    /// Per action: the attributes' JSON of a Put, None for the others.
+    put_attrs: Vec<Option<String>>,
+}
+
+impl Encoded {
+    fn new(actions: Vec<Action>) -> Result<Encoded, StoreError> {
+        let put_attrs = actions
+            .iter()
+            .map(|action| match action {
+                Action::Put { item, .. } => encode_attrs(&item.attrs).map(Some),
+                _ => Ok(None),
+            })
+            .collect::<Result<_, _>>()?;
+        Ok(Encoded { actions, put_attrs })
+    }
 }
 
 impl Inner {
@@ -376,7 +397,7 @@ impl Inner {
                     }
                     std::mem::take(&mut queue.waiting)
                 };
-                let outcomes = apply_batch(conn, batch.iter().map(|q| q.actions.as_slice()));
+                let outcomes = apply_batch(conn, batch.iter().map(|q| &q.transaction));
                 let commits = self.commits.fetch_add(1, Ordering::Relaxed) + 1;
                 for (queued, outcome) in batch.into_iter().zip(outcomes) {
                     // A caller that stopped waiting gets nothing: its work is done all the same.
@@ -487,9 +508,10 @@ impl Table for SqliteTable {
         if actions.is_empty() {
             return Ok(());
         }
+        let transaction = Encoded::new(actions)?;
         let (outcome, answer) = tokio::sync::oneshot::channel();
         // The answer comes as soon as the commit holding this transaction is durable.
-        self.inner.hand_over(Queued { actions, outcome }, tokio::runtime::Handle::try_current().ok());
+        self.inner.hand_over(Queued { transaction, outcome }, tokio::runtime::Handle::try_current().ok());
         answer.await.map_err(|_| StoreError::Other("the store's commit stopped before answering".to_owned()))?
     }
 }
@@ -608,8 +630,8 @@ fn load(conn: &Connection, key: &Key) -> Result<Option<Item>, StoreError> {
     row.map(Row::into_item).transpose()
 }
 
-fn store(conn: &Connection, item: &Item) -> Result<(), StoreError> {
-    let attrs = encode_attrs(&item.attrs)?;
+/// Writes `item`, whose attributes `attrs` encodes (see [`encode_attrs`]).
+fn store(conn: &Connection, item: &Item, attrs: &str) -> Result<(), StoreError> {
     let mut stmt = conn
         .prepare_cached(
             "INSERT INTO items (pk, sk, gsi1pk, gsi1sk, attrs) VALUES (?1, ?2, ?3, ?4, ?5)
@@ -637,24 +659,23 @@ fn remove(conn: &Connection, key: &Key) -> Result<(), StoreError> {
 /// applied gets that error.
 fn apply_batch<'a>(
     conn: &mut Connection,
-    batch: impl ExactSizeIterator<Item = &'a [Action]>,
+    batch: impl ExactSizeIterator<Item = &'a Encoded>,
 ) -> Vec<Result<(), StoreError>> {
     let size = batch.len();
     // IMMEDIATE takes the write lock up front: the state the conditions see cannot change
     // before the writes land, and waiting for another process happens here, under the busy
     // timeout, rather than as an unretryable failure when a read lock is upgraded.
-    let mut tx = match conn.transaction_with_behavior(TransactionBehavior::Immediate) {
+    let tx = match conn.transaction_with_behavior(TransactionBehavior::Immediate) {
         Ok(tx) => tx,
         Err(e) => return vec![Err(sql(e)); size],
     };
     let mut outcomes = Vec::with_capacity(size);
-    for actions in batch {
-        // Dropped without commit, a savepoint rolls back to where it began.
-        let outcome = tx.savepoint().map_err(sql).and_then(|savepoint| {
-            apply_transaction(&savepoint, actions)?;
-            savepoint.commit().map_err(sql)
-        });
-        outcomes.push(outcome);
+    for transaction in batch {
+        match in_savepoint(&tx, transaction) {
+            Ok(outcome) => outcomes.push(outcome),
+            // Dropped, `tx` rolls the whole batch back.
+            Err(e) => return vec![Err(e); size],
+        }
     }
     if let Err(e) = tx.commit() {
         let e = sql(e);
@@ -665,8 +686,27 @@ fn apply_batch<'a>(
     outcomes
 }
 
+/// Applies `transaction` in a savepoint of `tx`, rolled back when it fails: its own outcome,
+/// or Err when the batch as a whole can no longer be committed (a savepoint that could not
+/// be rolled back or released would commit a failed transaction's writes, or nest the next
+/// one inside it). The statements are prepared once; rusqlite's `Savepoint` prepares each
+/// anew, two or three per transaction.
+fn in_savepoint(tx: &Connection, transaction: &Encoded) -> Result<Result<(), StoreError>, StoreError> {
+    let run = |statement: &str| tx.prepare_cached(statement).and_then(|mut s| s.execute([])).map_err(sql);
+    if let Err(e) = run("SAVEPOINT member") {
+        return Ok(Err(e));
+    }
+    let applied = apply_transaction(tx, transaction);
+    if applied.is_err() {
+        run("ROLLBACK TO member")?;
+    }
+    run("RELEASE member")?;
+    Ok(applied)
+}
+
 /// Applies one transaction's actions inside `tx` (a savepoint of the batch's transaction).
-fn apply_transaction(tx: &Connection, actions: &[Action]) -> Result<(), StoreError> {
+fn apply_transaction(tx: &Connection, transaction: &Encoded) -> Result<(), StoreError> {
+    let actions = &transaction.actions;
     // Only conditions and updates need the current item; an unconditional Put or Delete
     // does not read it (so it can also replace a row that no longer decodes).
     let mut current = Vec::with_capacity(actions.len());
@@ -684,13 +724,16 @@ fn apply_transaction(tx: &Connection, actions: &[Action]) -> Result<(), StoreErr
             }
         }
     }
-    for (action, item) in actions.iter().zip(current) {
+    for ((action, item), put_attrs) in actions.iter().zip(current).zip(&transaction.put_attrs) {
         match action {
-            Action::Put { item, .. } => store(tx, item)?,
+            Action::Put { item, .. } => {
+                let attrs = put_attrs.as_deref().ok_or_else(|| StoreError::Other("a Put came unencoded".to_owned()))?;
+                store(tx, item, attrs)?
+            }
             Action::Update { key, updates, .. } => {
                 let updated = apply_updates(key, item, updates)?;
                 validate_size(&updated)?;
-                store(tx, &updated)?;
+                store(tx, &updated, &encode_attrs(&updated.attrs)?)?;
             }
             Action::Delete { key, .. } => remove(tx, key)?,
             Action::ConditionCheck { .. } => {}
