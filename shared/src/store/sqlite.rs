@@ -397,8 +397,12 @@ impl Inner {
                     }
                     std::mem::take(&mut queue.waiting)
                 };
+                let started = std::time::Instant::now();
                 let outcomes = apply_batch(conn, batch.iter().map(|q| &q.transaction));
                 let commits = self.commits.fetch_add(1, Ordering::Relaxed) + 1;
+                // How full and how long the commits are says whether writes wait on the
+                // committer (see docs/operations.md, "What bounds writes now").
+                tracing::debug!(transactions = batch.len(), micros = started.elapsed().as_micros() as u64, "committed");
                 for (queued, outcome) in batch.into_iter().zip(outcomes) {
                     // A caller that stopped waiting gets nothing: its work is done all the same.
                     let _ = queued.outcome.send(outcome);
